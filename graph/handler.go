@@ -1,0 +1,48 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/storefront/customers/storage"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Options configure NewHandler.
+type Options struct {
+	// Logger receives internal errors and panics; nil means slog.Default().
+	Logger *slog.Logger
+	// MaxBodyBytes bounds a request body; 0 means 1 MiB.
+	MaxBodyBytes int64
+}
+
+// NewHandler returns the GraphQL HTTP handler over db: POST and GET
+// transports, a parsed-query cache, introspection, the error presenter, the
+// panic guard, and a fresh set of dataloaders for every operation.
+func NewHandler(db *storage.DB, opts Options) http.Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 1 << 20
+	}
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{DB: db}}))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(15000)
+	srv.Use(extension.Introspection{})
+	srv.SetErrorPresenter(presentError(opts.Logger))
+	srv.SetRecoverFunc(recoverPanic(opts.Logger))
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(withLoaders(ctx, newLoaders(db)))
+	})
+	return http.MaxBytesHandler(srv, opts.MaxBodyBytes)
+}

@@ -1,0 +1,102 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// CustomerConsent is a customer's cookie and tracking consent
+// (domain/customers-spec.md §4.6). A customer who never set it has empty
+// lists and no UpdatedAt.
+type CustomerConsent struct {
+	CustomerID int
+	Allow      []ConsentCategory
+	Deny       []ConsentCategory
+	UpdatedAt  *time.Time
+}
+
+// noConsent is the consent of a customer who never set one.
+func noConsent(customerID int) *CustomerConsent {
+	return &CustomerConsent{CustomerID: customerID, Allow: []ConsentCategory{}, Deny: []ConsentCategory{}}
+}
+
+// FindConsentByCustomerIDs returns the consent of each customer that has
+// stored one; the others are absent from the map.
+func (db *DB) FindConsentByCustomerIDs(ctx context.Context, ids []int) (map[int]*CustomerConsent, error) {
+	all, err := queryAll(ctx, db, db.reader, scanConsent,
+		`SELECT customer_id, allow, deny, updated_at FROM customer_consent
+		WHERE customer_id IN (SELECT value FROM json_each(?))`, jsonArray(ids))
+	if err != nil {
+		return nil, fmt.Errorf("find consent: %w", err)
+	}
+	out := make(map[int]*CustomerConsent, len(all))
+	for _, c := range all {
+		out[c.CustomerID] = c
+	}
+	return out, nil
+}
+
+// FindConsent returns the consent of the customer, empty when the customer
+// never set it, or ENOTFOUND when there is no such customer.
+func (db *DB) FindConsent(ctx context.Context, customerID int) (*CustomerConsent, error) {
+	all, err := queryAll(ctx, db, db.reader, func(s rowScanner) (*CustomerConsent, error) {
+		var (
+			id              int
+			allow, deny, at *string
+			consent         = noConsent(0)
+		)
+		if err := s.Scan(&id, &allow, &deny, &at); err != nil {
+			return nil, err
+		}
+		consent.CustomerID = id
+		if at != nil {
+			return decodeConsent(id, *allow, *deny, *at)
+		}
+		return consent, nil
+	}, `SELECT c.id, k.allow, k.deny, k.updated_at FROM customers c
+		LEFT JOIN customer_consent k ON k.customer_id = c.id WHERE c.id = ?`, customerID)
+	if err != nil {
+		return nil, fmt.Errorf("find consent: %w", err)
+	}
+	if len(all) == 0 {
+		return nil, Errorf(ENOTFOUND, "Customer not found.")
+	}
+	return all[0], nil
+}
+
+// ConsentFor returns the consent in m for the customer, or an empty one.
+func ConsentFor(m map[int]*CustomerConsent, customerID int) *CustomerConsent {
+	if c := m[customerID]; c != nil {
+		return c
+	}
+	return noConsent(customerID)
+}
+
+func scanConsent(s rowScanner) (*CustomerConsent, error) {
+	var (
+		id                   int
+		allow, deny, updated string
+	)
+	if err := s.Scan(&id, &allow, &deny, &updated); err != nil {
+		return nil, err
+	}
+	return decodeConsent(id, allow, deny, updated)
+}
+
+func decodeConsent(id int, allow, deny, updated string) (*CustomerConsent, error) {
+	c := noConsent(id)
+	if err := json.Unmarshal([]byte(allow), &c.Allow); err != nil {
+		return nil, fmt.Errorf("consent of %d: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(deny), &c.Deny); err != nil {
+		return nil, fmt.Errorf("consent of %d: %w", id, err)
+	}
+	t, err := parseTime(updated)
+	if err != nil {
+		return nil, err
+	}
+	c.UpdatedAt = &t
+	return c, nil
+}

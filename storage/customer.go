@@ -1,0 +1,220 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Customer is a shopper's account (V3 customer_Full, domain/customers-spec.md
+// §4.1). The password hash never leaves the store.
+type Customer struct {
+	ID                    int
+	Email                 string
+	FirstName             string
+	LastName              string
+	Company               string
+	Phone                 string
+	Notes                 string
+	TaxExemptCategory     string
+	RegistrationIPAddress string
+	// CustomerGroupID is nil when the customer is in no group.
+	CustomerGroupID                         *int
+	AcceptsProductReviewAbandonedCartEmails bool
+	OriginChannelID                         int
+	// ChannelIDs is nil for global access, else the channels the customer
+	// may sign in to.
+	ChannelIDs         []int
+	ForcePasswordReset bool
+	DateCreated        time.Time
+	DateModified       time.Time
+}
+
+// CustomerAuthentication is the password state shown in responses: only the
+// reset flag (V3 `authentication`).
+type CustomerAuthentication struct {
+	ForcePasswordReset bool
+}
+
+// Authentication returns the customer's password state.
+func (c *Customer) Authentication() CustomerAuthentication {
+	return CustomerAuthentication{ForcePasswordReset: c.ForcePasswordReset}
+}
+
+// StoreCreditAmount is one store credit entry of a customer.
+type StoreCreditAmount struct {
+	Amount float64
+}
+
+// CustomerFilter holds the V3 filters of the customer list
+// (domain/customers-spec.md §2.1 and Appendix A). A nil slice does not
+// filter; an empty one matches nothing. Fields combine with AND and the
+// values of one slice are ORed (../API.md decision 6).
+type CustomerFilter struct {
+	IDIn                    []int
+	CompanyIn               []string
+	CustomerGroupIDIn       []int
+	DateCreated             TimeRange
+	DateModified            TimeRange
+	EmailIn                 []string
+	NameIn                  []string
+	NameLike                []string
+	PhoneIn                 []string
+	RegistrationIPAddressIn []string
+}
+
+// where builds the filter's conditions on customers aliased c.
+func (f *CustomerFilter) where() where {
+	var w where
+	in(&w, "c.id", f.IDIn)
+	in(&w, "c.company", f.CompanyIn)
+	in(&w, "c.customer_group_id", f.CustomerGroupIDIn)
+	addTimeRange(&w, "c.date_created", f.DateCreated)
+	addTimeRange(&w, "c.date_modified", f.DateModified)
+	// ../API.md decision 4: emails match ignoring case.
+	in(&w, "c.email_fold", foldAll(f.EmailIn))
+	// ../API.md decision 3: name:in is a case-insensitive match of the full
+	// name, name:like a case-insensitive substring of it.
+	in(&w, "c.name_fold", foldAll(f.NameIn))
+	anyContains(&w, "c.name_fold", f.NameLike)
+	in(&w, "c.phone", f.PhoneIn)
+	in(&w, "c.registration_ip_address", f.RegistrationIPAddressIn)
+	return w
+}
+
+// fullName is how V3 joins a name for name:in and name:like
+// (domain/customers-spec.md §9.5-6, settled by ../API.md decision 3).
+func fullName(first, last string) string { return first + " " + last }
+
+const customerColumns = `c.id, c.email, c.first_name, c.last_name, c.company, c.phone, c.notes,
+	c.tax_exempt_category, c.registration_ip_address, c.customer_group_id,
+	c.accepts_product_review_abandoned_cart_emails, c.origin_channel_id, c.channel_ids,
+	c.force_password_reset, c.date_created, c.date_modified`
+
+func scanCustomer(s rowScanner, extra ...any) (*Customer, error) {
+	var (
+		c                     Customer
+		group                 sql.NullInt64
+		channels              sql.NullString
+		created, modified     string
+		accepts, forceRefresh bool
+	)
+	dest := append([]any{&c.ID, &c.Email, &c.FirstName, &c.LastName, &c.Company, &c.Phone, &c.Notes,
+		&c.TaxExemptCategory, &c.RegistrationIPAddress, &group,
+		&accepts, &c.OriginChannelID, &channels,
+		&forceRefresh, &created, &modified}, extra...)
+	if err := s.Scan(dest...); err != nil {
+		return nil, err
+	}
+	c.AcceptsProductReviewAbandonedCartEmails, c.ForcePasswordReset = accepts, forceRefresh
+	if group.Valid {
+		id := int(group.Int64)
+		c.CustomerGroupID = &id
+	}
+	if channels.Valid {
+		if err := json.Unmarshal([]byte(channels.String), &c.ChannelIDs); err != nil {
+			return nil, fmt.Errorf("customer %d channel_ids: %w", c.ID, err)
+		}
+		if c.ChannelIDs == nil {
+			c.ChannelIDs = []int{}
+		}
+	}
+	var err error
+	if c.DateCreated, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	if c.DateModified, err = parseTime(modified); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+var customerList = listDef[*Customer]{
+	name:    "customers",
+	from:    "customers c",
+	columns: customerColumns,
+	scan:    scanCustomer,
+}
+
+// FindCustomers returns one page of the customers that match f, in the
+// order s. It returns EINVALID for a bad page, limit or cursor.
+func (db *DB) FindCustomers(ctx context.Context, f CustomerFilter, s CustomerSort, req PageRequest) (*Page[*Customer], error) {
+	return findPage(ctx, db, customerList, f.where(), s.ordering(), req)
+}
+
+// FindCustomersByGroupIDs returns, for each group id, one page of its
+// customers that match f, in the order s: the nested `customers` of many
+// groups in one statement. It returns EINVALID for a bad page, limit or
+// cursor.
+func (db *DB) FindCustomersByGroupIDs(ctx context.Context, groupIDs []int, f CustomerFilter, s CustomerSort, req PageRequest) (map[int]*Page[*Customer], error) {
+	return findPages(ctx, db, customerList, f.where(), s.ordering(), req, "c.customer_group_id", groupIDs)
+}
+
+// FindCustomerByID returns the customer with the id, or ENOTFOUND.
+func (db *DB) FindCustomerByID(ctx context.Context, id int) (*Customer, error) {
+	return findOne(ctx, db, customerList, "c.id", id, "Customer not found.")
+}
+
+// FindCustomersByIDs returns the customers with the ids that exist, by id.
+func (db *DB) FindCustomersByIDs(ctx context.Context, ids []int) (map[int]*Customer, error) {
+	return findByIDs(ctx, db, customerList, "c.id", ids, func(c *Customer) int { return c.ID })
+}
+
+// CountAddressesByCustomerIDs returns how many addresses each customer has;
+// customers without any are absent from the map.
+func (db *DB) CountAddressesByCustomerIDs(ctx context.Context, ids []int) (map[int]int, error) {
+	return db.countByParent(ctx, `SELECT customer_id, COUNT(*) FROM customer_addresses
+		WHERE customer_id IN (SELECT value FROM json_each(?)) GROUP BY customer_id`, ids)
+}
+
+// CountAttributeValuesByCustomerIDs returns how many attribute values each
+// customer has; customers without any are absent from the map.
+func (db *DB) CountAttributeValuesByCustomerIDs(ctx context.Context, ids []int) (map[int]int, error) {
+	return db.countByParent(ctx, `SELECT customer_id, COUNT(*) FROM customer_attribute_values
+		WHERE customer_id IN (SELECT value FROM json_each(?)) GROUP BY customer_id`, ids)
+}
+
+func (db *DB) countByParent(ctx context.Context, stmt string, ids []int) (map[int]int, error) {
+	pairs, err := queryAll(ctx, db, db.reader, func(s rowScanner) ([2]int, error) {
+		var p [2]int
+		return p, s.Scan(&p[0], &p[1])
+	}, stmt, jsonArray(ids))
+	if err != nil {
+		return nil, fmt.Errorf("count by customer: %w", err)
+	}
+	out := make(map[int]int, len(pairs))
+	for _, p := range pairs {
+		out[p[0]] = p[1]
+	}
+	return out, nil
+}
+
+// FindStoreCreditByCustomerIDs returns the store credit entries of each
+// customer, in entry order.
+func (db *DB) FindStoreCreditByCustomerIDs(ctx context.Context, ids []int) (map[int][]*StoreCreditAmount, error) {
+	type row struct {
+		customer int
+		amount   int64
+	}
+	rows, err := queryAll(ctx, db, db.reader, func(s rowScanner) (row, error) {
+		var r row
+		return r, s.Scan(&r.customer, &r.amount)
+	}, `SELECT customer_id, amount FROM customer_store_credit
+		WHERE customer_id IN (SELECT value FROM json_each(?)) ORDER BY id`, jsonArray(ids))
+	if err != nil {
+		return nil, fmt.Errorf("find store credit: %w", err)
+	}
+	out := make(map[int][]*StoreCreditAmount)
+	for _, r := range rows {
+		out[r.customer] = append(out[r.customer], &StoreCreditAmount{Amount: amountFromUnits(r.amount)})
+	}
+	return out, nil
+}
+
+// moneyScale is how many stored units make one currency unit.
+const moneyScale = 10_000
+
+// amountFromUnits converts stored ten-thousandths to an amount.
+func amountFromUnits(u int64) float64 { return float64(u) / moneyScale }

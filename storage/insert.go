@@ -1,0 +1,231 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// The row writers every create path shares (the mutations, import and the
+// demo seed). They take already valid values and never commit.
+
+// exec runs a statement in the transaction.
+func (tx *Tx) exec(ctx context.Context, stmt string, args ...any) (int64, error) {
+	res, err := tx.db.exec(ctx, tx.tx, stmt, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// idOrNull returns id, or NULL (a new id) when it is zero.
+func idOrNull(id int) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// nullableJSON encodes ids as a JSON array, or NULL for a nil slice.
+func nullableJSON(ids []int) any {
+	if ids == nil {
+		return nil
+	}
+	return jsonArray(ids)
+}
+
+// insertCustomer writes c (with c.ID when non-zero, else a new id, set on
+// c) and the password hash, which may be empty for none.
+func (tx *Tx) insertCustomer(ctx context.Context, c *Customer, passwordHash string) error {
+	var hash any
+	if passwordHash != "" {
+		hash = passwordHash
+	}
+	newID, err := tx.exec(ctx, `INSERT INTO customers (id, email, email_fold, first_name, last_name, name_fold,
+		company, phone, notes, tax_exempt_category, registration_ip_address, customer_group_id,
+		accepts_product_review_abandoned_cart_emails, origin_channel_id, channel_ids, password_hash,
+		force_password_reset, date_created, date_modified)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		idOrNull(c.ID), c.Email, Fold(c.Email), c.FirstName, c.LastName, Fold(fullName(c.FirstName, c.LastName)),
+		c.Company, c.Phone, c.Notes, c.TaxExemptCategory, c.RegistrationIPAddress, c.CustomerGroupID,
+		c.AcceptsProductReviewAbandonedCartEmails, c.OriginChannelID, nullableJSON(c.ChannelIDs), hash,
+		c.ForcePasswordReset, formatTime(c.DateCreated), formatTime(c.DateModified))
+	if err != nil {
+		return fmt.Errorf("insert customer: %w", err)
+	}
+	c.ID = int(newID)
+	return nil
+}
+
+// insertAddress writes a (with a.ID when non-zero), setting a.ID.
+func (tx *Tx) insertAddress(ctx context.Context, a *CustomerAddress) error {
+	newID, err := tx.exec(ctx, `INSERT INTO customer_addresses (id, customer_id, first_name, last_name, name_fold,
+		company, address1, address2, city, state_or_province, postal_code, country_code, phone, address_type)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		idOrNull(a.ID), a.CustomerID, a.FirstName, a.LastName, Fold(fullName(a.FirstName, a.LastName)),
+		a.Company, a.Address1, a.Address2, a.City, a.StateOrProvince, a.PostalCode, a.CountryCode, a.Phone,
+		string(a.AddressType))
+	if err != nil {
+		return fmt.Errorf("insert address: %w", err)
+	}
+	a.ID = int(newID)
+	return nil
+}
+
+// insertAttribute writes an attribute definition, setting a.ID.
+func (tx *Tx) insertAttribute(ctx context.Context, a *CustomerAttribute) error {
+	newID, err := tx.exec(ctx, `INSERT INTO customer_attributes (id, name, name_fold, type, date_created, date_modified)
+		VALUES (?, ?, ?, ?, ?, ?)`,
+		idOrNull(a.ID), a.Name, Fold(a.Name), string(a.Type), formatTime(a.DateCreated), formatTime(a.DateModified))
+	if err != nil {
+		return fmt.Errorf("insert attribute: %w", err)
+	}
+	a.ID = int(newID)
+	return nil
+}
+
+// insertAttributeValue writes an attribute value, setting v.ID.
+func (tx *Tx) insertAttributeValue(ctx context.Context, v *CustomerAttributeValue) error {
+	newID, err := tx.exec(ctx, `INSERT INTO customer_attribute_values (id, customer_id, attribute_id, value, date_created, date_modified)
+		VALUES (?, ?, ?, ?, ?, ?)`,
+		idOrNull(v.ID), v.CustomerID, v.AttributeID, v.Value, formatTime(v.DateCreated), formatTime(v.DateModified))
+	if err != nil {
+		return fmt.Errorf("insert attribute value: %w", err)
+	}
+	v.ID = int(newID)
+	return nil
+}
+
+// insertFormField writes a form field definition, setting f.ID.
+func (tx *Tx) insertFormField(ctx context.Context, f *CustomerFormField) error {
+	options := f.Options
+	if options == nil {
+		options = []string{}
+	}
+	b, _ := json.Marshal(options)
+	newID, err := tx.exec(ctx, `INSERT INTO customer_form_fields (id, name, label, type, applies_to, required, options,
+		date_created, date_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		idOrNull(f.ID), f.Name, f.Label, string(f.Type), string(f.AppliesTo), f.Required, string(b),
+		formatTime(f.DateCreated), formatTime(f.DateModified))
+	if err != nil {
+		return fmt.Errorf("insert form field: %w", err)
+	}
+	f.ID = int(newID)
+	return nil
+}
+
+// upsertFormFieldValue writes the value of a form field on a customer or an
+// address, replacing the one there (../API.md decision 10: the key is the
+// owner and the field).
+func (tx *Tx) upsertFormFieldValue(ctx context.Context, v *CustomerFormFieldValue) error {
+	var err error
+	if v.CustomerID != nil {
+		_, err = tx.exec(ctx, `INSERT INTO customer_form_field_values (form_field_id, customer_id, value) VALUES (?, ?, ?)
+			ON CONFLICT (customer_id, form_field_id) WHERE customer_id IS NOT NULL DO UPDATE SET value = excluded.value`,
+			v.FormFieldID, *v.CustomerID, string(v.Value.raw))
+	} else {
+		_, err = tx.exec(ctx, `INSERT INTO customer_form_field_values (form_field_id, address_id, value) VALUES (?, ?, ?)
+			ON CONFLICT (address_id, form_field_id) WHERE address_id IS NOT NULL DO UPDATE SET value = excluded.value`,
+			v.FormFieldID, *v.AddressID, string(v.Value.raw))
+	}
+	if err != nil {
+		return fmt.Errorf("upsert form field value: %w", err)
+	}
+	return nil
+}
+
+// replaceStoreCredit replaces a customer's store credit entries.
+func (tx *Tx) replaceStoreCredit(ctx context.Context, customerID int, amounts []*StoreCreditAmount) error {
+	if _, err := tx.exec(ctx, `DELETE FROM customer_store_credit WHERE customer_id = ?`, customerID); err != nil {
+		return fmt.Errorf("replace store credit: %w", err)
+	}
+	for _, a := range amounts {
+		units, err := amountToUnits(a.Amount)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO customer_store_credit (customer_id, amount) VALUES (?, ?)`, customerID, units); err != nil {
+			return fmt.Errorf("replace store credit: %w", err)
+		}
+	}
+	return nil
+}
+
+// amountToUnits converts an amount to stored ten-thousandths; more precise
+// amounts are EINVALID rather than silently rounded.
+func amountToUnits(f float64) (int64, error) {
+	u := f * moneyScale
+	r := math.Round(u)
+	if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(r) > 1e15 || math.Abs(u-r) > 1e-6*math.Max(1, math.Abs(u)) {
+		return 0, Errorf(EINVALID, "%s is not an amount with at most four decimal places.", strconv.FormatFloat(f, 'f', -1, 64))
+	}
+	return int64(r), nil
+}
+
+// setConsent writes a customer's consent.
+func (tx *Tx) setConsent(ctx context.Context, c *CustomerConsent) error {
+	at := tx.now
+	if c.UpdatedAt != nil {
+		at = *c.UpdatedAt
+	}
+	_, err := tx.exec(ctx, `INSERT INTO customer_consent (customer_id, allow, deny, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (customer_id) DO UPDATE SET allow = excluded.allow, deny = excluded.deny, updated_at = excluded.updated_at`,
+		c.CustomerID, jsonArray(c.Allow), jsonArray(c.Deny), formatTime(at))
+	if err != nil {
+		return fmt.Errorf("set consent: %w", err)
+	}
+	c.UpdatedAt = &at
+	return nil
+}
+
+// groupRules encodes discount rules for the discount_rules column.
+func groupRules(rules []DiscountRule) (string, error) {
+	stored := make([]storedRule, len(rules))
+	for i, r := range rules {
+		stored[i] = storedRule{Type: r.Type, Method: r.Method, PriceListID: r.PriceListID,
+			CategoryID: r.CategoryID, ProductID: r.ProductID}
+		if r.Amount != nil {
+			units, err := amountToUnits(*r.Amount)
+			if err != nil {
+				return "", err
+			}
+			s := strconv.FormatFloat(float64(units)/moneyScale, 'f', 4, 64)
+			stored[i].Amount = &s
+		}
+	}
+	b, err := json.Marshal(stored)
+	return string(b), err
+}
+
+// insertGroup writes a customer group, setting g.ID.
+func (tx *Tx) insertGroup(ctx context.Context, g *CustomerGroup) error {
+	rules, err := groupRules(g.DiscountRules)
+	if err != nil {
+		return err
+	}
+	newID, err := tx.exec(ctx, `INSERT INTO customer_groups (id, name, name_fold, is_default, is_group_for_guests,
+		category_access_type, category_access_categories, discount_rules, date_created, date_modified)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		idOrNull(g.ID), g.Name, Fold(g.Name), g.IsDefault, g.IsGroupForGuests, string(g.CategoryAccess.Type),
+		jsonArray(g.CategoryAccess.Categories), rules, formatTime(g.DateCreated), formatTime(g.DateModified))
+	if err != nil {
+		return fmt.Errorf("insert group: %w", err)
+	}
+	g.ID = int(newID)
+	return nil
+}
+
+// insertSubscriber writes a subscriber, setting s.ID.
+func (tx *Tx) insertSubscriber(ctx context.Context, s *Subscriber) error {
+	newID, err := tx.exec(ctx, `INSERT INTO subscribers (id, email, email_fold, first_name, last_name, source, order_id,
+		channel_id, date_created, date_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		idOrNull(s.ID), s.Email, Fold(s.Email), s.FirstName, s.LastName, s.Source, s.OrderID, s.ChannelID,
+		formatTime(s.DateCreated), formatTime(s.DateModified))
+	if err != nil {
+		return fmt.Errorf("insert subscriber: %w", err)
+	}
+	s.ID = int(newID)
+	return nil
+}

@@ -1,0 +1,50 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+)
+
+// Lookups by key for the dataloaders: one statement for a whole batch of
+// keys, whatever its size, with the keys passed as one JSON array.
+
+// scanRow adapts a list's scan function to a plain row.
+func (l listDef[T]) scanRow(s rowScanner) (T, error) { return l.scan(s) }
+
+// findByIDs returns the rows of l whose column col is one of ids, keyed by
+// key(row); ids with no row are absent.
+func findByIDs[T any](ctx context.Context, db *DB, l listDef[T], col string, ids []int, key func(T) int) (map[int]T, error) {
+	all, err := queryAll(ctx, db, db.reader, l.scanRow,
+		`SELECT `+l.columns+` FROM `+l.from+` WHERE `+col+` IN (SELECT value FROM json_each(?))`, jsonArray(ids))
+	if err != nil {
+		return nil, fmt.Errorf("find %s by id: %w", l.name, err)
+	}
+	out := make(map[int]T, len(all))
+	for _, v := range all {
+		out[key(v)] = v
+	}
+	return out, nil
+}
+
+// findOne returns the row of l whose column col is id, or ENOTFOUND with the
+// message notFound.
+func findOne[T any](ctx context.Context, db *DB, l listDef[T], col string, id int, notFound string) (T, error) {
+	return queryOne(ctx, db, db.reader, notFound, l.scanRow,
+		`SELECT `+l.columns+` FROM `+l.from+` WHERE `+col+` = ?`, id)
+}
+
+// findByParents returns the rows of l whose parent column col is one of ids,
+// grouped by parent(row) and ordered by orderBy within each parent.
+func findByParents[T any](ctx context.Context, db *DB, l listDef[T], col, orderBy string, ids []int, parent func(T) int) (map[int][]T, error) {
+	all, err := queryAll(ctx, db, db.reader, l.scanRow,
+		`SELECT `+l.columns+` FROM `+l.from+` WHERE `+col+` IN (SELECT value FROM json_each(?)) ORDER BY `+orderBy, jsonArray(ids))
+	if err != nil {
+		return nil, fmt.Errorf("find %s by parent: %w", l.name, err)
+	}
+	out := make(map[int][]T)
+	for _, v := range all {
+		p := parent(v)
+		out[p] = append(out[p], v)
+	}
+	return out, nil
+}

@@ -1,0 +1,196 @@
+-- The customer domain (domain/customers-spec.md §1, §4). Dates are TEXT in
+-- fixed-width UTC (2019-02-19T18:34:16Z), so they compare as text. Money is
+-- INTEGER ten-thousandths of the currency unit (V2 shows four decimals),
+-- never REAL. *_fold columns hold Fold()ed text for case-insensitive,
+-- Unicode-aware matching, written by the store beside the original.
+
+CREATE TABLE customer_groups (
+    id                  INTEGER PRIMARY KEY,
+    name                TEXT    NOT NULL,
+    name_fold           TEXT    NOT NULL,
+    is_default          INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
+    is_group_for_guests INTEGER NOT NULL DEFAULT 0 CHECK (is_group_for_guests IN (0, 1)),
+    -- V2 category_access: type and, for 'specific', a JSON array of ids.
+    category_access_type       TEXT NOT NULL DEFAULT 'all' CHECK (category_access_type IN ('all', 'specific', 'none')),
+    category_access_categories TEXT NOT NULL DEFAULT '[]',
+    -- V2 discount_rules, replaced whole on update: a JSON array of rules
+    -- whose amounts are decimal strings.
+    discount_rules      TEXT    NOT NULL DEFAULT '[]',
+    date_created        TEXT    NOT NULL,
+    date_modified       TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX customer_groups_name ON customer_groups (name_fold);
+-- At most one default group and one guest group (../API.md decision 13).
+CREATE UNIQUE INDEX customer_groups_one_default ON customer_groups (is_default) WHERE is_default = 1;
+CREATE UNIQUE INDEX customer_groups_one_guest ON customer_groups (is_group_for_guests) WHERE is_group_for_guests = 1;
+
+CREATE TABLE customers (
+    id                      INTEGER PRIMARY KEY,
+    email                   TEXT    NOT NULL,
+    email_fold              TEXT    NOT NULL,
+    first_name              TEXT    NOT NULL,
+    last_name               TEXT    NOT NULL,
+    -- Fold(first_name || ' ' || last_name), for name:in and name:like.
+    name_fold               TEXT    NOT NULL,
+    company                 TEXT    NOT NULL DEFAULT '',
+    phone                   TEXT    NOT NULL DEFAULT '',
+    notes                   TEXT    NOT NULL DEFAULT '',
+    tax_exempt_category     TEXT    NOT NULL DEFAULT '',
+    registration_ip_address TEXT    NOT NULL DEFAULT '',
+    customer_group_id       INTEGER REFERENCES customer_groups (id) ON DELETE SET NULL,
+    accepts_product_review_abandoned_cart_emails INTEGER NOT NULL DEFAULT 0,
+    origin_channel_id       INTEGER NOT NULL DEFAULT 1,
+    -- JSON array of channel ids; NULL means global access.
+    channel_ids             TEXT,
+    -- A slow-KDF hash; NULL means the customer cannot sign in.
+    password_hash           TEXT,
+    force_password_reset    INTEGER NOT NULL DEFAULT 0,
+    -- Bumped whenever the password changes, so tokens issued before expire.
+    credentials_version     INTEGER NOT NULL DEFAULT 0,
+    date_created            TEXT    NOT NULL,
+    date_modified           TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX customers_email ON customers (email_fold);
+CREATE INDEX customers_group ON customers (customer_group_id);
+CREATE INDEX customers_date_created ON customers (date_created);
+CREATE INDEX customers_date_modified ON customers (date_modified);
+CREATE INDEX customers_last_name ON customers (last_name COLLATE NOCASE);
+CREATE INDEX customers_name ON customers (name_fold);
+CREATE INDEX customers_company ON customers (company);
+CREATE INDEX customers_phone ON customers (phone);
+CREATE INDEX customers_registration_ip ON customers (registration_ip_address);
+
+CREATE TABLE customer_addresses (
+    id                INTEGER PRIMARY KEY,
+    customer_id       INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    first_name        TEXT    NOT NULL,
+    last_name         TEXT    NOT NULL,
+    name_fold         TEXT    NOT NULL,
+    company           TEXT    NOT NULL DEFAULT '',
+    address1          TEXT    NOT NULL,
+    address2          TEXT    NOT NULL DEFAULT '',
+    city              TEXT    NOT NULL,
+    state_or_province TEXT    NOT NULL DEFAULT '',
+    postal_code       TEXT    NOT NULL DEFAULT '',
+    country_code      TEXT    NOT NULL,
+    phone             TEXT    NOT NULL DEFAULT '',
+    address_type      TEXT    NOT NULL DEFAULT 'residential' CHECK (address_type IN ('residential', 'commercial'))
+);
+CREATE INDEX customer_addresses_customer ON customer_addresses (customer_id);
+CREATE INDEX customer_addresses_company ON customer_addresses (company);
+CREATE INDEX customer_addresses_name ON customer_addresses (name_fold);
+
+CREATE TABLE customer_attributes (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT    NOT NULL,
+    name_fold     TEXT    NOT NULL,
+    type          TEXT    NOT NULL CHECK (type IN ('string', 'number', 'date')),
+    date_created  TEXT    NOT NULL,
+    date_modified TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX customer_attributes_name ON customer_attributes (name);
+
+CREATE TABLE customer_attribute_values (
+    id            INTEGER PRIMARY KEY,
+    customer_id   INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    attribute_id  INTEGER NOT NULL REFERENCES customer_attributes (id) ON DELETE CASCADE,
+    value         TEXT    NOT NULL,
+    date_created  TEXT    NOT NULL,
+    date_modified TEXT    NOT NULL,
+    -- One value per customer and attribute: the upsert key (../API.md decision 9).
+    UNIQUE (customer_id, attribute_id)
+);
+CREATE INDEX customer_attribute_values_attribute ON customer_attribute_values (attribute_id);
+CREATE INDEX customer_attribute_values_date_created ON customer_attribute_values (date_created);
+CREATE INDEX customer_attribute_values_date_modified ON customer_attribute_values (date_modified);
+
+CREATE TABLE customer_form_fields (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT    NOT NULL,
+    label         TEXT    NOT NULL DEFAULT '',
+    type          TEXT    NOT NULL CHECK (type IN ('text', 'multiline', 'password', 'date', 'numbers', 'checkboxes', 'radiobuttons', 'picklist')),
+    applies_to    TEXT    NOT NULL CHECK (applies_to IN ('customer', 'address')),
+    required      INTEGER NOT NULL DEFAULT 0,
+    -- JSON array of the allowed choices (checkboxes, radiobuttons, picklist).
+    options       TEXT    NOT NULL DEFAULT '[]',
+    date_created  TEXT    NOT NULL,
+    date_modified TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX customer_form_fields_name ON customer_form_fields (name);
+
+CREATE TABLE customer_form_field_values (
+    id            INTEGER PRIMARY KEY,
+    form_field_id INTEGER NOT NULL REFERENCES customer_form_fields (id) ON DELETE CASCADE,
+    customer_id   INTEGER REFERENCES customers (id) ON DELETE CASCADE,
+    address_id    INTEGER REFERENCES customer_addresses (id) ON DELETE CASCADE,
+    -- JSON: a string, a number or an array of strings.
+    value         TEXT    NOT NULL,
+    CHECK ((customer_id IS NULL) <> (address_id IS NULL))
+);
+-- The upsert keys: (customer, field) and (address, field) (../API.md decision 10).
+CREATE UNIQUE INDEX customer_form_field_values_customer ON customer_form_field_values (customer_id, form_field_id) WHERE customer_id IS NOT NULL;
+CREATE UNIQUE INDEX customer_form_field_values_address ON customer_form_field_values (address_id, form_field_id) WHERE address_id IS NOT NULL;
+CREATE INDEX customer_form_field_values_field ON customer_form_field_values (form_field_id);
+
+CREATE TABLE customer_consent (
+    customer_id INTEGER PRIMARY KEY REFERENCES customers (id) ON DELETE CASCADE,
+    allow       TEXT    NOT NULL DEFAULT '[]', -- JSON array of categories
+    deny        TEXT    NOT NULL DEFAULT '[]',
+    updated_at  TEXT    NOT NULL
+);
+
+CREATE TABLE customer_store_credit (
+    id          INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    amount      INTEGER NOT NULL -- ten-thousandths of the currency unit
+);
+CREATE INDEX customer_store_credit_customer ON customer_store_credit (customer_id);
+
+CREATE TABLE subscribers (
+    id            INTEGER PRIMARY KEY,
+    email         TEXT    NOT NULL,
+    email_fold    TEXT    NOT NULL,
+    first_name    TEXT    NOT NULL DEFAULT '',
+    last_name     TEXT    NOT NULL DEFAULT '',
+    source        TEXT    NOT NULL DEFAULT '',
+    order_id      INTEGER CHECK (order_id >= 1),
+    channel_id    INTEGER NOT NULL DEFAULT 1 CHECK (channel_id >= 1),
+    date_created  TEXT    NOT NULL,
+    date_modified TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX subscribers_email ON subscribers (email_fold);
+CREATE INDEX subscribers_first_name ON subscribers (first_name);
+CREATE INDEX subscribers_last_name ON subscribers (last_name);
+CREATE INDEX subscribers_source ON subscribers (source);
+CREATE INDEX subscribers_order ON subscribers (order_id);
+CREATE INDEX subscribers_date_created ON subscribers (date_created);
+CREATE INDEX subscribers_date_modified ON subscribers (date_modified);
+
+-- Store-wide settings: one row. The guest and default groups are not kept
+-- here: they are the groups flagged is_group_for_guests and is_default.
+CREATE TABLE customer_settings (
+    id                               INTEGER PRIMARY KEY CHECK (id = 1),
+    ask_shopper_for_tracking_consent INTEGER NOT NULL DEFAULT 0,
+    policy_url                       TEXT    NOT NULL DEFAULT ''
+);
+INSERT INTO customer_settings (id) VALUES (1);
+
+-- Per-channel overrides; NULL means inherited from the store-wide value.
+CREATE TABLE channel_customer_settings (
+    channel_id                       INTEGER PRIMARY KEY CHECK (channel_id >= 1),
+    allow_global_logins              INTEGER,
+    ask_shopper_for_tracking_consent INTEGER,
+    policy_url                       TEXT,
+    guest_customer_group_id          INTEGER REFERENCES customer_groups (id) ON DELETE SET NULL,
+    default_customer_group_id        INTEGER REFERENCES customer_groups (id) ON DELETE SET NULL
+);
+
+-- The event outbox: every announced write adds its events in the same
+-- transaction; delivery reads them in id order.
+CREATE TABLE events (
+    id         INTEGER PRIMARY KEY,
+    scope      TEXT    NOT NULL,
+    data       TEXT    NOT NULL, -- JSON of the envelope's `data`
+    hash       TEXT    NOT NULL,
+    created_at INTEGER NOT NULL  -- UNIX seconds
+);

@@ -1,0 +1,353 @@
+// Package storage keeps store customer data in SQLite: customers and their
+// addresses, attribute values, form field values, consent and store credit;
+// attribute and form field definitions; customer groups; subscribers; and
+// settings. It owns the domain vocabulary (Customer, CustomerFilter, ...),
+// the V3 filter semantics and the error codes that the GraphQL layer shows.
+//
+// One DB holds two pools on the same file: a single writer connection, whose
+// transactions begin IMMEDIATE so that writers queue on the lock instead of
+// failing halfway, and a bounded pool of read-only connections. The file runs
+// in WAL mode so that readers never wait for the writer.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migration/*.sql
+var migrations embed.FS
+
+// DefaultReadConns is the size of the read pool when Options leaves it zero.
+const DefaultReadConns = 4
+
+// Options tune Open.
+type Options struct {
+	// ReadConns bounds the read-only pool; 0 means DefaultReadConns.
+	ReadConns int
+}
+
+// DB is the store. It is safe for concurrent use.
+type DB struct {
+	path   string
+	writer *sql.DB
+	reader *sql.DB
+
+	// Now returns the current time. Every write transaction reads it once, so
+	// all dates written by one call are equal. Tests replace it.
+	Now func() time.Time
+
+	// Observer, when set, is told about every SQL statement the store runs.
+	Observer func(ctx context.Context, statement string, d time.Duration, err error)
+}
+
+// Open opens (creating if needed) the database file at path, applies the
+// pending migrations and returns the store.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("open store: empty path")
+	}
+	if opts.ReadConns <= 0 {
+		opts.ReadConns = DefaultReadConns
+	}
+	db := &DB{path: path, Now: time.Now}
+
+	// The writer must exist and migrate first: a read-only open of a missing
+	// or not yet WAL file fails.
+	w, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("open store writer: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	db.writer = w
+	if err := db.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+
+	r, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open store reader: %w", err)
+	}
+	r.SetMaxOpenConns(opts.ReadConns)
+	r.SetMaxIdleConns(opts.ReadConns)
+	r.SetConnMaxIdleTime(0)
+	if err := r.PingContext(ctx); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open store reader: %w", err)
+	}
+	db.reader = r
+	return db, nil
+}
+
+// dsn builds the connection string of the writer or of a reader. Pragmas go
+// in the DSN because they are per connection and the pools open connections
+// on their own.
+func dsn(path string, readOnly bool) string {
+	// A file: URI, so that SQLite's own parameters (mode=ro) apply; escape the
+	// characters that would end the path part.
+	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	q := []string{
+		"_pragma=busy_timeout(10000)",
+		"_pragma=foreign_keys(1)",
+		"_pragma=synchronous(NORMAL)",
+		"_pragma=cache_size(-16000)",
+		"_pragma=temp_store(MEMORY)",
+	}
+	if readOnly {
+		q = append(q, "mode=ro", "_pragma=query_only(1)")
+	} else {
+		q = append(q, "_pragma=journal_mode(WAL)", "_txlock=immediate")
+	}
+	return "file:" + p + "?" + strings.Join(q, "&")
+}
+
+// Close closes both pools. It optimizes the query planner's statistics first,
+// as SQLite recommends before closing a connection.
+func (db *DB) Close() error {
+	var errs []error
+	if db.reader != nil {
+		errs = append(errs, db.reader.Close())
+	}
+	if db.writer != nil {
+		_, _ = db.writer.Exec(`PRAGMA optimize`)
+		errs = append(errs, db.writer.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Path returns the database file's path.
+func (db *DB) Path() string { return db.path }
+
+// Ping reports whether both pools answer and every migration is applied.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.reader.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping store: %w", err)
+	}
+	pending, err := db.pendingMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("ping store: %d migrations pending", len(pending))
+	}
+	return nil
+}
+
+// migrate applies the embedded migrations that are not yet recorded, each in
+// its own transaction together with its record.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.writer.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	pending, err := db.pendingMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	for _, name := range pending {
+		body, err := fs.ReadFile(migrations, path.Join("migration", name))
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+		tx, err := db.writer.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, name, formatTime(db.Now())); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// pendingMigrations lists the embedded migrations not yet applied, in order.
+func (db *DB) pendingMigrations(ctx context.Context) ([]string, error) {
+	entries, err := fs.ReadDir(migrations, "migration")
+	if err != nil {
+		return nil, fmt.Errorf("list migrations: %w", err)
+	}
+	rows, err := db.writer.QueryContext(ctx, `SELECT name FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("list applied migrations: %w", err)
+	}
+	defer rows.Close()
+	applied := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, fmt.Errorf("list applied migrations: %w", err)
+		}
+		applied[name] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list applied migrations: %w", err)
+	}
+	var pending []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") && !applied[e.Name()] {
+			pending = append(pending, e.Name())
+		}
+	}
+	sort.Strings(pending)
+	return pending, nil
+}
+
+// Tx is a transaction of the store. It carries the time read once at BEGIN,
+// truncated to the second in UTC, which every date written through it uses.
+type Tx struct {
+	tx  *sql.Tx
+	db  *DB
+	now time.Time
+}
+
+// beginWrite starts a write transaction on the writer (BEGIN IMMEDIATE).
+func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", formatError(err))
+	}
+	return &Tx{tx: tx, db: db, now: db.Now().UTC().Truncate(time.Second)}, nil
+}
+
+// beginRead starts a read transaction on the read pool, so that several
+// statements see one snapshot.
+func (db *DB) beginRead(ctx context.Context) (*Tx, error) {
+	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("begin read: %w", formatError(err))
+	}
+	return &Tx{tx: tx, db: db, now: db.Now().UTC().Truncate(time.Second)}, nil
+}
+
+// Commit commits the transaction.
+func (tx *Tx) Commit() error {
+	if err := tx.tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", formatError(err))
+	}
+	return nil
+}
+
+// Rollback aborts the transaction; it is a no-op after Commit.
+func (tx *Tx) Rollback() error { return tx.tx.Rollback() }
+
+// querier runs statements: the read pool, or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// q returns what runs statements for tx.
+func (tx *Tx) q() querier { return tx.tx }
+
+// Stats counts the SQL statements run on behalf of one context (one GraphQL
+// operation, say). Attach it with WithStats.
+type Stats struct {
+	statements atomic.Int64
+}
+
+// Statements returns how many SQL statements have run so far.
+func (s *Stats) Statements() int64 { return s.statements.Load() }
+
+type statsKey struct{}
+
+// WithStats returns a context under which every statement is counted in s.
+func WithStats(ctx context.Context, s *Stats) context.Context {
+	return context.WithValue(ctx, statsKey{}, s)
+}
+
+// observe counts and reports one statement.
+func (db *DB) observe(ctx context.Context, statement string, start time.Time, err error) {
+	if s, ok := ctx.Value(statsKey{}).(*Stats); ok {
+		s.statements.Add(1)
+	}
+	if db.Observer != nil {
+		db.Observer(ctx, statement, time.Since(start), err)
+	}
+}
+
+// query runs a statement that returns rows.
+func (db *DB) query(ctx context.Context, q querier, statement string, args ...any) (*sql.Rows, error) {
+	start := time.Now()
+	rows, err := q.QueryContext(ctx, statement, args...)
+	db.observe(ctx, statement, start, err)
+	if err != nil {
+		return nil, formatError(err)
+	}
+	return rows, nil
+}
+
+// exec runs a statement that returns no rows.
+func (db *DB) exec(ctx context.Context, q querier, statement string, args ...any) (sql.Result, error) {
+	start := time.Now()
+	res, err := q.ExecContext(ctx, statement, args...)
+	db.observe(ctx, statement, start, err)
+	if err != nil {
+		return nil, formatError(err)
+	}
+	return res, nil
+}
+
+// rowScanner is what a scan function reads one row from.
+type rowScanner interface {
+	Scan(dest ...any) error
+}
+
+// queryAll runs a statement and scans every row with scan.
+func queryAll[T any](ctx context.Context, db *DB, q querier, scan func(rowScanner) (T, error), statement string, args ...any) ([]T, error) {
+	rows, err := db.query(ctx, q, statement, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, formatError(err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, formatError(err)
+	}
+	return out, nil
+}
+
+// queryOne runs a statement expected to return at most one row; it returns
+// ENOTFOUND (with message notFound) when there is none.
+func queryOne[T any](ctx context.Context, db *DB, q querier, notFound string, scan func(rowScanner) (T, error), statement string, args ...any) (T, error) {
+	all, err := queryAll(ctx, db, q, scan, statement, args...)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	if len(all) == 0 {
+		var zero T
+		return zero, Errorf(ENOTFOUND, "%s", notFound)
+	}
+	return all[0], nil
+}

@@ -1,0 +1,193 @@
+package storage
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// timeLayout is how every date is stored and shown: UTC, whole seconds,
+// fixed width, so that stored dates compare correctly as text and are already
+// in V3's output form (2019-02-19T18:34:16Z).
+const timeLayout = "2006-01-02T15:04:05Z"
+
+// formatTime formats t for storage. Never hand a time.Time to the driver: it
+// would store t.String().
+func formatTime(t time.Time) string {
+	// Clamp to four-digit years, outside which the text would not sort.
+	t = t.UTC()
+	switch {
+	case t.Year() > 9999:
+		return "9999-12-31T23:59:59Z"
+	case t.Year() < 1:
+		return "0001-01-01T00:00:00Z"
+	}
+	return t.Format(timeLayout)
+}
+
+// parseTime parses a stored date.
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("parse stored time %q: %w", s, err)
+	}
+	return t, nil
+}
+
+// FormatTime formats t as the API shows dates: RFC 3339, UTC, whole seconds.
+func FormatTime(t time.Time) string { return formatTime(t.Truncate(time.Second)) }
+
+// millisThreshold separates UNIX seconds from milliseconds: a value above it
+// is read as milliseconds (../API.md decision 2; 10^11 seconds is year 5138).
+const millisThreshold = 100_000_000_000
+
+// FilterDate is a parsed date filter value. DateOnly records that the value
+// was a bare date, which as an exact value or a maximum covers the whole day.
+type FilterDate struct {
+	Time     time.Time
+	DateOnly bool
+}
+
+// ParseFilterDate parses a V3 date filter value: YYYY-MM-DD,
+// YYYY-MM-DDTHH:MM:SS (UTC), RFC 3339 with an offset or fraction, or UNIX
+// time in seconds or (above 10^11) milliseconds, as a number or digits.
+// domain/customers-spec.md §2.0, §2.3 and §9.3-4 leave the forms loose;
+// ../API.md decision 2 settles them.
+func ParseFilterDate(v any) (FilterDate, error) {
+	switch v := v.(type) {
+	case string:
+		return parseFilterDateString(strings.TrimSpace(v))
+	case json.Number:
+		return parseFilterDateString(v.String())
+	case int:
+		return unixFilterDate(int64(v)), nil
+	case int64:
+		return unixFilterDate(v), nil
+	case float64:
+		if v != float64(int64(v)) {
+			return FilterDate{}, errBadDate(fmt.Sprint(v))
+		}
+		return unixFilterDate(int64(v)), nil
+	}
+	return FilterDate{}, errBadDate(fmt.Sprint(v))
+}
+
+func parseFilterDateString(s string) (FilterDate, error) {
+	if s != "" && strings.Trim(s, "0123456789") == "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return FilterDate{}, errBadDate(s)
+		}
+		return unixFilterDate(n), nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return FilterDate{Time: t, DateOnly: true}, nil
+	}
+	if t, err := time.Parse("2006-01-02T15:04:05", s); err == nil {
+		return FilterDate{Time: t}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return FilterDate{Time: t.UTC()}, nil
+	}
+	return FilterDate{}, errBadDate(s)
+}
+
+func unixFilterDate(n int64) FilterDate {
+	if n > millisThreshold {
+		return FilterDate{Time: time.UnixMilli(n).UTC()}
+	}
+	return FilterDate{Time: time.Unix(n, 0).UTC()}
+}
+
+func errBadDate(s string) *Error {
+	if len(s) > 40 {
+		s = s[:40] + "..."
+	}
+	return Errorf(EINVALID, "%q is not a date: use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS, RFC 3339 or UNIX seconds.", s)
+}
+
+// UnmarshalGQL reads a GraphQL FilterDate input.
+func (d *FilterDate) UnmarshalGQL(v any) error {
+	fd, err := ParseFilterDate(v)
+	if err != nil {
+		return err
+	}
+	*d = fd
+	return nil
+}
+
+// MarshalGQL writes d as RFC 3339 (or as a bare date).
+func (d FilterDate) MarshalGQL(w io.Writer) {
+	if d.DateOnly {
+		io.WriteString(w, strconv.Quote(d.Time.Format("2006-01-02")))
+		return
+	}
+	io.WriteString(w, strconv.Quote(FormatTime(d.Time)))
+}
+
+// TimeRange is an inclusive range of stored times, in whole seconds; a nil end
+// is open.
+type TimeRange struct {
+	Min, Max *time.Time
+}
+
+// NewTimeRange combines a V3 exact, `:min` and `:max` date filter (any may be
+// nil) into one range: their intersection. ../API.md decision 2: bounds are
+// inclusive, and a date-only exact value or maximum covers the whole day.
+func NewTimeRange(exact, min, max *FilterDate) TimeRange {
+	var r TimeRange
+	if exact != nil {
+		r.atLeast(exact.start())
+		r.atMost(exact.end())
+	}
+	if min != nil {
+		r.atLeast(min.start())
+	}
+	if max != nil {
+		r.atMost(max.end())
+	}
+	return r
+}
+
+// start is the first whole second the value admits as a lower bound.
+func (d FilterDate) start() time.Time {
+	t := d.Time.UTC()
+	if tt := t.Truncate(time.Second); !tt.Equal(t) {
+		return tt.Add(time.Second)
+	}
+	return t
+}
+
+// end is the last whole second the value admits as an upper bound.
+func (d FilterDate) end() time.Time {
+	t := d.Time.UTC()
+	if d.DateOnly {
+		return t.AddDate(0, 0, 1).Add(-time.Second)
+	}
+	return t.Truncate(time.Second)
+}
+
+func (r *TimeRange) atLeast(t time.Time) {
+	if r.Min == nil || t.After(*r.Min) {
+		r.Min = &t
+	}
+}
+
+func (r *TimeRange) atMost(t time.Time) {
+	if r.Max == nil || t.Before(*r.Max) {
+		r.Max = &t
+	}
+}
+
+// addTimeRange adds the range's conditions on the stored date column col.
+func addTimeRange(w *where, col string, r TimeRange) {
+	if r.Min != nil {
+		w.add(col+" >= ?", formatTime(*r.Min))
+	}
+	if r.Max != nil {
+		w.add(col+" <= ?", formatTime(*r.Max))
+	}
+}
