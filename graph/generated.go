@@ -35,6 +35,7 @@ type ResolverRoot interface {
 	CustomerAttributeValue() CustomerAttributeValueResolver
 	CustomerFormFieldValue() CustomerFormFieldValueResolver
 	CustomerGroup() CustomerGroupResolver
+	Mutation() MutationResolver
 	Query() QueryResolver
 }
 
@@ -59,9 +60,20 @@ type ComplexityRoot struct {
 		PrivacySettings       func(childComplexity int) int
 	}
 
+	ChannelCustomerSettingsPayload struct {
+		Settings   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	ChannelPrivacySettings struct {
 		AskShopperForTrackingConsent func(childComplexity int) int
 		PolicyURL                    func(childComplexity int) int
+	}
+
+	CredentialsValidationPayload struct {
+		CustomerID func(childComplexity int) int
+		IsValid    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Customer struct {
@@ -122,6 +134,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CustomerAddressesPayload struct {
+		Addresses  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	CustomerAttribute struct {
 		DateCreated  func(childComplexity int) int
 		DateModified func(childComplexity int) int
@@ -165,6 +182,16 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CustomerAttributeValuesPayload struct {
+		AttributeValues func(childComplexity int) int
+		UserErrors      func(childComplexity int) int
+	}
+
+	CustomerAttributesPayload struct {
+		Attributes func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	CustomerAuthentication struct {
 		ForcePasswordReset func(childComplexity int) int
 	}
@@ -181,6 +208,11 @@ type ComplexityRoot struct {
 		CustomerID func(childComplexity int) int
 		Deny       func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
+	}
+
+	CustomerConsentPayload struct {
+		Consent    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	CustomerEdge struct {
@@ -232,6 +264,16 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CustomerFormFieldValuesPayload struct {
+		FormFieldValues func(childComplexity int) int
+		UserErrors      func(childComplexity int) int
+	}
+
+	CustomerFormFieldsPayload struct {
+		FormFields func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	CustomerGroup struct {
 		CategoryAccess   func(childComplexity int) int
 		Customers        func(childComplexity int, filter map[string]any, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) int
@@ -256,6 +298,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CustomerGroupPayload struct {
+		CustomerGroup func(childComplexity int) int
+		UserErrors    func(childComplexity int) int
+	}
+
 	CustomerGroupSettings struct {
 		DefaultCustomerGroupID func(childComplexity int) int
 		GuestCustomerGroupID   func(childComplexity int) int
@@ -266,6 +313,21 @@ type ComplexityRoot struct {
 		PrivacySettings       func(childComplexity int) int
 	}
 
+	CustomerSettingsPayload struct {
+		Settings   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CustomersPayload struct {
+		Customers  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	DeletePayload struct {
+		DeletedIds func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	DiscountRule struct {
 		Amount      func(childComplexity int) int
 		CategoryID  func(childComplexity int) int
@@ -273,6 +335,35 @@ type ComplexityRoot struct {
 		PriceListID func(childComplexity int) int
 		ProductID   func(childComplexity int) int
 		Type        func(childComplexity int) int
+	}
+
+	Mutation struct {
+		CreateCustomerAddresses       func(childComplexity int, input []*model.CustomerAddressCreateInput) int
+		CreateCustomerAttributes      func(childComplexity int, input []*model.CustomerAttributeCreateInput) int
+		CreateCustomerFormFields      func(childComplexity int, input []*model.CustomerFormFieldCreateInput) int
+		CreateCustomerGroup           func(childComplexity int, input model.CustomerGroupCreateInput) int
+		CreateCustomers               func(childComplexity int, input []*model.CustomerCreateInput) int
+		CreateSubscriber              func(childComplexity int, input model.SubscriberCreateInput) int
+		DeleteCustomerAddresses       func(childComplexity int, idIn []int) int
+		DeleteCustomerAttributeValues func(childComplexity int, idIn []int) int
+		DeleteCustomerAttributes      func(childComplexity int, idIn []int) int
+		DeleteCustomerFormFields      func(childComplexity int, idIn []int) int
+		DeleteCustomerGroups          func(childComplexity int, idIn []int) int
+		DeleteCustomers               func(childComplexity int, idIn []int) int
+		DeleteSubscribers             func(childComplexity int, filter map[string]any, all *bool) int
+		UpdateChannelCustomerSettings func(childComplexity int, input model.ChannelCustomerSettingsInput) int
+		UpdateCustomerAddresses       func(childComplexity int, input []*model.CustomerAddressUpdateInput) int
+		UpdateCustomerAttributes      func(childComplexity int, input []*model.CustomerAttributeUpdateInput) int
+		UpdateCustomerConsent         func(childComplexity int, input model.CustomerConsentInput) int
+		UpdateCustomerFormFields      func(childComplexity int, input []*model.CustomerFormFieldUpdateInput) int
+		UpdateCustomerGroup           func(childComplexity int, input model.CustomerGroupUpdateInput) int
+		UpdateCustomerSettings        func(childComplexity int, input model.CustomerSettingsInput) int
+		UpdateCustomers               func(childComplexity int, input []*model.CustomerUpdateInput) int
+		UpdateSubscriber              func(childComplexity int, input model.SubscriberUpdateInput) int
+		UpsertCustomerAttributeValues func(childComplexity int, input []*model.CustomerAttributeValueUpsertInput) int
+		UpsertCustomerFormFieldValues func(childComplexity int, input []*model.CustomerFormFieldValueUpsertInput) int
+		ValidateCustomerCredentials   func(childComplexity int, email string, password string, channelID *int) int
+		ValidateCustomerPassword      func(childComplexity int, customerID int, password string) int
 	}
 
 	PageInfo struct {
@@ -288,6 +379,11 @@ type ComplexityRoot struct {
 		PerPage     func(childComplexity int) int
 		Total       func(childComplexity int) int
 		TotalPages  func(childComplexity int) int
+	}
+
+	PasswordValidationPayload struct {
+		Success    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	PrivacySettings struct {
@@ -339,6 +435,18 @@ type ComplexityRoot struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
+
+	SubscriberPayload struct {
+		Subscriber func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	UserError struct {
+		Code    func(childComplexity int) int
+		Field   func(childComplexity int) int
+		Index   func(childComplexity int) int
+		Message func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -369,6 +477,34 @@ type CustomerFormFieldValueResolver interface {
 }
 type CustomerGroupResolver interface {
 	Customers(ctx context.Context, obj *storage.CustomerGroup, filter map[string]any, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) (*model.CustomerConnection, error)
+}
+type MutationResolver interface {
+	CreateCustomers(ctx context.Context, input []*model.CustomerCreateInput) (*model.CustomersPayload, error)
+	UpdateCustomers(ctx context.Context, input []*model.CustomerUpdateInput) (*model.CustomersPayload, error)
+	DeleteCustomers(ctx context.Context, idIn []int) (*model.DeletePayload, error)
+	CreateCustomerAddresses(ctx context.Context, input []*model.CustomerAddressCreateInput) (*model.CustomerAddressesPayload, error)
+	UpdateCustomerAddresses(ctx context.Context, input []*model.CustomerAddressUpdateInput) (*model.CustomerAddressesPayload, error)
+	DeleteCustomerAddresses(ctx context.Context, idIn []int) (*model.DeletePayload, error)
+	CreateCustomerAttributes(ctx context.Context, input []*model.CustomerAttributeCreateInput) (*model.CustomerAttributesPayload, error)
+	UpdateCustomerAttributes(ctx context.Context, input []*model.CustomerAttributeUpdateInput) (*model.CustomerAttributesPayload, error)
+	DeleteCustomerAttributes(ctx context.Context, idIn []int) (*model.DeletePayload, error)
+	UpsertCustomerAttributeValues(ctx context.Context, input []*model.CustomerAttributeValueUpsertInput) (*model.CustomerAttributeValuesPayload, error)
+	DeleteCustomerAttributeValues(ctx context.Context, idIn []int) (*model.DeletePayload, error)
+	CreateCustomerFormFields(ctx context.Context, input []*model.CustomerFormFieldCreateInput) (*model.CustomerFormFieldsPayload, error)
+	UpdateCustomerFormFields(ctx context.Context, input []*model.CustomerFormFieldUpdateInput) (*model.CustomerFormFieldsPayload, error)
+	DeleteCustomerFormFields(ctx context.Context, idIn []int) (*model.DeletePayload, error)
+	UpsertCustomerFormFieldValues(ctx context.Context, input []*model.CustomerFormFieldValueUpsertInput) (*model.CustomerFormFieldValuesPayload, error)
+	UpdateCustomerConsent(ctx context.Context, input model.CustomerConsentInput) (*model.CustomerConsentPayload, error)
+	ValidateCustomerCredentials(ctx context.Context, email string, password string, channelID *int) (*model.CredentialsValidationPayload, error)
+	ValidateCustomerPassword(ctx context.Context, customerID int, password string) (*model.PasswordValidationPayload, error)
+	UpdateCustomerSettings(ctx context.Context, input model.CustomerSettingsInput) (*model.CustomerSettingsPayload, error)
+	UpdateChannelCustomerSettings(ctx context.Context, input model.ChannelCustomerSettingsInput) (*model.ChannelCustomerSettingsPayload, error)
+	CreateCustomerGroup(ctx context.Context, input model.CustomerGroupCreateInput) (*model.CustomerGroupPayload, error)
+	UpdateCustomerGroup(ctx context.Context, input model.CustomerGroupUpdateInput) (*model.CustomerGroupPayload, error)
+	DeleteCustomerGroups(ctx context.Context, idIn []int) (*model.DeletePayload, error)
+	CreateSubscriber(ctx context.Context, input model.SubscriberCreateInput) (*model.SubscriberPayload, error)
+	UpdateSubscriber(ctx context.Context, input model.SubscriberUpdateInput) (*model.SubscriberPayload, error)
+	DeleteSubscribers(ctx context.Context, filter map[string]any, all *bool) (*model.DeletePayload, error)
 }
 type QueryResolver interface {
 	Customers(ctx context.Context, filter map[string]any, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) (*model.CustomerConnection, error)
@@ -456,6 +592,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ChannelCustomerSettings.PrivacySettings(childComplexity), true
 
+	case "ChannelCustomerSettingsPayload.settings":
+		if e.ComplexityRoot.ChannelCustomerSettingsPayload.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelCustomerSettingsPayload.Settings(childComplexity), true
+	case "ChannelCustomerSettingsPayload.userErrors":
+		if e.ComplexityRoot.ChannelCustomerSettingsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelCustomerSettingsPayload.UserErrors(childComplexity), true
+
 	case "ChannelPrivacySettings.askShopperForTrackingConsent":
 		if e.ComplexityRoot.ChannelPrivacySettings.AskShopperForTrackingConsent == nil {
 			break
@@ -468,6 +617,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChannelPrivacySettings.PolicyURL(childComplexity), true
+
+	case "CredentialsValidationPayload.customerId":
+		if e.ComplexityRoot.CredentialsValidationPayload.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CredentialsValidationPayload.CustomerID(childComplexity), true
+	case "CredentialsValidationPayload.isValid":
+		if e.ComplexityRoot.CredentialsValidationPayload.IsValid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CredentialsValidationPayload.IsValid(childComplexity), true
+	case "CredentialsValidationPayload.userErrors":
+		if e.ComplexityRoot.CredentialsValidationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CredentialsValidationPayload.UserErrors(childComplexity), true
 
 	case "Customer.acceptsProductReviewAbandonedCartEmails":
 		if e.ComplexityRoot.Customer.AcceptsProductReviewAbandonedCartEmails == nil {
@@ -749,6 +917,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerAddressEdge.Node(childComplexity), true
 
+	case "CustomerAddressesPayload.addresses":
+		if e.ComplexityRoot.CustomerAddressesPayload.Addresses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddressesPayload.Addresses(childComplexity), true
+	case "CustomerAddressesPayload.userErrors":
+		if e.ComplexityRoot.CustomerAddressesPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddressesPayload.UserErrors(childComplexity), true
+
 	case "CustomerAttribute.dateCreated":
 		if e.ComplexityRoot.CustomerAttribute.DateCreated == nil {
 			break
@@ -905,6 +1086,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerAttributeValueEdge.Node(childComplexity), true
 
+	case "CustomerAttributeValuesPayload.attributeValues":
+		if e.ComplexityRoot.CustomerAttributeValuesPayload.AttributeValues == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAttributeValuesPayload.AttributeValues(childComplexity), true
+	case "CustomerAttributeValuesPayload.userErrors":
+		if e.ComplexityRoot.CustomerAttributeValuesPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAttributeValuesPayload.UserErrors(childComplexity), true
+
+	case "CustomerAttributesPayload.attributes":
+		if e.ComplexityRoot.CustomerAttributesPayload.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAttributesPayload.Attributes(childComplexity), true
+	case "CustomerAttributesPayload.userErrors":
+		if e.ComplexityRoot.CustomerAttributesPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAttributesPayload.UserErrors(childComplexity), true
+
 	case "CustomerAuthentication.forcePasswordReset":
 		if e.ComplexityRoot.CustomerAuthentication.ForcePasswordReset == nil {
 			break
@@ -961,6 +1168,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerConsent.UpdatedAt(childComplexity), true
+
+	case "CustomerConsentPayload.consent":
+		if e.ComplexityRoot.CustomerConsentPayload.Consent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConsentPayload.Consent(childComplexity), true
+	case "CustomerConsentPayload.userErrors":
+		if e.ComplexityRoot.CustomerConsentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConsentPayload.UserErrors(childComplexity), true
 
 	case "CustomerEdge.cursor":
 		if e.ComplexityRoot.CustomerEdge.Cursor == nil {
@@ -1137,6 +1357,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerFormFieldValueEdge.Node(childComplexity), true
 
+	case "CustomerFormFieldValuesPayload.formFieldValues":
+		if e.ComplexityRoot.CustomerFormFieldValuesPayload.FormFieldValues == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerFormFieldValuesPayload.FormFieldValues(childComplexity), true
+	case "CustomerFormFieldValuesPayload.userErrors":
+		if e.ComplexityRoot.CustomerFormFieldValuesPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerFormFieldValuesPayload.UserErrors(childComplexity), true
+
+	case "CustomerFormFieldsPayload.formFields":
+		if e.ComplexityRoot.CustomerFormFieldsPayload.FormFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerFormFieldsPayload.FormFields(childComplexity), true
+	case "CustomerFormFieldsPayload.userErrors":
+		if e.ComplexityRoot.CustomerFormFieldsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerFormFieldsPayload.UserErrors(childComplexity), true
+
 	case "CustomerGroup.categoryAccess":
 		if e.ComplexityRoot.CustomerGroup.CategoryAccess == nil {
 			break
@@ -1235,6 +1481,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerGroupEdge.Node(childComplexity), true
 
+	case "CustomerGroupPayload.customerGroup":
+		if e.ComplexityRoot.CustomerGroupPayload.CustomerGroup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerGroupPayload.CustomerGroup(childComplexity), true
+	case "CustomerGroupPayload.userErrors":
+		if e.ComplexityRoot.CustomerGroupPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerGroupPayload.UserErrors(childComplexity), true
+
 	case "CustomerGroupSettings.defaultCustomerGroupId":
 		if e.ComplexityRoot.CustomerGroupSettings.DefaultCustomerGroupID == nil {
 			break
@@ -1260,6 +1519,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerSettings.PrivacySettings(childComplexity), true
+
+	case "CustomerSettingsPayload.settings":
+		if e.ComplexityRoot.CustomerSettingsPayload.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerSettingsPayload.Settings(childComplexity), true
+	case "CustomerSettingsPayload.userErrors":
+		if e.ComplexityRoot.CustomerSettingsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerSettingsPayload.UserErrors(childComplexity), true
+
+	case "CustomersPayload.customers":
+		if e.ComplexityRoot.CustomersPayload.Customers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomersPayload.Customers(childComplexity), true
+	case "CustomersPayload.userErrors":
+		if e.ComplexityRoot.CustomersPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomersPayload.UserErrors(childComplexity), true
+
+	case "DeletePayload.deletedIds":
+		if e.ComplexityRoot.DeletePayload.DeletedIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletePayload.DeletedIds(childComplexity), true
+	case "DeletePayload.userErrors":
+		if e.ComplexityRoot.DeletePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletePayload.UserErrors(childComplexity), true
 
 	case "DiscountRule.amount":
 		if e.ComplexityRoot.DiscountRule.Amount == nil {
@@ -1297,6 +1595,293 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DiscountRule.Type(childComplexity), true
+
+	case "Mutation.createCustomerAddresses":
+		if e.ComplexityRoot.Mutation.CreateCustomerAddresses == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCustomerAddresses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCustomerAddresses(childComplexity, args["input"].([]*model.CustomerAddressCreateInput)), true
+	case "Mutation.createCustomerAttributes":
+		if e.ComplexityRoot.Mutation.CreateCustomerAttributes == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCustomerAttributes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCustomerAttributes(childComplexity, args["input"].([]*model.CustomerAttributeCreateInput)), true
+	case "Mutation.createCustomerFormFields":
+		if e.ComplexityRoot.Mutation.CreateCustomerFormFields == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCustomerFormFields_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCustomerFormFields(childComplexity, args["input"].([]*model.CustomerFormFieldCreateInput)), true
+	case "Mutation.createCustomerGroup":
+		if e.ComplexityRoot.Mutation.CreateCustomerGroup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCustomerGroup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCustomerGroup(childComplexity, args["input"].(model.CustomerGroupCreateInput)), true
+	case "Mutation.createCustomers":
+		if e.ComplexityRoot.Mutation.CreateCustomers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCustomers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCustomers(childComplexity, args["input"].([]*model.CustomerCreateInput)), true
+	case "Mutation.createSubscriber":
+		if e.ComplexityRoot.Mutation.CreateSubscriber == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createSubscriber_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSubscriber(childComplexity, args["input"].(model.SubscriberCreateInput)), true
+	case "Mutation.deleteCustomerAddresses":
+		if e.ComplexityRoot.Mutation.DeleteCustomerAddresses == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCustomerAddresses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCustomerAddresses(childComplexity, args["idIn"].([]int)), true
+	case "Mutation.deleteCustomerAttributeValues":
+		if e.ComplexityRoot.Mutation.DeleteCustomerAttributeValues == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCustomerAttributeValues_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCustomerAttributeValues(childComplexity, args["idIn"].([]int)), true
+	case "Mutation.deleteCustomerAttributes":
+		if e.ComplexityRoot.Mutation.DeleteCustomerAttributes == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCustomerAttributes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCustomerAttributes(childComplexity, args["idIn"].([]int)), true
+	case "Mutation.deleteCustomerFormFields":
+		if e.ComplexityRoot.Mutation.DeleteCustomerFormFields == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCustomerFormFields_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCustomerFormFields(childComplexity, args["idIn"].([]int)), true
+	case "Mutation.deleteCustomerGroups":
+		if e.ComplexityRoot.Mutation.DeleteCustomerGroups == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCustomerGroups_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCustomerGroups(childComplexity, args["idIn"].([]int)), true
+	case "Mutation.deleteCustomers":
+		if e.ComplexityRoot.Mutation.DeleteCustomers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCustomers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCustomers(childComplexity, args["idIn"].([]int)), true
+	case "Mutation.deleteSubscribers":
+		if e.ComplexityRoot.Mutation.DeleteSubscribers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteSubscribers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteSubscribers(childComplexity, args["filter"].(map[string]any), args["all"].(*bool)), true
+	case "Mutation.updateChannelCustomerSettings":
+		if e.ComplexityRoot.Mutation.UpdateChannelCustomerSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateChannelCustomerSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateChannelCustomerSettings(childComplexity, args["input"].(model.ChannelCustomerSettingsInput)), true
+	case "Mutation.updateCustomerAddresses":
+		if e.ComplexityRoot.Mutation.UpdateCustomerAddresses == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCustomerAddresses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCustomerAddresses(childComplexity, args["input"].([]*model.CustomerAddressUpdateInput)), true
+	case "Mutation.updateCustomerAttributes":
+		if e.ComplexityRoot.Mutation.UpdateCustomerAttributes == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCustomerAttributes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCustomerAttributes(childComplexity, args["input"].([]*model.CustomerAttributeUpdateInput)), true
+	case "Mutation.updateCustomerConsent":
+		if e.ComplexityRoot.Mutation.UpdateCustomerConsent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCustomerConsent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCustomerConsent(childComplexity, args["input"].(model.CustomerConsentInput)), true
+	case "Mutation.updateCustomerFormFields":
+		if e.ComplexityRoot.Mutation.UpdateCustomerFormFields == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCustomerFormFields_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCustomerFormFields(childComplexity, args["input"].([]*model.CustomerFormFieldUpdateInput)), true
+	case "Mutation.updateCustomerGroup":
+		if e.ComplexityRoot.Mutation.UpdateCustomerGroup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCustomerGroup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCustomerGroup(childComplexity, args["input"].(model.CustomerGroupUpdateInput)), true
+	case "Mutation.updateCustomerSettings":
+		if e.ComplexityRoot.Mutation.UpdateCustomerSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCustomerSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCustomerSettings(childComplexity, args["input"].(model.CustomerSettingsInput)), true
+	case "Mutation.updateCustomers":
+		if e.ComplexityRoot.Mutation.UpdateCustomers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCustomers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCustomers(childComplexity, args["input"].([]*model.CustomerUpdateInput)), true
+	case "Mutation.updateSubscriber":
+		if e.ComplexityRoot.Mutation.UpdateSubscriber == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSubscriber_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSubscriber(childComplexity, args["input"].(model.SubscriberUpdateInput)), true
+	case "Mutation.upsertCustomerAttributeValues":
+		if e.ComplexityRoot.Mutation.UpsertCustomerAttributeValues == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertCustomerAttributeValues_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertCustomerAttributeValues(childComplexity, args["input"].([]*model.CustomerAttributeValueUpsertInput)), true
+	case "Mutation.upsertCustomerFormFieldValues":
+		if e.ComplexityRoot.Mutation.UpsertCustomerFormFieldValues == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertCustomerFormFieldValues_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertCustomerFormFieldValues(childComplexity, args["input"].([]*model.CustomerFormFieldValueUpsertInput)), true
+	case "Mutation.validateCustomerCredentials":
+		if e.ComplexityRoot.Mutation.ValidateCustomerCredentials == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_validateCustomerCredentials_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ValidateCustomerCredentials(childComplexity, args["email"].(string), args["password"].(string), args["channelId"].(*int)), true
+	case "Mutation.validateCustomerPassword":
+		if e.ComplexityRoot.Mutation.ValidateCustomerPassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_validateCustomerPassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ValidateCustomerPassword(childComplexity, args["customerId"].(int), args["password"].(string)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1353,6 +1938,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Pagination.TotalPages(childComplexity), true
+
+	case "PasswordValidationPayload.success":
+		if e.ComplexityRoot.PasswordValidationPayload.Success == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PasswordValidationPayload.Success(childComplexity), true
+	case "PasswordValidationPayload.userErrors":
+		if e.ComplexityRoot.PasswordValidationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PasswordValidationPayload.UserErrors(childComplexity), true
 
 	case "PrivacySettings.askShopperForTrackingConsent":
 		if e.ComplexityRoot.PrivacySettings.AskShopperForTrackingConsent == nil {
@@ -1618,6 +2216,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SubscriberEdge.Node(childComplexity), true
 
+	case "SubscriberPayload.subscriber":
+		if e.ComplexityRoot.SubscriberPayload.Subscriber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriberPayload.Subscriber(childComplexity), true
+	case "SubscriberPayload.userErrors":
+		if e.ComplexityRoot.SubscriberPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriberPayload.UserErrors(childComplexity), true
+
+	case "UserError.code":
+		if e.ComplexityRoot.UserError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Code(childComplexity), true
+	case "UserError.field":
+		if e.ComplexityRoot.UserError.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Field(childComplexity), true
+	case "UserError.index":
+		if e.ComplexityRoot.UserError.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Index(childComplexity), true
+	case "UserError.message":
+		if e.ComplexityRoot.UserError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Message(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1626,14 +2262,41 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
+		ec.unmarshalInputCategoryAccessInput,
+		ec.unmarshalInputChannelCustomerSettingsInput,
+		ec.unmarshalInputChannelPrivacySettingsInput,
+		ec.unmarshalInputCustomerAddressCreateInput,
 		ec.unmarshalInputCustomerAddressFilter,
+		ec.unmarshalInputCustomerAddressInput,
+		ec.unmarshalInputCustomerAddressUpdateInput,
+		ec.unmarshalInputCustomerAttributeCreateInput,
 		ec.unmarshalInputCustomerAttributeFilter,
+		ec.unmarshalInputCustomerAttributeUpdateInput,
 		ec.unmarshalInputCustomerAttributeValueFilter,
+		ec.unmarshalInputCustomerAttributeValueInput,
+		ec.unmarshalInputCustomerAttributeValueUpsertInput,
+		ec.unmarshalInputCustomerAuthenticationInput,
+		ec.unmarshalInputCustomerConsentInput,
+		ec.unmarshalInputCustomerCreateInput,
 		ec.unmarshalInputCustomerFilter,
+		ec.unmarshalInputCustomerFormFieldCreateInput,
 		ec.unmarshalInputCustomerFormFieldFilter,
+		ec.unmarshalInputCustomerFormFieldUpdateInput,
 		ec.unmarshalInputCustomerFormFieldValueFilter,
+		ec.unmarshalInputCustomerFormFieldValueUpsertInput,
+		ec.unmarshalInputCustomerGroupCreateInput,
 		ec.unmarshalInputCustomerGroupFilter,
+		ec.unmarshalInputCustomerGroupSettingsInput,
+		ec.unmarshalInputCustomerGroupUpdateInput,
+		ec.unmarshalInputCustomerSettingsInput,
+		ec.unmarshalInputCustomerUpdateInput,
+		ec.unmarshalInputDiscountRuleInput,
+		ec.unmarshalInputFormFieldValueInput,
+		ec.unmarshalInputPrivacySettingsInput,
+		ec.unmarshalInputStoreCreditAmountInput,
+		ec.unmarshalInputSubscriberCreateInput,
 		ec.unmarshalInputSubscriberFilter,
+		ec.unmarshalInputSubscriberUpdateInput,
 	)
 	first := true
 
@@ -1668,6 +2331,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 			return &response
 		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1695,6 +2373,19 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../schema.graphqls", Input: `"""
+Code generation hint for gqlgen (the server's generator); it does not change
+the API's behaviour.
+"""
+directive @goField(
+  "Generate a resolver for the field."
+  forceResolver: Boolean
+  "The Go field name."
+  name: String
+  "Tell an absent input field from an explicit null (absent: unchanged; null: cleared)."
+  omittable: Boolean
+) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
+
+"""
 A date and time in UTC, written as RFC 3339 in whole seconds, for example
 ` + "`" + `2019-02-19T18:34:16Z` + "`" + `.
 """
@@ -2636,6 +3327,662 @@ type ChannelCustomerGroupSettings {
   "The default group on this channel; null means inherited."
   defaultCustomerGroupId: Int
 }
+
+"""
+The API's writes. Batch mutations take ` + "`" + `input` + "`" + `, a list of at most 10 items,
+and are all or nothing: when any item has a problem, ` + "`" + `userErrors` + "`" + ` lists every
+problem and nothing at all is written. Deletes take ` + "`" + `idIn` + "`" + ` and ignore unknown
+ids.
+"""
+type Mutation {
+  "Create customers with their addresses, attribute values, form fields and store credit (V3 ` + "`" + `POST /customers` + "`" + `)."
+  createCustomers("The customers to create, at most 10." input: [CustomerCreateInput!]!): CustomersPayload!
+  "Change customers' own fields; only the given fields change (V3 ` + "`" + `PUT /customers` + "`" + `)."
+  updateCustomers("The changes, at most 10, each naming its customer by ` + "`" + `id` + "`" + `." input: [CustomerUpdateInput!]!): CustomersPayload!
+  "Delete customers with their addresses, attribute values, form field values, consent and store credit (V3 ` + "`" + `DELETE /customers` + "`" + `)."
+  deleteCustomers("The ids to delete, at most 10; unknown ids are ignored." idIn: [Int!]!): DeletePayload!
+
+  """
+  Create addresses (V3 ` + "`" + `POST /customers/addresses` + "`" + `). An exact duplicate of an
+  address its customer already has writes nothing and is left out of the payload.
+  """
+  createCustomerAddresses("The addresses to create, at most 10." input: [CustomerAddressCreateInput!]!): CustomerAddressesPayload!
+  """
+  Change addresses; only the given fields change (V3 ` + "`" + `PUT /customers/addresses` + "`" + `).
+  A change that would duplicate another address of the customer writes nothing
+  and is left out of the payload.
+  """
+  updateCustomerAddresses("The changes, at most 10." input: [CustomerAddressUpdateInput!]!): CustomerAddressesPayload!
+  "Delete addresses with their form field values (V3 ` + "`" + `DELETE /customers/addresses` + "`" + `)."
+  deleteCustomerAddresses("The ids to delete, at most 10; unknown ids are ignored." idIn: [Int!]!): DeletePayload!
+
+  "Create attribute definitions; a store holds at most 50 (V3 ` + "`" + `POST /customers/attributes` + "`" + `)."
+  createCustomerAttributes("The attributes to create, at most 10." input: [CustomerAttributeCreateInput!]!): CustomerAttributesPayload!
+  "Rename attribute definitions; their type cannot change (V3 ` + "`" + `PUT /customers/attributes` + "`" + `)."
+  updateCustomerAttributes("The changes, at most 10." input: [CustomerAttributeUpdateInput!]!): CustomerAttributesPayload!
+  "Delete attribute definitions and every customer's values of them (V3 ` + "`" + `DELETE /customers/attributes` + "`" + `)."
+  deleteCustomerAttributes("The ids to delete, at most 10." idIn: [Int!]!): DeletePayload!
+
+  """
+  Set customers' attribute values: a customer's value of an attribute is updated
+  when it exists and created when not (V3 ` + "`" + `PUT /customers/attribute-values` + "`" + `).
+  """
+  upsertCustomerAttributeValues("The values, at most 10." input: [CustomerAttributeValueUpsertInput!]!): CustomerAttributeValuesPayload!
+  "Delete attribute values by value id (V3 ` + "`" + `DELETE /customers/attribute-values` + "`" + `)."
+  deleteCustomerAttributeValues("The value ids to delete, at most 10." idIn: [Int!]!): DeletePayload!
+
+  "Create form field definitions for customer accounts or addresses."
+  createCustomerFormFields("The form fields to create, at most 10." input: [CustomerFormFieldCreateInput!]!): CustomerFormFieldsPayload!
+  "Change form field definitions; their type cannot change."
+  updateCustomerFormFields("The changes, at most 10." input: [CustomerFormFieldUpdateInput!]!): CustomerFormFieldsPayload!
+  "Delete form field definitions and every value of them."
+  deleteCustomerFormFields("The ids to delete, at most 10." idIn: [Int!]!): DeletePayload!
+
+  """
+  Set form field values of customers and addresses: the value of a field on an
+  owner is replaced when it exists and created when not (V3 ` + "`" + `PUT
+  /customers/form-field-values` + "`" + `).
+  """
+  upsertCustomerFormFieldValues("The values, at most 10." input: [CustomerFormFieldValueUpsertInput!]!): CustomerFormFieldValuesPayload!
+
+  "Replace a customer's cookie and tracking consent (V3 ` + "`" + `PUT /customers/{id}/consent` + "`" + `)."
+  updateCustomerConsent("The customer and the new consent." input: CustomerConsentInput!): CustomerConsentPayload!
+
+  """
+  Check an email and password for sign-in on a channel (V3 ` + "`" + `POST
+  /customers/validate-credentials` + "`" + `). Throttled against guessing.
+  """
+  validateCustomerCredentials(
+    "The customer's email."
+    email: String!
+    "The password to check."
+    password: String!
+    "The channel to sign in on."
+    channelId: Int = 1
+  ): CredentialsValidationPayload!
+
+  "Check a customer's password (V2 ` + "`" + `POST /customers/{id}/validate` + "`" + `). Throttled against guessing."
+  validateCustomerPassword("The customer's id." customerId: Int!, "The password to check." password: String!): PasswordValidationPayload!
+
+  "Change the store-wide customer settings (V3 ` + "`" + `PUT /customers/settings` + "`" + `)."
+  updateCustomerSettings("The changes; absent fields are left alone." input: CustomerSettingsInput!): CustomerSettingsPayload!
+  """
+  Change one channel's overrides (V3 ` + "`" + `PUT /customers/settings/channels/{id}` + "`" + `):
+  an absent field is left alone, a null removes the override.
+  """
+  updateChannelCustomerSettings("The channel and its changes." input: ChannelCustomerSettingsInput!): ChannelCustomerSettingsPayload!
+
+  """
+  Create a customer group (V2 ` + "`" + `POST /customer_groups` + "`" + `). Making it the default or
+  the guest group takes that role from the group that had it.
+  """
+  createCustomerGroup("The group to create." input: CustomerGroupCreateInput!): CustomerGroupPayload!
+  "Change a customer group; ` + "`" + `discountRules` + "`" + `, when given, replaces the list whole (V2 ` + "`" + `PUT /customer_groups/{id}` + "`" + `)."
+  updateCustomerGroup("The group and its changes." input: CustomerGroupUpdateInput!): CustomerGroupPayload!
+  "Delete customer groups; their customers are left in no group (V2 ` + "`" + `DELETE /customer_groups` + "`" + `)."
+  deleteCustomerGroups("The ids to delete, at most 10." idIn: [Int!]!): DeletePayload!
+
+  "Create a newsletter subscriber (V3 ` + "`" + `POST /customers/subscribers` + "`" + `)."
+  createSubscriber("The subscriber to create." input: SubscriberCreateInput!): SubscriberPayload!
+  "Change a subscriber (V3 ` + "`" + `PUT /customers/subscribers/{id}` + "`" + `)."
+  updateSubscriber("The subscriber and its changes." input: SubscriberUpdateInput!): SubscriberPayload!
+  """
+  Delete the subscribers that match a filter (V3 ` + "`" + `DELETE /customers/subscribers` + "`" + `).
+  Deleting every subscriber takes ` + "`" + `all: true` + "`" + ` and no filter.
+  """
+  deleteSubscribers(
+    "Which subscribers to delete (exact matches)."
+    filter: SubscriberFilter
+    "Delete every subscriber; only without a filter."
+    all: Boolean = false
+  ): DeletePayload!
+}
+
+"What a problem with a mutation's input is."
+enum UserErrorCode {
+  "A value breaks a rule of the spec."
+  INVALID
+  "A required value is missing."
+  REQUIRED
+  "A value is longer than allowed."
+  TOO_LONG
+  "A unique value is taken, e.g. an email."
+  CONFLICT
+  "A record the input names does not exist."
+  NOT_FOUND
+  "A batch or list holds more items than allowed."
+  TOO_MANY_ITEMS
+  "A store-wide limit would be passed, e.g. 50 attributes."
+  LIMIT_EXCEEDED
+  "The value cannot change after creation."
+  IMMUTABLE
+}
+
+"A problem with a mutation's input. Any user error means nothing was written."
+type UserError {
+  "What kind of problem it is."
+  code: UserErrorCode!
+  "What is wrong, for people."
+  message: String!
+  "The input path of the offending value, e.g. [\"input\", \"2\", \"email\"]."
+  field: [String!]
+  "The position of the offending item in the batch; null when the problem is not one item's."
+  index: Int
+}
+
+"The result of a customer batch."
+type CustomersPayload {
+  "The customers written, in input order; empty when there are user errors."
+  customers: [Customer!]!
+  "The problems with the input; empty when the batch was written."
+  userErrors: [UserError!]!
+}
+
+"The result of a delete."
+type DeletePayload {
+  "The ids deleted; ids that did not exist are left out."
+  deletedIds: [Int!]!
+  "The problems with the input; empty when the delete ran."
+  userErrors: [UserError!]!
+}
+
+"A customer to create."
+input CustomerCreateInput {
+  "Email, 3 to 255 characters, unique ignoring case."
+  email: String!
+  "First name, 1 to 100 characters."
+  firstName: String!
+  "Last name, 1 to 100 characters."
+  lastName: String!
+  "Company, up to 255 characters."
+  company: String
+  "Phone, up to 50 characters."
+  phone: String
+  "Staff notes."
+  notes: String
+  "Tax exempt category code, up to 255 characters."
+  taxExemptCategory: String
+  "The group to join; absent means the channel's or store's default group, null means no group."
+  customerGroupId: Int @goField(omittable: true)
+  "Whether the customer accepts product review and abandoned cart emails."
+  acceptsProductReviewAbandonedCartEmails: Boolean
+  "The channel the customer is created on; 1 when absent."
+  originChannelId: Int
+  "The channels the customer may sign in to; null or absent means every channel."
+  channelIds: [Int!]
+  "Addresses, at most 10; an exact duplicate within the list is written once."
+  addresses: [CustomerAddressInput!]
+  "Attribute values, at most 10; each attribute must exist."
+  attributes: [CustomerAttributeValueInput!]
+  "Form field values of customer form fields."
+  formFields: [FormFieldValueInput!]
+  "Store credit amounts, at most 10."
+  storeCreditAmounts: [StoreCreditAmountInput!]
+  "A password and whether it must be reset; without a password the customer cannot sign in."
+  authentication: CustomerAuthenticationInput
+}
+
+"Changes to a customer; absent fields are left alone."
+input CustomerUpdateInput {
+  "The customer to change."
+  id: Int!
+  "Email, 3 to 255 characters, unique ignoring case."
+  email: String
+  "First name, 1 to 100 characters."
+  firstName: String
+  "Last name, 1 to 100 characters."
+  lastName: String
+  "Company, up to 255 characters; null clears it."
+  company: String
+  "Phone, up to 50 characters; null clears it."
+  phone: String
+  "Staff notes; null clears them."
+  notes: String
+  "Tax exempt category; null clears it."
+  taxExemptCategory: String
+  "The group; null takes the customer out of every group."
+  customerGroupId: Int @goField(omittable: true)
+  "Whether the customer accepts product review and abandoned cart emails."
+  acceptsProductReviewAbandonedCartEmails: Boolean
+  "The channels the customer may sign in to; null gives access to every channel."
+  channelIds: [Int!] @goField(omittable: true)
+  "Store credit amounts, replacing the current ones; null or [] removes them."
+  storeCreditAmounts: [StoreCreditAmountInput!] @goField(omittable: true)
+  "A new password (which ends the customer's sessions) and the reset flag."
+  authentication: CustomerAuthenticationInput
+}
+
+"Password settings of a customer."
+input CustomerAuthenticationInput {
+  "A new password: 8 to 128 characters with a letter and a digit. Never returned."
+  newPassword: String
+  "Whether the customer must choose a new password at the next sign-in."
+  forcePasswordReset: Boolean
+}
+
+"An amount of store credit."
+input StoreCreditAmountInput {
+  "The amount, 0 or more, with at most four decimal places."
+  amount: Float!
+}
+
+"An attribute value given with a new customer."
+input CustomerAttributeValueInput {
+  "The attribute definition's id."
+  attributeId: Int!
+  "The value as text; it must suit the attribute's type."
+  value: String!
+}
+
+"A form field value given with a customer or an address."
+input FormFieldValueInput {
+  "The form field's name."
+  name: String!
+  "The value; it must suit the form field's type."
+  value: FormFieldValueData!
+}
+
+"An address given with a new customer."
+input CustomerAddressInput {
+  "First name of the addressee, 1 to 255 characters."
+  firstName: String!
+  "Last name of the addressee, 1 to 255 characters."
+  lastName: String!
+  "Company, up to 255 characters."
+  company: String
+  "First address line."
+  address1: String!
+  "Second address line."
+  address2: String
+  "City, up to 100 characters."
+  city: String!
+  "State or province in full; required in countries that have them (US, CA, AU...)."
+  stateOrProvince: String
+  "Postal code, up to 30 characters; required in countries that have them."
+  postalCode: String
+  "ISO 3166-1 alpha-2 country code, e.g. ` + "`" + `US` + "`" + `."
+  countryCode: String!
+  "Phone, up to 50 characters."
+  phone: String
+  "Residential (the default) or commercial."
+  addressType: CustomerAddressType
+  "Form field values of address form fields."
+  formFields: [FormFieldValueInput!]
+}
+
+"An address to create for an existing customer."
+input CustomerAddressCreateInput {
+  "The customer the address belongs to."
+  customerId: Int!
+  "First name of the addressee, 1 to 255 characters."
+  firstName: String!
+  "Last name of the addressee, 1 to 255 characters."
+  lastName: String!
+  "Company, up to 255 characters."
+  company: String
+  "First address line."
+  address1: String!
+  "Second address line."
+  address2: String
+  "City, up to 100 characters."
+  city: String!
+  "State or province in full; required in countries that have them (US, CA, AU...)."
+  stateOrProvince: String
+  "Postal code, up to 30 characters; required in countries that have them."
+  postalCode: String
+  "ISO 3166-1 alpha-2 country code, e.g. ` + "`" + `US` + "`" + `."
+  countryCode: String!
+  "Phone, up to 50 characters."
+  phone: String
+  "Residential (the default) or commercial."
+  addressType: CustomerAddressType
+  "Form field values of address form fields."
+  formFields: [FormFieldValueInput!]
+}
+
+"Changes to an address; absent fields are left alone."
+input CustomerAddressUpdateInput {
+  "The address to change."
+  id: Int!
+  "First name of the addressee."
+  firstName: String
+  "Last name of the addressee."
+  lastName: String
+  "Company; null clears it."
+  company: String
+  "First address line."
+  address1: String
+  "Second address line; null clears it."
+  address2: String
+  "City."
+  city: String
+  "State or province in full."
+  stateOrProvince: String
+  "Postal code."
+  postalCode: String
+  "ISO 3166-1 alpha-2 country code."
+  countryCode: String
+  "Phone; null clears it."
+  phone: String
+  "Residential or commercial."
+  addressType: CustomerAddressType
+  "Form field values to set on the address."
+  formFields: [FormFieldValueInput!]
+}
+
+"The result of an address batch."
+type CustomerAddressesPayload {
+  "The addresses written, in input order; exact duplicates are left out."
+  addresses: [CustomerAddress!]!
+  "The problems with the input; empty when the batch was written."
+  userErrors: [UserError!]!
+}
+
+"An attribute definition to create."
+input CustomerAttributeCreateInput {
+  "The name, 1 to 255 characters, unique in the store."
+  name: String!
+  "The data type; it cannot change later."
+  type: CustomerAttributeType!
+}
+
+"A rename of an attribute definition."
+input CustomerAttributeUpdateInput {
+  "The attribute to rename."
+  id: Int!
+  "The new name, 1 to 255 characters."
+  name: String
+  "The attribute's type, if given, must be the current one: it is immutable."
+  type: CustomerAttributeType
+}
+
+"The result of an attribute definition batch."
+type CustomerAttributesPayload {
+  "The attributes written, in input order."
+  attributes: [CustomerAttribute!]!
+  "The problems with the input; empty when the batch was written."
+  userErrors: [UserError!]!
+}
+
+"A customer's value of one attribute."
+input CustomerAttributeValueUpsertInput {
+  "The value's id; when given it must be the record of this customer and attribute."
+  id: Int
+  "The customer."
+  customerId: Int!
+  "The attribute definition."
+  attributeId: Int!
+  "The value as text, up to 255 characters; it must suit the attribute's type."
+  value: String!
+}
+
+"The result of an attribute value batch."
+type CustomerAttributeValuesPayload {
+  "The values written, in input order."
+  attributeValues: [CustomerAttributeValue!]!
+  "The problems with the input; empty when the batch was written."
+  userErrors: [UserError!]!
+}
+
+"A form field definition to create."
+input CustomerFormFieldCreateInput {
+  "The name, unique in the store; values refer to it."
+  name: String!
+  "The label shown to shoppers."
+  label: String
+  "The input kind; it cannot change later."
+  type: CustomerFormFieldType!
+  "Whether the field belongs on customer accounts or on addresses."
+  appliesTo: CustomerFormFieldScope!
+  "Whether shoppers must fill it in."
+  required: Boolean
+  "The choices of checkbox, radio button and picklist fields (required for them, refused for others)."
+  options: [String!]
+}
+
+"Changes to a form field definition; absent fields are left alone."
+input CustomerFormFieldUpdateInput {
+  "The form field to change."
+  id: Int!
+  "The new name; stored values follow it."
+  name: String
+  "The label shown to shoppers."
+  label: String
+  "The field's type, if given, must be the current one: it is immutable."
+  type: CustomerFormFieldType
+  "Whether shoppers must fill it in."
+  required: Boolean
+  "The new choices; an option that stored values use cannot be removed."
+  options: [String!]
+}
+
+"The result of a form field definition batch."
+type CustomerFormFieldsPayload {
+  "The form fields written, in input order."
+  formFields: [CustomerFormField!]!
+  "The problems with the input; empty when the batch was written."
+  userErrors: [UserError!]!
+}
+
+"A form field value of a customer or an address: give exactly one of ` + "`" + `customerId` + "`" + ` and ` + "`" + `addressId` + "`" + `."
+input CustomerFormFieldValueUpsertInput {
+  "The form field's name."
+  name: String!
+  "The value; it must suit the form field's type."
+  value: FormFieldValueData!
+  "The customer, for a customer form field."
+  customerId: Int
+  "The address, for an address form field."
+  addressId: Int
+}
+
+"The result of a form field value batch."
+type CustomerFormFieldValuesPayload {
+  "The values written, in input order."
+  formFieldValues: [CustomerFormFieldValue!]!
+  "The problems with the input; empty when the batch was written."
+  userErrors: [UserError!]!
+}
+
+"A customer's new consent; ` + "`" + `allow` + "`" + ` and ` + "`" + `deny` + "`" + ` are disjoint."
+input CustomerConsentInput {
+  "The customer."
+  customerId: Int!
+  "The categories allowed."
+  allow: [ConsentCategory!]!
+  "The categories denied."
+  deny: [ConsentCategory!]!
+}
+
+"The result of a consent change."
+type CustomerConsentPayload {
+  "The consent as stored; null when there are user errors."
+  consent: CustomerConsent
+  "The problems with the input; empty when the consent was written."
+  userErrors: [UserError!]!
+}
+
+"The result of a credential check."
+type CredentialsValidationPayload {
+  "Whether the email and password are a customer's who may sign in on the channel."
+  isValid: Boolean!
+  "The customer's id when valid, else null."
+  customerId: Int
+  "The problems with the input."
+  userErrors: [UserError!]!
+}
+
+"The result of a password check."
+type PasswordValidationPayload {
+  "Whether the password is the customer's."
+  success: Boolean!
+  "The problems with the input, e.g. NOT_FOUND for an unknown customer."
+  userErrors: [UserError!]!
+}
+
+"Changes to the store-wide settings; absent fields are left alone."
+input CustomerSettingsInput {
+  "Cookie consent settings."
+  privacySettings: PrivacySettingsInput
+  "Which groups guests and new customers belong to."
+  customerGroupSettings: CustomerGroupSettingsInput
+}
+
+"Changes to the cookie consent settings."
+input PrivacySettingsInput {
+  "Whether shoppers are asked for tracking consent."
+  askShopperForTrackingConsent: Boolean
+  "The privacy policy URL (http or https), or empty."
+  policyUrl: String
+}
+
+"Which groups hold the guest and default roles; null gives the role to no group."
+input CustomerGroupSettingsInput {
+  "The guest group."
+  guestCustomerGroupId: Int @goField(omittable: true)
+  "The default group of new customers."
+  defaultCustomerGroupId: Int @goField(omittable: true)
+}
+
+"The result of a settings change."
+type CustomerSettingsPayload {
+  "The settings as stored; null when there are user errors."
+  settings: CustomerSettings
+  "The problems with the input."
+  userErrors: [UserError!]!
+}
+
+"Changes to a channel's overrides: absent fields are left alone, null removes an override."
+input ChannelCustomerSettingsInput {
+  "The channel, 1 or more."
+  channelId: Int!
+  "Whether customers with global access may sign in on this channel."
+  allowGlobalLogins: Boolean @goField(omittable: true)
+  "Cookie consent overrides."
+  privacySettings: ChannelPrivacySettingsInput
+  "Group overrides."
+  customerGroupSettings: CustomerGroupSettingsInput
+}
+
+"A channel's cookie consent overrides: absent is left alone, null removes."
+input ChannelPrivacySettingsInput {
+  "Whether shoppers are asked for tracking consent."
+  askShopperForTrackingConsent: Boolean @goField(omittable: true)
+  "The privacy policy URL."
+  policyUrl: String @goField(omittable: true)
+}
+
+"The result of a channel settings change."
+type ChannelCustomerSettingsPayload {
+  "The channel's overrides as stored; null when there are user errors."
+  settings: ChannelCustomerSettings
+  "The problems with the input."
+  userErrors: [UserError!]!
+}
+
+"A customer group to create."
+input CustomerGroupCreateInput {
+  "The name, 1 to 255 characters, unique ignoring case."
+  name: String!
+  "Whether new customers join it by default (taken from any other group)."
+  isDefault: Boolean
+  "Whether it is the guest group (taken from any other group)."
+  isGroupForGuests: Boolean
+  "Category access; every category when absent."
+  categoryAccess: CategoryAccessInput
+  "Discount rules, in order."
+  discountRules: [DiscountRuleInput!]
+}
+
+"Changes to a customer group; absent fields are left alone."
+input CustomerGroupUpdateInput {
+  "The group to change."
+  id: Int!
+  "The name, unique ignoring case."
+  name: String
+  "Whether new customers join it by default."
+  isDefault: Boolean
+  "Whether it is the guest group."
+  isGroupForGuests: Boolean
+  "Category access."
+  categoryAccess: CategoryAccessInput
+  "Discount rules, replacing the current list whole; null or [] removes them."
+  discountRules: [DiscountRuleInput!] @goField(omittable: true)
+}
+
+"Category access of a group."
+input CategoryAccessInput {
+  "All, specific or none."
+  type: CategoryAccessType!
+  "The visible categories; required for SPECIFIC, refused otherwise."
+  categories: [Int!]
+}
+
+"A discount rule: PRICE_LIST takes ` + "`" + `priceListId` + "`" + ` only; the others a ` + "`" + `method` + "`" + ` and an ` + "`" + `amount` + "`" + `, and CATEGORY and PRODUCT their ` + "`" + `categoryId` + "`" + ` or ` + "`" + `productId` + "`" + `."
+input DiscountRuleInput {
+  "What the rule applies to."
+  type: DiscountRuleType!
+  "How it changes prices."
+  method: DiscountMethod
+  "The percentage (at most 100), amount or price; 0 or more, four decimals at most."
+  amount: Float
+  "The price list of a PRICE_LIST rule."
+  priceListId: Int
+  "The category of a CATEGORY rule."
+  categoryId: Int
+  "The product of a PRODUCT rule."
+  productId: Int
+}
+
+"The result of a group change."
+type CustomerGroupPayload {
+  "The group as stored; null when there are user errors."
+  customerGroup: CustomerGroup
+  "The problems with the input."
+  userErrors: [UserError!]!
+}
+
+"A subscriber to create."
+input SubscriberCreateInput {
+  "Email, unique among subscribers ignoring case."
+  email: String!
+  "First name, up to 255 characters."
+  firstName: String
+  "Last name, up to 255 characters."
+  lastName: String
+  "Where the subscription came from, e.g. ` + "`" + `storefront` + "`" + `, ` + "`" + `order` + "`" + ` or ` + "`" + `custom` + "`" + `."
+  source: String
+  "The order it came from, 1 or more."
+  orderId: Int
+  "The channel, 1 or more; 1 when absent."
+  channelId: Int
+}
+
+"Changes to a subscriber; absent fields are left alone."
+input SubscriberUpdateInput {
+  "The subscriber to change."
+  id: Int!
+  "Email, unique among subscribers ignoring case."
+  email: String
+  "First name; null clears it."
+  firstName: String
+  "Last name; null clears it."
+  lastName: String
+  "Source; null clears it."
+  source: String
+  "The order it came from; null clears it."
+  orderId: Int @goField(omittable: true)
+  "The channel, 1 or more."
+  channelId: Int
+}
+
+"The result of a subscriber change."
+type SubscriberPayload {
+  "The subscriber as stored; null when there are user errors."
+  subscriber: Subscriber
+  "The problems with the input."
+  userErrors: [UserError!]!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2678,6 +4025,16 @@ func (ec *executionContext) childFields_ChannelCustomerSettings(ctx context.Cont
 	return nil, fmt.Errorf("no field named %q was found under type ChannelCustomerSettings", field.Name)
 }
 
+func (ec *executionContext) childFields_ChannelCustomerSettingsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "settings":
+		return ec.fieldContext_ChannelCustomerSettingsPayload_settings(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ChannelCustomerSettingsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChannelCustomerSettingsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ChannelPrivacySettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "askShopperForTrackingConsent":
@@ -2686,6 +4043,18 @@ func (ec *executionContext) childFields_ChannelPrivacySettings(ctx context.Conte
 		return ec.fieldContext_ChannelPrivacySettings_policyUrl(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChannelPrivacySettings", field.Name)
+}
+
+func (ec *executionContext) childFields_CredentialsValidationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "isValid":
+		return ec.fieldContext_CredentialsValidationPayload_isValid(ctx, field)
+	case "customerId":
+		return ec.fieldContext_CredentialsValidationPayload_customerId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CredentialsValidationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CredentialsValidationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Customer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2804,6 +4173,16 @@ func (ec *executionContext) childFields_CustomerAddressEdge(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type CustomerAddressEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CustomerAddressesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "addresses":
+		return ec.fieldContext_CustomerAddressesPayload_addresses(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerAddressesPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerAddressesPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CustomerAttribute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2890,6 +4269,26 @@ func (ec *executionContext) childFields_CustomerAttributeValueEdge(ctx context.C
 	return nil, fmt.Errorf("no field named %q was found under type CustomerAttributeValueEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CustomerAttributeValuesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "attributeValues":
+		return ec.fieldContext_CustomerAttributeValuesPayload_attributeValues(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerAttributeValuesPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerAttributeValuesPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerAttributesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "attributes":
+		return ec.fieldContext_CustomerAttributesPayload_attributes(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerAttributesPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerAttributesPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CustomerAuthentication(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "forcePasswordReset":
@@ -2924,6 +4323,16 @@ func (ec *executionContext) childFields_CustomerConsent(ctx context.Context, fie
 		return ec.fieldContext_CustomerConsent_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerConsent", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerConsentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "consent":
+		return ec.fieldContext_CustomerConsentPayload_consent(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerConsentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerConsentPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3024,6 +4433,26 @@ func (ec *executionContext) childFields_CustomerFormFieldValueEdge(ctx context.C
 	return nil, fmt.Errorf("no field named %q was found under type CustomerFormFieldValueEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CustomerFormFieldValuesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "formFieldValues":
+		return ec.fieldContext_CustomerFormFieldValuesPayload_formFieldValues(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerFormFieldValuesPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerFormFieldValuesPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerFormFieldsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "formFields":
+		return ec.fieldContext_CustomerFormFieldsPayload_formFields(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerFormFieldsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerFormFieldsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CustomerGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3072,6 +4501,16 @@ func (ec *executionContext) childFields_CustomerGroupEdge(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type CustomerGroupEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CustomerGroupPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customerGroup":
+		return ec.fieldContext_CustomerGroupPayload_customerGroup(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerGroupPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerGroupPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CustomerGroupSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "guestCustomerGroupId":
@@ -3090,6 +4529,36 @@ func (ec *executionContext) childFields_CustomerSettings(ctx context.Context, fi
 		return ec.fieldContext_CustomerSettings_customerGroupSettings(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerSettingsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "settings":
+		return ec.fieldContext_CustomerSettingsPayload_settings(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerSettingsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerSettingsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomersPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customers":
+		return ec.fieldContext_CustomersPayload_customers(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomersPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomersPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeletePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedIds":
+		return ec.fieldContext_DeletePayload_deletedIds(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeletePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeletePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DiscountRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3138,6 +4607,16 @@ func (ec *executionContext) childFields_Pagination(ctx context.Context, field gr
 		return ec.fieldContext_Pagination_totalPages(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Pagination", field.Name)
+}
+
+func (ec *executionContext) childFields_PasswordValidationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "success":
+		return ec.fieldContext_PasswordValidationPayload_success(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PasswordValidationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PasswordValidationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PrivacySettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3204,6 +4683,30 @@ func (ec *executionContext) childFields_SubscriberEdge(ctx context.Context, fiel
 		return ec.fieldContext_SubscriberEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SubscriberEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SubscriberPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subscriber":
+		return ec.fieldContext_SubscriberPayload_subscriber(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SubscriberPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubscriberPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_UserError_code(ctx, field)
+	case "message":
+		return ec.fieldContext_UserError_message(ctx, field)
+	case "field":
+		return ec.fieldContext_UserError_field(ctx, field)
+	case "index":
+		return ec.fieldContext_UserError_index(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3373,6 +4876,402 @@ func (ec *executionContext) field_CustomerGroup_customers_args(ctx context.Conte
 		return nil, err
 	}
 	args["before"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCustomerAddresses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.CustomerAddressCreateInput, error) {
+			return ec.unmarshalNCustomerAddressCreateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressCreateInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCustomerAttributes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.CustomerAttributeCreateInput, error) {
+			return ec.unmarshalNCustomerAttributeCreateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeCreateInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCustomerFormFields_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.CustomerFormFieldCreateInput, error) {
+			return ec.unmarshalNCustomerFormFieldCreateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldCreateInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCustomerGroup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CustomerGroupCreateInput, error) {
+			return ec.unmarshalNCustomerGroupCreateInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerGroupCreateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCustomers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.CustomerCreateInput, error) {
+			return ec.unmarshalNCustomerCreateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerCreateInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createSubscriber_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SubscriberCreateInput, error) {
+			return ec.unmarshalNSubscriberCreateInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSubscriberCreateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteCustomerAddresses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "idIn",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalNInt2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idIn"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteCustomerAttributeValues_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "idIn",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalNInt2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idIn"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteCustomerAttributes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "idIn",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalNInt2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idIn"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteCustomerFormFields_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "idIn",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalNInt2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idIn"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteCustomerGroups_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "idIn",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalNInt2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idIn"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteCustomers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "idIn",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalNInt2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idIn"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteSubscribers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOSubscriberFilter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "all",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["all"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateChannelCustomerSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ChannelCustomerSettingsInput, error) {
+			return ec.unmarshalNChannelCustomerSettingsInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐChannelCustomerSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCustomerAddresses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.CustomerAddressUpdateInput, error) {
+			return ec.unmarshalNCustomerAddressUpdateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressUpdateInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCustomerAttributes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.CustomerAttributeUpdateInput, error) {
+			return ec.unmarshalNCustomerAttributeUpdateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeUpdateInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCustomerConsent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CustomerConsentInput, error) {
+			return ec.unmarshalNCustomerConsentInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerConsentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCustomerFormFields_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.CustomerFormFieldUpdateInput, error) {
+			return ec.unmarshalNCustomerFormFieldUpdateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldUpdateInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCustomerGroup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CustomerGroupUpdateInput, error) {
+			return ec.unmarshalNCustomerGroupUpdateInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerGroupUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCustomerSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CustomerSettingsInput, error) {
+			return ec.unmarshalNCustomerSettingsInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCustomers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.CustomerUpdateInput, error) {
+			return ec.unmarshalNCustomerUpdateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerUpdateInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSubscriber_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SubscriberUpdateInput, error) {
+			return ec.unmarshalNSubscriberUpdateInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSubscriberUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertCustomerAttributeValues_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.CustomerAttributeValueUpsertInput, error) {
+			return ec.unmarshalNCustomerAttributeValueUpsertInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeValueUpsertInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertCustomerFormFieldValues_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.CustomerFormFieldValueUpsertInput, error) {
+			return ec.unmarshalNCustomerFormFieldValueUpsertInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldValueUpsertInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_validateCustomerCredentials_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "email",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["email"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "password",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["password"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "channelId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channelId"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_validateCustomerPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "password",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["password"] = arg1
 	return args, nil
 }
 
@@ -4098,6 +5997,70 @@ func (ec *executionContext) fieldContext_ChannelCustomerSettings_customerGroupSe
 	return fc, nil
 }
 
+func (ec *executionContext) _ChannelCustomerSettingsPayload_settings(ctx context.Context, field graphql.CollectedField, obj *model.ChannelCustomerSettingsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelCustomerSettingsPayload_settings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Settings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.ChannelCustomerSettings) graphql.Marshaler {
+			return ec.marshalOChannelCustomerSettings2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐChannelCustomerSettings(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelCustomerSettingsPayload_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChannelCustomerSettingsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChannelCustomerSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChannelCustomerSettingsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ChannelCustomerSettingsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelCustomerSettingsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelCustomerSettingsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChannelCustomerSettingsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ChannelPrivacySettings_askShopperForTrackingConsent(ctx context.Context, field graphql.CollectedField, obj *storage.ChannelPrivacySettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4142,6 +6105,84 @@ func (ec *executionContext) _ChannelPrivacySettings_policyUrl(ctx context.Contex
 }
 func (ec *executionContext) fieldContext_ChannelPrivacySettings_policyUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ChannelPrivacySettings", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CredentialsValidationPayload_isValid(ctx context.Context, field graphql.CollectedField, obj *model.CredentialsValidationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CredentialsValidationPayload_isValid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsValid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CredentialsValidationPayload_isValid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CredentialsValidationPayload", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CredentialsValidationPayload_customerId(ctx context.Context, field graphql.CollectedField, obj *model.CredentialsValidationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CredentialsValidationPayload_customerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CredentialsValidationPayload_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CredentialsValidationPayload", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CredentialsValidationPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CredentialsValidationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CredentialsValidationPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CredentialsValidationPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CredentialsValidationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *storage.Customer) (ret graphql.Marshaler) {
@@ -5328,6 +7369,70 @@ func (ec *executionContext) fieldContext_CustomerAddressEdge_node(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _CustomerAddressesPayload_addresses(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddressesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAddressesPayload_addresses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Addresses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*storage.CustomerAddress) graphql.Marshaler {
+			return ec.marshalNCustomerAddress2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAddressᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAddressesPayload_addresses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerAddressesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerAddress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerAddressesPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddressesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAddressesPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAddressesPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerAddressesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CustomerAttribute_id(ctx context.Context, field graphql.CollectedField, obj *storage.CustomerAttribute) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6011,6 +8116,134 @@ func (ec *executionContext) fieldContext_CustomerAttributeValueEdge_node(_ conte
 	return fc, nil
 }
 
+func (ec *executionContext) _CustomerAttributeValuesPayload_attributeValues(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAttributeValuesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAttributeValuesPayload_attributeValues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttributeValues, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*storage.CustomerAttributeValue) graphql.Marshaler {
+			return ec.marshalNCustomerAttributeValue2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAttributeValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAttributeValuesPayload_attributeValues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerAttributeValuesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerAttributeValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerAttributeValuesPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAttributeValuesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAttributeValuesPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAttributeValuesPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerAttributeValuesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerAttributesPayload_attributes(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAttributesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAttributesPayload_attributes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attributes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*storage.CustomerAttribute) graphql.Marshaler {
+			return ec.marshalNCustomerAttribute2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAttributeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAttributesPayload_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerAttributesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerAttribute(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerAttributesPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAttributesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAttributesPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAttributesPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerAttributesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CustomerAuthentication_forcePasswordReset(ctx context.Context, field graphql.CollectedField, obj *storage.CustomerAuthentication) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6252,6 +8485,70 @@ func (ec *executionContext) _CustomerConsent_updatedAt(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_CustomerConsent_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerConsent", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerConsentPayload_consent(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConsentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConsentPayload_consent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Consent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.CustomerConsent) graphql.Marshaler {
+			return ec.marshalOCustomerConsent2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerConsent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConsentPayload_consent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerConsentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerConsent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerConsentPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConsentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConsentPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConsentPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerConsentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CustomerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEdge) (ret graphql.Marshaler) {
@@ -7006,6 +9303,134 @@ func (ec *executionContext) fieldContext_CustomerFormFieldValueEdge_node(_ conte
 	return fc, nil
 }
 
+func (ec *executionContext) _CustomerFormFieldValuesPayload_formFieldValues(ctx context.Context, field graphql.CollectedField, obj *model.CustomerFormFieldValuesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerFormFieldValuesPayload_formFieldValues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FormFieldValues, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*storage.CustomerFormFieldValue) graphql.Marshaler {
+			return ec.marshalNCustomerFormFieldValue2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerFormFieldValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerFormFieldValuesPayload_formFieldValues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerFormFieldValuesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerFormFieldValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerFormFieldValuesPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CustomerFormFieldValuesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerFormFieldValuesPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerFormFieldValuesPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerFormFieldValuesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerFormFieldsPayload_formFields(ctx context.Context, field graphql.CollectedField, obj *model.CustomerFormFieldsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerFormFieldsPayload_formFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FormFields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*storage.CustomerFormField) graphql.Marshaler {
+			return ec.marshalNCustomerFormField2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerFormFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerFormFieldsPayload_formFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerFormFieldsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerFormField(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerFormFieldsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CustomerFormFieldsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerFormFieldsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerFormFieldsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerFormFieldsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CustomerGroup_id(ctx context.Context, field graphql.CollectedField, obj *storage.CustomerGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7435,6 +9860,70 @@ func (ec *executionContext) fieldContext_CustomerGroupEdge_node(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _CustomerGroupPayload_customerGroup(ctx context.Context, field graphql.CollectedField, obj *model.CustomerGroupPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerGroupPayload_customerGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerGroup, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.CustomerGroup) graphql.Marshaler {
+			return ec.marshalOCustomerGroup2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerGroup(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerGroupPayload_customerGroup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerGroupPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerGroupPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CustomerGroupPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerGroupPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerGroupPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerGroupPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CustomerGroupSettings_guestCustomerGroupId(ctx context.Context, field graphql.CollectedField, obj *storage.CustomerGroupSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7540,6 +10029,189 @@ func (ec *executionContext) fieldContext_CustomerSettings_customerGroupSettings(
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CustomerGroupSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerSettingsPayload_settings(ctx context.Context, field graphql.CollectedField, obj *model.CustomerSettingsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerSettingsPayload_settings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Settings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.CustomerSettings) graphql.Marshaler {
+			return ec.marshalOCustomerSettings2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerSettings(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerSettingsPayload_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerSettingsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerSettingsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CustomerSettingsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerSettingsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerSettingsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerSettingsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomersPayload_customers(ctx context.Context, field graphql.CollectedField, obj *model.CustomersPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomersPayload_customers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*storage.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomersPayload_customers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomersPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomersPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CustomersPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomersPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomersPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomersPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeletePayload_deletedIds(ctx context.Context, field graphql.CollectedField, obj *model.DeletePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletePayload_deletedIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletePayload_deletedIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeletePayload", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DeletePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DeletePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeletePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7681,6 +10353,1150 @@ func (ec *executionContext) _DiscountRule_productId(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_DiscountRule_productId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DiscountRule", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Mutation_createCustomers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCustomers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCustomers(ctx, fc.Args["input"].([]*model.CustomerCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomersPayload) graphql.Marshaler {
+			return ec.marshalNCustomersPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomersPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCustomers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomersPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCustomers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCustomers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCustomers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCustomers(ctx, fc.Args["input"].([]*model.CustomerUpdateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomersPayload) graphql.Marshaler {
+			return ec.marshalNCustomersPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomersPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCustomers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomersPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCustomers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteCustomers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteCustomers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteCustomers(ctx, fc.Args["idIn"].([]int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteCustomers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteCustomers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCustomerAddresses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCustomerAddresses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCustomerAddresses(ctx, fc.Args["input"].([]*model.CustomerAddressCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerAddressesPayload) graphql.Marshaler {
+			return ec.marshalNCustomerAddressesPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCustomerAddresses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerAddressesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCustomerAddresses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCustomerAddresses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCustomerAddresses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCustomerAddresses(ctx, fc.Args["input"].([]*model.CustomerAddressUpdateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerAddressesPayload) graphql.Marshaler {
+			return ec.marshalNCustomerAddressesPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCustomerAddresses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerAddressesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCustomerAddresses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteCustomerAddresses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteCustomerAddresses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteCustomerAddresses(ctx, fc.Args["idIn"].([]int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteCustomerAddresses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteCustomerAddresses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCustomerAttributes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCustomerAttributes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCustomerAttributes(ctx, fc.Args["input"].([]*model.CustomerAttributeCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerAttributesPayload) graphql.Marshaler {
+			return ec.marshalNCustomerAttributesPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCustomerAttributes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerAttributesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCustomerAttributes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCustomerAttributes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCustomerAttributes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCustomerAttributes(ctx, fc.Args["input"].([]*model.CustomerAttributeUpdateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerAttributesPayload) graphql.Marshaler {
+			return ec.marshalNCustomerAttributesPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCustomerAttributes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerAttributesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCustomerAttributes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteCustomerAttributes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteCustomerAttributes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteCustomerAttributes(ctx, fc.Args["idIn"].([]int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteCustomerAttributes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteCustomerAttributes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertCustomerAttributeValues(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertCustomerAttributeValues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertCustomerAttributeValues(ctx, fc.Args["input"].([]*model.CustomerAttributeValueUpsertInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerAttributeValuesPayload) graphql.Marshaler {
+			return ec.marshalNCustomerAttributeValuesPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeValuesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertCustomerAttributeValues(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerAttributeValuesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertCustomerAttributeValues_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteCustomerAttributeValues(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteCustomerAttributeValues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteCustomerAttributeValues(ctx, fc.Args["idIn"].([]int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteCustomerAttributeValues(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteCustomerAttributeValues_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCustomerFormFields(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCustomerFormFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCustomerFormFields(ctx, fc.Args["input"].([]*model.CustomerFormFieldCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerFormFieldsPayload) graphql.Marshaler {
+			return ec.marshalNCustomerFormFieldsPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCustomerFormFields(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerFormFieldsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCustomerFormFields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCustomerFormFields(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCustomerFormFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCustomerFormFields(ctx, fc.Args["input"].([]*model.CustomerFormFieldUpdateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerFormFieldsPayload) graphql.Marshaler {
+			return ec.marshalNCustomerFormFieldsPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCustomerFormFields(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerFormFieldsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCustomerFormFields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteCustomerFormFields(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteCustomerFormFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteCustomerFormFields(ctx, fc.Args["idIn"].([]int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteCustomerFormFields(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteCustomerFormFields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertCustomerFormFieldValues(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertCustomerFormFieldValues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertCustomerFormFieldValues(ctx, fc.Args["input"].([]*model.CustomerFormFieldValueUpsertInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerFormFieldValuesPayload) graphql.Marshaler {
+			return ec.marshalNCustomerFormFieldValuesPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldValuesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertCustomerFormFieldValues(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerFormFieldValuesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertCustomerFormFieldValues_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCustomerConsent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCustomerConsent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCustomerConsent(ctx, fc.Args["input"].(model.CustomerConsentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerConsentPayload) graphql.Marshaler {
+			return ec.marshalNCustomerConsentPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerConsentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCustomerConsent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerConsentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCustomerConsent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_validateCustomerCredentials(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_validateCustomerCredentials(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ValidateCustomerCredentials(ctx, fc.Args["email"].(string), fc.Args["password"].(string), fc.Args["channelId"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CredentialsValidationPayload) graphql.Marshaler {
+			return ec.marshalNCredentialsValidationPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCredentialsValidationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_validateCustomerCredentials(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CredentialsValidationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_validateCustomerCredentials_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_validateCustomerPassword(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_validateCustomerPassword(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ValidateCustomerPassword(ctx, fc.Args["customerId"].(int), fc.Args["password"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PasswordValidationPayload) graphql.Marshaler {
+			return ec.marshalNPasswordValidationPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐPasswordValidationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_validateCustomerPassword(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PasswordValidationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_validateCustomerPassword_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCustomerSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCustomerSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCustomerSettings(ctx, fc.Args["input"].(model.CustomerSettingsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerSettingsPayload) graphql.Marshaler {
+			return ec.marshalNCustomerSettingsPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerSettingsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCustomerSettings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerSettingsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCustomerSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateChannelCustomerSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateChannelCustomerSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateChannelCustomerSettings(ctx, fc.Args["input"].(model.ChannelCustomerSettingsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChannelCustomerSettingsPayload) graphql.Marshaler {
+			return ec.marshalNChannelCustomerSettingsPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐChannelCustomerSettingsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateChannelCustomerSettings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChannelCustomerSettingsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateChannelCustomerSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCustomerGroup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCustomerGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCustomerGroup(ctx, fc.Args["input"].(model.CustomerGroupCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerGroupPayload) graphql.Marshaler {
+			return ec.marshalNCustomerGroupPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerGroupPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCustomerGroup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerGroupPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCustomerGroup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCustomerGroup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCustomerGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCustomerGroup(ctx, fc.Args["input"].(model.CustomerGroupUpdateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerGroupPayload) graphql.Marshaler {
+			return ec.marshalNCustomerGroupPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerGroupPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCustomerGroup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerGroupPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCustomerGroup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteCustomerGroups(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteCustomerGroups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteCustomerGroups(ctx, fc.Args["idIn"].([]int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteCustomerGroups(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteCustomerGroups_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createSubscriber(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createSubscriber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateSubscriber(ctx, fc.Args["input"].(model.SubscriberCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SubscriberPayload) graphql.Marshaler {
+			return ec.marshalNSubscriberPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSubscriberPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createSubscriber(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubscriberPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createSubscriber_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSubscriber(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSubscriber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSubscriber(ctx, fc.Args["input"].(model.SubscriberUpdateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SubscriberPayload) graphql.Marshaler {
+			return ec.marshalNSubscriberPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSubscriberPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSubscriber(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubscriberPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSubscriber_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteSubscribers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteSubscribers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteSubscribers(ctx, fc.Args["filter"].(map[string]any), fc.Args["all"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteSubscribers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteSubscribers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -7888,6 +11704,61 @@ func (ec *executionContext) _Pagination_totalPages(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_Pagination_totalPages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Pagination", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PasswordValidationPayload_success(ctx context.Context, field graphql.CollectedField, obj *model.PasswordValidationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PasswordValidationPayload_success(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Success, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PasswordValidationPayload_success(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PasswordValidationPayload", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PasswordValidationPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PasswordValidationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PasswordValidationPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PasswordValidationPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PasswordValidationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PrivacySettings_askShopperForTrackingConsent(ctx context.Context, field graphql.CollectedField, obj *storage.PrivacySettings) (ret graphql.Marshaler) {
@@ -9029,6 +12900,162 @@ func (ec *executionContext) fieldContext_SubscriberEdge_node(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _SubscriberPayload_subscriber(ctx context.Context, field graphql.CollectedField, obj *model.SubscriberPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriberPayload_subscriber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subscriber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.Subscriber) graphql.Marshaler {
+			return ec.marshalOSubscriber2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐSubscriber(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriberPayload_subscriber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubscriberPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Subscriber(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubscriberPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SubscriberPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriberPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriberPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubscriberPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserError_code(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.UserErrorCode) graphql.Marshaler {
+			return ec.marshalNUserErrorCode2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorCode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, errors.New("field of type UserErrorCode does not have child fields"))
+}
+
+func (ec *executionContext) _UserError_message(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _UserError_field(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _UserError_index(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10088,6 +14115,245 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputCategoryAccessInput(ctx context.Context, obj any) (model.CategoryAccessInput, error) {
+	var it model.CategoryAccessInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"type", "categories"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNCategoryAccessType2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCategoryAccessType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "categories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categories"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Categories = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputChannelCustomerSettingsInput(ctx context.Context, obj any) (model.ChannelCustomerSettingsInput, error) {
+	var it model.ChannelCustomerSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"channelId", "allowGlobalLogins", "privacySettings", "customerGroupSettings"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "channelId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelId"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChannelID = data
+		case "allowGlobalLogins":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowGlobalLogins"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllowGlobalLogins = graphql.OmittableOf(data)
+		case "privacySettings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("privacySettings"))
+			data, err := ec.unmarshalOChannelPrivacySettingsInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐChannelPrivacySettingsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PrivacySettings = data
+		case "customerGroupSettings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerGroupSettings"))
+			data, err := ec.unmarshalOCustomerGroupSettingsInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerGroupSettingsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerGroupSettings = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputChannelPrivacySettingsInput(ctx context.Context, obj any) (model.ChannelPrivacySettingsInput, error) {
+	var it model.ChannelPrivacySettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"askShopperForTrackingConsent", "policyUrl"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "askShopperForTrackingConsent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("askShopperForTrackingConsent"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AskShopperForTrackingConsent = graphql.OmittableOf(data)
+		case "policyUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("policyUrl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PolicyURL = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerAddressCreateInput(ctx context.Context, obj any) (model.CustomerAddressCreateInput, error) {
+	var it model.CustomerAddressCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customerId", "firstName", "lastName", "company", "address1", "address2", "city", "stateOrProvince", "postalCode", "countryCode", "phone", "addressType", "formFields"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = data
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = data
+		case "company":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("company"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Company = data
+		case "address1":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address1"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address1 = data
+		case "address2":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address2"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address2 = data
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "stateOrProvince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateOrProvince"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateOrProvince = data
+		case "postalCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCode = data
+		case "countryCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCode = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "addressType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressType"))
+			data, err := ec.unmarshalOCustomerAddressType2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAddressType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressType = data
+		case "formFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("formFields"))
+			data, err := ec.unmarshalOFormFieldValueInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFormFieldValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FormFields = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCustomerAddressFilter(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -10135,6 +14401,264 @@ func (ec *executionContext) unmarshalInputCustomerAddressFilter(ctx context.Cont
 				return it, err
 			}
 			it["nameIn"] = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerAddressInput(ctx context.Context, obj any) (model.CustomerAddressInput, error) {
+	var it model.CustomerAddressInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"firstName", "lastName", "company", "address1", "address2", "city", "stateOrProvince", "postalCode", "countryCode", "phone", "addressType", "formFields"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = data
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = data
+		case "company":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("company"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Company = data
+		case "address1":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address1"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address1 = data
+		case "address2":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address2"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address2 = data
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "stateOrProvince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateOrProvince"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateOrProvince = data
+		case "postalCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCode = data
+		case "countryCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCode = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "addressType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressType"))
+			data, err := ec.unmarshalOCustomerAddressType2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAddressType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressType = data
+		case "formFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("formFields"))
+			data, err := ec.unmarshalOFormFieldValueInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFormFieldValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FormFields = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerAddressUpdateInput(ctx context.Context, obj any) (model.CustomerAddressUpdateInput, error) {
+	var it model.CustomerAddressUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "firstName", "lastName", "company", "address1", "address2", "city", "stateOrProvince", "postalCode", "countryCode", "phone", "addressType", "formFields"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = data
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = data
+		case "company":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("company"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Company = data
+		case "address1":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address1"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address1 = data
+		case "address2":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address2"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address2 = data
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "stateOrProvince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateOrProvince"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateOrProvince = data
+		case "postalCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCode = data
+		case "countryCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCode = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "addressType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressType"))
+			data, err := ec.unmarshalOCustomerAddressType2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAddressType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressType = data
+		case "formFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("formFields"))
+			data, err := ec.unmarshalOFormFieldValueInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFormFieldValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FormFields = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerAttributeCreateInput(ctx context.Context, obj any) (model.CustomerAttributeCreateInput, error) {
+	var it model.CustomerAttributeCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "type"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNCustomerAttributeType2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAttributeType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
 		}
 	}
 	return it, nil
@@ -10234,6 +14758,50 @@ func (ec *executionContext) unmarshalInputCustomerAttributeFilter(ctx context.Co
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCustomerAttributeUpdateInput(ctx context.Context, obj any) (model.CustomerAttributeUpdateInput, error) {
+	var it model.CustomerAttributeUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "type"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOCustomerAttributeType2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAttributeType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCustomerAttributeValueFilter(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -10323,6 +14891,310 @@ func (ec *executionContext) unmarshalInputCustomerAttributeValueFilter(ctx conte
 				return it, err
 			}
 			it["dateModifiedMax"] = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerAttributeValueInput(ctx context.Context, obj any) (model.CustomerAttributeValueInput, error) {
+	var it model.CustomerAttributeValueInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"attributeId", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "attributeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributeId"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttributeID = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerAttributeValueUpsertInput(ctx context.Context, obj any) (model.CustomerAttributeValueUpsertInput, error) {
+	var it model.CustomerAttributeValueUpsertInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "customerId", "attributeId", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "attributeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributeId"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttributeID = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerAuthenticationInput(ctx context.Context, obj any) (model.CustomerAuthenticationInput, error) {
+	var it model.CustomerAuthenticationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"newPassword", "forcePasswordReset"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "newPassword":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newPassword"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NewPassword = data
+		case "forcePasswordReset":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("forcePasswordReset"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ForcePasswordReset = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerConsentInput(ctx context.Context, obj any) (model.CustomerConsentInput, error) {
+	var it model.CustomerConsentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customerId", "allow", "deny"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "allow":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allow"))
+			data, err := ec.unmarshalNConsentCategory2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐConsentCategoryᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Allow = data
+		case "deny":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deny"))
+			data, err := ec.unmarshalNConsentCategory2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐConsentCategoryᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Deny = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerCreateInput(ctx context.Context, obj any) (model.CustomerCreateInput, error) {
+	var it model.CustomerCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"email", "firstName", "lastName", "company", "phone", "notes", "taxExemptCategory", "customerGroupId", "acceptsProductReviewAbandonedCartEmails", "originChannelId", "channelIds", "addresses", "attributes", "formFields", "storeCreditAmounts", "authentication"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = data
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = data
+		case "company":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("company"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Company = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		case "taxExemptCategory":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxExemptCategory"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxExemptCategory = data
+		case "customerGroupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerGroupId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerGroupID = graphql.OmittableOf(data)
+		case "acceptsProductReviewAbandonedCartEmails":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("acceptsProductReviewAbandonedCartEmails"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AcceptsProductReviewAbandonedCartEmails = data
+		case "originChannelId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("originChannelId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OriginChannelID = data
+		case "channelIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelIds"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChannelIds = data
+		case "addresses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addresses"))
+			data, err := ec.unmarshalOCustomerAddressInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Addresses = data
+		case "attributes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributes"))
+			data, err := ec.unmarshalOCustomerAttributeValueInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attributes = data
+		case "formFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("formFields"))
+			data, err := ec.unmarshalOFormFieldValueInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFormFieldValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FormFields = data
+		case "storeCreditAmounts":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storeCreditAmounts"))
+			data, err := ec.unmarshalOStoreCreditAmountInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐStoreCreditAmountInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StoreCreditAmounts = data
+		case "authentication":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authentication"))
+			data, err := ec.unmarshalOCustomerAuthenticationInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAuthenticationInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Authentication = data
 		}
 	}
 	return it, nil
@@ -10450,6 +15322,71 @@ func (ec *executionContext) unmarshalInputCustomerFilter(ctx context.Context, ob
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCustomerFormFieldCreateInput(ctx context.Context, obj any) (model.CustomerFormFieldCreateInput, error) {
+	var it model.CustomerFormFieldCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "label", "type", "appliesTo", "required", "options"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNCustomerFormFieldType2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerFormFieldType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "appliesTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appliesTo"))
+			data, err := ec.unmarshalNCustomerFormFieldScope2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerFormFieldScope(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppliesTo = data
+		case "required":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("required"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Required = data
+		case "options":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("options"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Options = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCustomerFormFieldFilter(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -10502,6 +15439,71 @@ func (ec *executionContext) unmarshalInputCustomerFormFieldFilter(ctx context.Co
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCustomerFormFieldUpdateInput(ctx context.Context, obj any) (model.CustomerFormFieldUpdateInput, error) {
+	var it model.CustomerFormFieldUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "label", "type", "required", "options"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOCustomerFormFieldType2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerFormFieldType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "required":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("required"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Required = data
+		case "options":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("options"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Options = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCustomerFormFieldValueFilter(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -10549,6 +15551,115 @@ func (ec *executionContext) unmarshalInputCustomerFormFieldValueFilter(ctx conte
 				return it, err
 			}
 			it["fieldType"] = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerFormFieldValueUpsertInput(ctx context.Context, obj any) (model.CustomerFormFieldValueUpsertInput, error) {
+	var it model.CustomerFormFieldValueUpsertInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "value", "customerId", "addressId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNFormFieldValueData2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFormValue(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "addressId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressID = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerGroupCreateInput(ctx context.Context, obj any) (model.CustomerGroupCreateInput, error) {
+	var it model.CustomerGroupCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "isDefault", "isGroupForGuests", "categoryAccess", "discountRules"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "isDefault":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isDefault"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsDefault = data
+		case "isGroupForGuests":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isGroupForGuests"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsGroupForGuests = data
+		case "categoryAccess":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryAccess"))
+			data, err := ec.unmarshalOCategoryAccessInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCategoryAccessInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryAccess = data
+		case "discountRules":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("discountRules"))
+			data, err := ec.unmarshalODiscountRuleInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDiscountRuleInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DiscountRules = data
 		}
 	}
 	return it, nil
@@ -10608,6 +15719,493 @@ func (ec *executionContext) unmarshalInputCustomerGroupFilter(ctx context.Contex
 				return it, err
 			}
 			it["isGroupForGuests"] = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerGroupSettingsInput(ctx context.Context, obj any) (model.CustomerGroupSettingsInput, error) {
+	var it model.CustomerGroupSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"guestCustomerGroupId", "defaultCustomerGroupId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "guestCustomerGroupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("guestCustomerGroupId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GuestCustomerGroupID = graphql.OmittableOf(data)
+		case "defaultCustomerGroupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultCustomerGroupId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultCustomerGroupID = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerGroupUpdateInput(ctx context.Context, obj any) (model.CustomerGroupUpdateInput, error) {
+	var it model.CustomerGroupUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "isDefault", "isGroupForGuests", "categoryAccess", "discountRules"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "isDefault":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isDefault"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsDefault = data
+		case "isGroupForGuests":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isGroupForGuests"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsGroupForGuests = data
+		case "categoryAccess":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryAccess"))
+			data, err := ec.unmarshalOCategoryAccessInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCategoryAccessInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryAccess = data
+		case "discountRules":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("discountRules"))
+			data, err := ec.unmarshalODiscountRuleInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDiscountRuleInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DiscountRules = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerSettingsInput(ctx context.Context, obj any) (model.CustomerSettingsInput, error) {
+	var it model.CustomerSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"privacySettings", "customerGroupSettings"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "privacySettings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("privacySettings"))
+			data, err := ec.unmarshalOPrivacySettingsInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐPrivacySettingsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PrivacySettings = data
+		case "customerGroupSettings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerGroupSettings"))
+			data, err := ec.unmarshalOCustomerGroupSettingsInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerGroupSettingsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerGroupSettings = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerUpdateInput(ctx context.Context, obj any) (model.CustomerUpdateInput, error) {
+	var it model.CustomerUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "email", "firstName", "lastName", "company", "phone", "notes", "taxExemptCategory", "customerGroupId", "acceptsProductReviewAbandonedCartEmails", "channelIds", "storeCreditAmounts", "authentication"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = data
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = data
+		case "company":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("company"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Company = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		case "taxExemptCategory":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxExemptCategory"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxExemptCategory = data
+		case "customerGroupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerGroupId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerGroupID = graphql.OmittableOf(data)
+		case "acceptsProductReviewAbandonedCartEmails":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("acceptsProductReviewAbandonedCartEmails"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AcceptsProductReviewAbandonedCartEmails = data
+		case "channelIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelIds"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChannelIds = graphql.OmittableOf(data)
+		case "storeCreditAmounts":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storeCreditAmounts"))
+			data, err := ec.unmarshalOStoreCreditAmountInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐStoreCreditAmountInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StoreCreditAmounts = graphql.OmittableOf(data)
+		case "authentication":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authentication"))
+			data, err := ec.unmarshalOCustomerAuthenticationInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAuthenticationInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Authentication = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputDiscountRuleInput(ctx context.Context, obj any) (model.DiscountRuleInput, error) {
+	var it model.DiscountRuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"type", "method", "amount", "priceListId", "categoryId", "productId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNDiscountRuleType2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐDiscountRuleType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "method":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("method"))
+			data, err := ec.unmarshalODiscountMethod2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐDiscountMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Method = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "priceListId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priceListId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriceListID = data
+		case "categoryId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryID = data
+		case "productId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProductID = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputFormFieldValueInput(ctx context.Context, obj any) (storage.FormFieldValueInput, error) {
+	var it storage.FormFieldValueInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNFormFieldValueData2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFormValue(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPrivacySettingsInput(ctx context.Context, obj any) (model.PrivacySettingsInput, error) {
+	var it model.PrivacySettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"askShopperForTrackingConsent", "policyUrl"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "askShopperForTrackingConsent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("askShopperForTrackingConsent"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AskShopperForTrackingConsent = data
+		case "policyUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("policyUrl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PolicyURL = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputStoreCreditAmountInput(ctx context.Context, obj any) (model.StoreCreditAmountInput, error) {
+	var it model.StoreCreditAmountInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"amount"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputSubscriberCreateInput(ctx context.Context, obj any) (model.SubscriberCreateInput, error) {
+	var it model.SubscriberCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"email", "firstName", "lastName", "source", "orderId", "channelId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = data
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "channelId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChannelID = data
 		}
 	}
 	return it, nil
@@ -10688,6 +16286,78 @@ func (ec *executionContext) unmarshalInputSubscriberFilter(ctx context.Context, 
 				return it, err
 			}
 			it["dateModified"] = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputSubscriberUpdateInput(ctx context.Context, obj any) (model.SubscriberUpdateInput, error) {
+	var it model.SubscriberUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "email", "firstName", "lastName", "source", "orderId", "channelId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = data
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = graphql.OmittableOf(data)
+		case "channelId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChannelID = data
 		}
 	}
 	return it, nil
@@ -10840,6 +16510,49 @@ func (ec *executionContext) _ChannelCustomerSettings(ctx context.Context, sel as
 	return out
 }
 
+var channelCustomerSettingsPayloadImplementors = []string{"ChannelCustomerSettingsPayload"}
+
+func (ec *executionContext) _ChannelCustomerSettingsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ChannelCustomerSettingsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, channelCustomerSettingsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChannelCustomerSettingsPayload")
+		case "settings":
+			out.Values[i] = ec._ChannelCustomerSettingsPayload_settings(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ChannelCustomerSettingsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var channelPrivacySettingsImplementors = []string{"ChannelPrivacySettings"}
 
 func (ec *executionContext) _ChannelPrivacySettings(ctx context.Context, sel ast.SelectionSet, obj *storage.ChannelPrivacySettings) graphql.Marshaler {
@@ -10860,6 +16573,54 @@ func (ec *executionContext) _ChannelPrivacySettings(ctx context.Context, sel ast
 		case "policyUrl":
 			out.Values[i] = ec._ChannelPrivacySettings_policyUrl(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var credentialsValidationPayloadImplementors = []string{"CredentialsValidationPayload"}
+
+func (ec *executionContext) _CredentialsValidationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CredentialsValidationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, credentialsValidationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CredentialsValidationPayload")
+		case "isValid":
+			out.Values[i] = ec._CredentialsValidationPayload_isValid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerId":
+			out.Values[i] = ec._CredentialsValidationPayload_customerId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CredentialsValidationPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -11575,6 +17336,49 @@ func (ec *executionContext) _CustomerAddressEdge(ctx context.Context, sel ast.Se
 	return out
 }
 
+var customerAddressesPayloadImplementors = []string{"CustomerAddressesPayload"}
+
+func (ec *executionContext) _CustomerAddressesPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerAddressesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerAddressesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerAddressesPayload")
+		case "addresses":
+			out.Values[i] = ec._CustomerAddressesPayload_addresses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CustomerAddressesPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var customerAttributeImplementors = []string{"CustomerAttribute"}
 
 func (ec *executionContext) _CustomerAttribute(ctx context.Context, sel ast.SelectionSet, obj *storage.CustomerAttribute) graphql.Marshaler {
@@ -11964,6 +17768,92 @@ func (ec *executionContext) _CustomerAttributeValueEdge(ctx context.Context, sel
 	return out
 }
 
+var customerAttributeValuesPayloadImplementors = []string{"CustomerAttributeValuesPayload"}
+
+func (ec *executionContext) _CustomerAttributeValuesPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerAttributeValuesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerAttributeValuesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerAttributeValuesPayload")
+		case "attributeValues":
+			out.Values[i] = ec._CustomerAttributeValuesPayload_attributeValues(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CustomerAttributeValuesPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var customerAttributesPayloadImplementors = []string{"CustomerAttributesPayload"}
+
+func (ec *executionContext) _CustomerAttributesPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerAttributesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerAttributesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerAttributesPayload")
+		case "attributes":
+			out.Values[i] = ec._CustomerAttributesPayload_attributes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CustomerAttributesPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var customerAuthenticationImplementors = []string{"CustomerAuthentication"}
 
 func (ec *executionContext) _CustomerAuthentication(ctx context.Context, sel ast.SelectionSet, obj *storage.CustomerAuthentication) graphql.Marshaler {
@@ -12085,6 +17975,49 @@ func (ec *executionContext) _CustomerConsent(ctx context.Context, sel ast.Select
 		case "updatedAt":
 			out.Values[i] = ec._CustomerConsent_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var customerConsentPayloadImplementors = []string{"CustomerConsentPayload"}
+
+func (ec *executionContext) _CustomerConsentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerConsentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerConsentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerConsentPayload")
+		case "consent":
+			out.Values[i] = ec._CustomerConsentPayload_consent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CustomerConsentPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -12512,6 +18445,92 @@ func (ec *executionContext) _CustomerFormFieldValueEdge(ctx context.Context, sel
 	return out
 }
 
+var customerFormFieldValuesPayloadImplementors = []string{"CustomerFormFieldValuesPayload"}
+
+func (ec *executionContext) _CustomerFormFieldValuesPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerFormFieldValuesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerFormFieldValuesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerFormFieldValuesPayload")
+		case "formFieldValues":
+			out.Values[i] = ec._CustomerFormFieldValuesPayload_formFieldValues(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CustomerFormFieldValuesPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var customerFormFieldsPayloadImplementors = []string{"CustomerFormFieldsPayload"}
+
+func (ec *executionContext) _CustomerFormFieldsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerFormFieldsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerFormFieldsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerFormFieldsPayload")
+		case "formFields":
+			out.Values[i] = ec._CustomerFormFieldsPayload_formFields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CustomerFormFieldsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var customerGroupImplementors = []string{"CustomerGroup"}
 
 func (ec *executionContext) _CustomerGroup(ctx context.Context, sel ast.SelectionSet, obj *storage.CustomerGroup) graphql.Marshaler {
@@ -12719,6 +18738,49 @@ func (ec *executionContext) _CustomerGroupEdge(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var customerGroupPayloadImplementors = []string{"CustomerGroupPayload"}
+
+func (ec *executionContext) _CustomerGroupPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerGroupPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerGroupPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerGroupPayload")
+		case "customerGroup":
+			out.Values[i] = ec._CustomerGroupPayload_customerGroup(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CustomerGroupPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var customerGroupSettingsImplementors = []string{"CustomerGroupSettings"}
 
 func (ec *executionContext) _CustomerGroupSettings(ctx context.Context, sel ast.SelectionSet, obj *storage.CustomerGroupSettings) graphql.Marshaler {
@@ -12805,6 +18867,135 @@ func (ec *executionContext) _CustomerSettings(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var customerSettingsPayloadImplementors = []string{"CustomerSettingsPayload"}
+
+func (ec *executionContext) _CustomerSettingsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerSettingsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerSettingsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerSettingsPayload")
+		case "settings":
+			out.Values[i] = ec._CustomerSettingsPayload_settings(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CustomerSettingsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var customersPayloadImplementors = []string{"CustomersPayload"}
+
+func (ec *executionContext) _CustomersPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomersPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customersPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomersPayload")
+		case "customers":
+			out.Values[i] = ec._CustomersPayload_customers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CustomersPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var deletePayloadImplementors = []string{"DeletePayload"}
+
+func (ec *executionContext) _DeletePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeletePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deletePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeletePayload")
+		case "deletedIds":
+			out.Values[i] = ec._DeletePayload_deletedIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DeletePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var discountRuleImplementors = []string{"DiscountRule"}
 
 func (ec *executionContext) _DiscountRule(ctx context.Context, sel ast.SelectionSet, obj *storage.DiscountRule) graphql.Marshaler {
@@ -12845,6 +19036,229 @@ func (ec *executionContext) _DiscountRule(ctx context.Context, sel ast.Selection
 		case "productId":
 			out.Values[i] = ec._DiscountRule_productId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "createCustomers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCustomers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCustomers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCustomers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteCustomers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteCustomers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCustomerAddresses":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCustomerAddresses(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCustomerAddresses":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCustomerAddresses(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteCustomerAddresses":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteCustomerAddresses(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCustomerAttributes":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCustomerAttributes(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCustomerAttributes":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCustomerAttributes(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteCustomerAttributes":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteCustomerAttributes(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertCustomerAttributeValues":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertCustomerAttributeValues(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteCustomerAttributeValues":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteCustomerAttributeValues(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCustomerFormFields":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCustomerFormFields(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCustomerFormFields":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCustomerFormFields(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteCustomerFormFields":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteCustomerFormFields(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertCustomerFormFieldValues":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertCustomerFormFieldValues(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCustomerConsent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCustomerConsent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "validateCustomerCredentials":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_validateCustomerCredentials(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "validateCustomerPassword":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_validateCustomerPassword(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCustomerSettings":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCustomerSettings(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateChannelCustomerSettings":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateChannelCustomerSettings(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCustomerGroup":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCustomerGroup(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCustomerGroup":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCustomerGroup(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteCustomerGroups":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteCustomerGroups(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createSubscriber":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createSubscriber(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSubscriber":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSubscriber(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteSubscribers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteSubscribers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -12955,6 +19369,49 @@ func (ec *executionContext) _Pagination(ctx context.Context, sel ast.SelectionSe
 			}
 		case "totalPages":
 			out.Values[i] = ec._Pagination_totalPages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var passwordValidationPayloadImplementors = []string{"PasswordValidationPayload"}
+
+func (ec *executionContext) _PasswordValidationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PasswordValidationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, passwordValidationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PasswordValidationPayload")
+		case "success":
+			out.Values[i] = ec._PasswordValidationPayload_success(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PasswordValidationPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -13597,6 +20054,102 @@ func (ec *executionContext) _SubscriberEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var subscriberPayloadImplementors = []string{"SubscriberPayload"}
+
+func (ec *executionContext) _SubscriberPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SubscriberPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriberPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubscriberPayload")
+		case "subscriber":
+			out.Values[i] = ec._SubscriberPayload_subscriber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._SubscriberPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var userErrorImplementors = []string{"UserError"}
+
+func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet, obj *model.UserError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserError")
+		case "code":
+			out.Values[i] = ec._UserError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._UserError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "field":
+			out.Values[i] = ec._UserError_field(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "index":
+			out.Values[i] = ec._UserError_index(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
@@ -14033,6 +20586,21 @@ func (ec *executionContext) marshalNChannelCustomerSettings2ᚖgithubᚗcomᚋst
 	return ec._ChannelCustomerSettings(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNChannelCustomerSettingsInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐChannelCustomerSettingsInput(ctx context.Context, v any) (model.ChannelCustomerSettingsInput, error) {
+	res, err := ec.unmarshalInputChannelCustomerSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChannelCustomerSettingsPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐChannelCustomerSettingsPayload(ctx context.Context, sel ast.SelectionSet, v *model.ChannelCustomerSettingsPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ChannelCustomerSettingsPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNChannelPrivacySettings2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐChannelPrivacySettings(ctx context.Context, sel ast.SelectionSet, v storage.ChannelPrivacySettings) graphql.Marshaler {
 	return ec._ChannelPrivacySettings(ctx, sel, &v)
 }
@@ -14075,6 +20643,16 @@ func (ec *executionContext) marshalNConsentCategory2ᚕgithubᚗcomᚋstorefront
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNCredentialsValidationPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCredentialsValidationPayload(ctx context.Context, sel ast.SelectionSet, v *model.CredentialsValidationPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CredentialsValidationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCustomer2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerᚄ(ctx context.Context, sel ast.SelectionSet, v []*storage.Customer) graphql.Marshaler {
@@ -14139,6 +20717,25 @@ func (ec *executionContext) marshalNCustomerAddressConnection2ᚖgithubᚗcomᚋ
 	return ec._CustomerAddressConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCustomerAddressCreateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressCreateInputᚄ(ctx context.Context, v any) ([]*model.CustomerAddressCreateInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CustomerAddressCreateInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerAddressCreateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressCreateInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCustomerAddressCreateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressCreateInput(ctx context.Context, v any) (*model.CustomerAddressCreateInput, error) {
+	res, err := ec.unmarshalInputCustomerAddressCreateInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCustomerAddressEdge2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomerAddressEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -14165,6 +20762,11 @@ func (ec *executionContext) marshalNCustomerAddressEdge2ᚖgithubᚗcomᚋstoref
 	return ec._CustomerAddressEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCustomerAddressInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressInput(ctx context.Context, v any) (*model.CustomerAddressInput, error) {
+	res, err := ec.unmarshalInputCustomerAddressInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCustomerAddressType2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAddressType(ctx context.Context, v any) (storage.CustomerAddressType, error) {
 	var res storage.CustomerAddressType
 	err := res.UnmarshalGQL(v)
@@ -14173,6 +20775,35 @@ func (ec *executionContext) unmarshalNCustomerAddressType2githubᚗcomᚋstorefr
 
 func (ec *executionContext) marshalNCustomerAddressType2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAddressType(ctx context.Context, sel ast.SelectionSet, v storage.CustomerAddressType) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNCustomerAddressUpdateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressUpdateInputᚄ(ctx context.Context, v any) ([]*model.CustomerAddressUpdateInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CustomerAddressUpdateInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerAddressUpdateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressUpdateInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCustomerAddressUpdateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressUpdateInput(ctx context.Context, v any) (*model.CustomerAddressUpdateInput, error) {
+	res, err := ec.unmarshalInputCustomerAddressUpdateInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerAddressesPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressesPayload(ctx context.Context, sel ast.SelectionSet, v *model.CustomerAddressesPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomerAddressesPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCustomerAttribute2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAttributeᚄ(ctx context.Context, sel ast.SelectionSet, v []*storage.CustomerAttribute) graphql.Marshaler {
@@ -14211,6 +20842,25 @@ func (ec *executionContext) marshalNCustomerAttributeConnection2ᚖgithubᚗcom�
 	return ec._CustomerAttributeConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCustomerAttributeCreateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeCreateInputᚄ(ctx context.Context, v any) ([]*model.CustomerAttributeCreateInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CustomerAttributeCreateInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerAttributeCreateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeCreateInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCustomerAttributeCreateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeCreateInput(ctx context.Context, v any) (*model.CustomerAttributeCreateInput, error) {
+	res, err := ec.unmarshalInputCustomerAttributeCreateInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCustomerAttributeEdge2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomerAttributeEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -14245,6 +20895,25 @@ func (ec *executionContext) unmarshalNCustomerAttributeType2githubᚗcomᚋstore
 
 func (ec *executionContext) marshalNCustomerAttributeType2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAttributeType(ctx context.Context, sel ast.SelectionSet, v storage.CustomerAttributeType) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNCustomerAttributeUpdateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeUpdateInputᚄ(ctx context.Context, v any) ([]*model.CustomerAttributeUpdateInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CustomerAttributeUpdateInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerAttributeUpdateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeUpdateInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCustomerAttributeUpdateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeUpdateInput(ctx context.Context, v any) (*model.CustomerAttributeUpdateInput, error) {
+	res, err := ec.unmarshalInputCustomerAttributeUpdateInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNCustomerAttributeValue2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAttributeValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*storage.CustomerAttributeValue) graphql.Marshaler {
@@ -14309,6 +20978,50 @@ func (ec *executionContext) marshalNCustomerAttributeValueEdge2ᚖgithubᚗcom�
 	return ec._CustomerAttributeValueEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCustomerAttributeValueInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeValueInput(ctx context.Context, v any) (*model.CustomerAttributeValueInput, error) {
+	res, err := ec.unmarshalInputCustomerAttributeValueInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCustomerAttributeValueUpsertInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeValueUpsertInputᚄ(ctx context.Context, v any) ([]*model.CustomerAttributeValueUpsertInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CustomerAttributeValueUpsertInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerAttributeValueUpsertInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeValueUpsertInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCustomerAttributeValueUpsertInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeValueUpsertInput(ctx context.Context, v any) (*model.CustomerAttributeValueUpsertInput, error) {
+	res, err := ec.unmarshalInputCustomerAttributeValueUpsertInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerAttributeValuesPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeValuesPayload(ctx context.Context, sel ast.SelectionSet, v *model.CustomerAttributeValuesPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomerAttributeValuesPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerAttributesPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributesPayload(ctx context.Context, sel ast.SelectionSet, v *model.CustomerAttributesPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomerAttributesPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCustomerAuthentication2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAuthentication(ctx context.Context, sel ast.SelectionSet, v storage.CustomerAuthentication) graphql.Marshaler {
 	return ec._CustomerAuthentication(ctx, sel, &v)
 }
@@ -14331,6 +21044,40 @@ func (ec *executionContext) marshalNCustomerConsent2ᚖgithubᚗcomᚋstorefront
 		return graphql.Null
 	}
 	return ec._CustomerConsent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomerConsentInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerConsentInput(ctx context.Context, v any) (model.CustomerConsentInput, error) {
+	res, err := ec.unmarshalInputCustomerConsentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerConsentPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerConsentPayload(ctx context.Context, sel ast.SelectionSet, v *model.CustomerConsentPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomerConsentPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomerCreateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerCreateInputᚄ(ctx context.Context, v any) ([]*model.CustomerCreateInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CustomerCreateInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerCreateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerCreateInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCustomerCreateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerCreateInput(ctx context.Context, v any) (*model.CustomerCreateInput, error) {
+	res, err := ec.unmarshalInputCustomerCreateInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNCustomerEdge2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomerEdge) graphql.Marshaler {
@@ -14395,6 +21142,25 @@ func (ec *executionContext) marshalNCustomerFormFieldConnection2ᚖgithubᚗcom�
 	return ec._CustomerFormFieldConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCustomerFormFieldCreateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldCreateInputᚄ(ctx context.Context, v any) ([]*model.CustomerFormFieldCreateInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CustomerFormFieldCreateInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerFormFieldCreateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldCreateInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCustomerFormFieldCreateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldCreateInput(ctx context.Context, v any) (*model.CustomerFormFieldCreateInput, error) {
+	res, err := ec.unmarshalInputCustomerFormFieldCreateInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCustomerFormFieldEdge2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomerFormFieldEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -14439,6 +21205,25 @@ func (ec *executionContext) unmarshalNCustomerFormFieldType2githubᚗcomᚋstore
 
 func (ec *executionContext) marshalNCustomerFormFieldType2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerFormFieldType(ctx context.Context, sel ast.SelectionSet, v storage.CustomerFormFieldType) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNCustomerFormFieldUpdateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldUpdateInputᚄ(ctx context.Context, v any) ([]*model.CustomerFormFieldUpdateInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CustomerFormFieldUpdateInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerFormFieldUpdateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldUpdateInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCustomerFormFieldUpdateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldUpdateInput(ctx context.Context, v any) (*model.CustomerFormFieldUpdateInput, error) {
+	res, err := ec.unmarshalInputCustomerFormFieldUpdateInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNCustomerFormFieldValue2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerFormFieldValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*storage.CustomerFormFieldValue) graphql.Marshaler {
@@ -14503,6 +21288,45 @@ func (ec *executionContext) marshalNCustomerFormFieldValueEdge2ᚖgithubᚗcom�
 	return ec._CustomerFormFieldValueEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCustomerFormFieldValueUpsertInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldValueUpsertInputᚄ(ctx context.Context, v any) ([]*model.CustomerFormFieldValueUpsertInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CustomerFormFieldValueUpsertInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerFormFieldValueUpsertInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldValueUpsertInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCustomerFormFieldValueUpsertInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldValueUpsertInput(ctx context.Context, v any) (*model.CustomerFormFieldValueUpsertInput, error) {
+	res, err := ec.unmarshalInputCustomerFormFieldValueUpsertInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerFormFieldValuesPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldValuesPayload(ctx context.Context, sel ast.SelectionSet, v *model.CustomerFormFieldValuesPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomerFormFieldValuesPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerFormFieldsPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldsPayload(ctx context.Context, sel ast.SelectionSet, v *model.CustomerFormFieldsPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomerFormFieldsPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCustomerGroup2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*storage.CustomerGroup) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -14539,6 +21363,11 @@ func (ec *executionContext) marshalNCustomerGroupConnection2ᚖgithubᚗcomᚋst
 	return ec._CustomerGroupConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCustomerGroupCreateInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerGroupCreateInput(ctx context.Context, v any) (model.CustomerGroupCreateInput, error) {
+	res, err := ec.unmarshalInputCustomerGroupCreateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCustomerGroupEdge2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerGroupEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomerGroupEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -14565,8 +21394,23 @@ func (ec *executionContext) marshalNCustomerGroupEdge2ᚖgithubᚗcomᚋstorefro
 	return ec._CustomerGroupEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCustomerGroupPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerGroupPayload(ctx context.Context, sel ast.SelectionSet, v *model.CustomerGroupPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomerGroupPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCustomerGroupSettings2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerGroupSettings(ctx context.Context, sel ast.SelectionSet, v storage.CustomerGroupSettings) graphql.Marshaler {
 	return ec._CustomerGroupSettings(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNCustomerGroupUpdateInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerGroupUpdateInput(ctx context.Context, v any) (model.CustomerGroupUpdateInput, error) {
+	res, err := ec.unmarshalInputCustomerGroupUpdateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNCustomerSettings2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerSettings(ctx context.Context, sel ast.SelectionSet, v *storage.CustomerSettings) graphql.Marshaler {
@@ -14577,6 +21421,50 @@ func (ec *executionContext) marshalNCustomerSettings2ᚖgithubᚗcomᚋstorefron
 		return graphql.Null
 	}
 	return ec._CustomerSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomerSettingsInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerSettingsInput(ctx context.Context, v any) (model.CustomerSettingsInput, error) {
+	res, err := ec.unmarshalInputCustomerSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerSettingsPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerSettingsPayload(ctx context.Context, sel ast.SelectionSet, v *model.CustomerSettingsPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomerSettingsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomerUpdateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerUpdateInputᚄ(ctx context.Context, v any) ([]*model.CustomerUpdateInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CustomerUpdateInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerUpdateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerUpdateInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCustomerUpdateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerUpdateInput(ctx context.Context, v any) (*model.CustomerUpdateInput, error) {
+	res, err := ec.unmarshalInputCustomerUpdateInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomersPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomersPayload(ctx context.Context, sel ast.SelectionSet, v *model.CustomersPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomersPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -14593,6 +21481,16 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNDeletePayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDeletePayload(ctx context.Context, sel ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._DeletePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDiscountRule2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐDiscountRule(ctx context.Context, sel ast.SelectionSet, v storage.DiscountRule) graphql.Marshaler {
@@ -14613,6 +21511,11 @@ func (ec *executionContext) marshalNDiscountRule2ᚕgithubᚗcomᚋstorefrontᚋ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNDiscountRuleInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDiscountRuleInput(ctx context.Context, v any) (*model.DiscountRuleInput, error) {
+	res, err := ec.unmarshalInputDiscountRuleInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNDiscountRuleType2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐDiscountRuleType(ctx context.Context, v any) (storage.DiscountRuleType, error) {
@@ -14649,6 +21552,11 @@ func (ec *executionContext) unmarshalNFormFieldValueData2githubᚗcomᚋstorefro
 
 func (ec *executionContext) marshalNFormFieldValueData2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFormValue(ctx context.Context, sel ast.SelectionSet, v storage.FormValue) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNFormFieldValueInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFormFieldValueInput(ctx context.Context, v any) (*storage.FormFieldValueInput, error) {
+	res, err := ec.unmarshalInputFormFieldValueInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -14716,6 +21624,16 @@ func (ec *executionContext) marshalNPagination2ᚖgithubᚗcomᚋstorefrontᚋcu
 	return ec._Pagination(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPasswordValidationPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐPasswordValidationPayload(ctx context.Context, sel ast.SelectionSet, v *model.PasswordValidationPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PasswordValidationPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPrivacySettings2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐPrivacySettings(ctx context.Context, sel ast.SelectionSet, v storage.PrivacySettings) graphql.Marshaler {
 	return ec._PrivacySettings(ctx, sel, &v)
 }
@@ -14744,6 +21662,11 @@ func (ec *executionContext) marshalNStoreCreditAmount2ᚖgithubᚗcomᚋstorefro
 		return graphql.Null
 	}
 	return ec._StoreCreditAmount(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNStoreCreditAmountInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐStoreCreditAmountInput(ctx context.Context, v any) (*model.StoreCreditAmountInput, error) {
+	res, err := ec.unmarshalInputStoreCreditAmountInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -14827,6 +21750,11 @@ func (ec *executionContext) marshalNSubscriberConnection2ᚖgithubᚗcomᚋstore
 	return ec._SubscriberConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNSubscriberCreateInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSubscriberCreateInput(ctx context.Context, v any) (model.SubscriberCreateInput, error) {
+	res, err := ec.unmarshalInputSubscriberCreateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNSubscriberEdge2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSubscriberEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SubscriberEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -14851,6 +21779,57 @@ func (ec *executionContext) marshalNSubscriberEdge2ᚖgithubᚗcomᚋstorefront�
 		return graphql.Null
 	}
 	return ec._SubscriberEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSubscriberPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSubscriberPayload(ctx context.Context, sel ast.SelectionSet, v *model.SubscriberPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SubscriberPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSubscriberUpdateInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSubscriberUpdateInput(ctx context.Context, v any) (model.SubscriberUpdateInput, error) {
+	res, err := ec.unmarshalInputSubscriberUpdateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUserError2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUserError2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserError(ctx context.Context, sel ast.SelectionSet, v *model.UserError) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._UserError(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUserErrorCode2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorCode(ctx context.Context, v any) (model.UserErrorCode, error) {
+	var res model.UserErrorCode
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUserErrorCode2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorCode(ctx context.Context, sel ast.SelectionSet, v model.UserErrorCode) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -15023,6 +22002,29 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOCategoryAccessInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCategoryAccessInput(ctx context.Context, v any) (*model.CategoryAccessInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCategoryAccessInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOChannelCustomerSettings2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐChannelCustomerSettings(ctx context.Context, sel ast.SelectionSet, v *storage.ChannelCustomerSettings) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ChannelCustomerSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOChannelPrivacySettingsInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐChannelPrivacySettingsInput(ctx context.Context, v any) (*model.ChannelPrivacySettingsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputChannelPrivacySettingsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *storage.Customer) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -15036,6 +22038,39 @@ func (ec *executionContext) unmarshalOCustomerAddressFilter2map(ctx context.Cont
 	}
 	res, err := ec.unmarshalInputCustomerAddressFilter(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCustomerAddressInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressInputᚄ(ctx context.Context, v any) ([]*model.CustomerAddressInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CustomerAddressInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerAddressInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOCustomerAddressType2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAddressType(ctx context.Context, v any) (*storage.CustomerAddressType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(storage.CustomerAddressType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCustomerAddressType2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAddressType(ctx context.Context, sel ast.SelectionSet, v *storage.CustomerAddressType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOCustomerAttributeFilter2map(ctx context.Context, v any) (map[string]any, error) {
@@ -15068,6 +22103,31 @@ func (ec *executionContext) unmarshalOCustomerAttributeValueFilter2map(ctx conte
 	}
 	res, err := ec.unmarshalInputCustomerAttributeValueFilter(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCustomerAttributeValueInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeValueInputᚄ(ctx context.Context, v any) ([]*model.CustomerAttributeValueInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CustomerAttributeValueInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerAttributeValueInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeValueInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOCustomerAuthenticationInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAuthenticationInput(ctx context.Context, v any) (*model.CustomerAuthenticationInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomerAuthenticationInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOCustomerConsent2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerConsent(ctx context.Context, sel ast.SelectionSet, v *storage.CustomerConsent) graphql.Marshaler {
@@ -15148,6 +22208,21 @@ func (ec *executionContext) unmarshalOCustomerGroupFilter2map(ctx context.Contex
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOCustomerGroupSettingsInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerGroupSettingsInput(ctx context.Context, v any) (*model.CustomerGroupSettingsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomerGroupSettingsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCustomerSettings2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerSettings(ctx context.Context, sel ast.SelectionSet, v *storage.CustomerSettings) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CustomerSettings(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOCustomerSort2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerSort(ctx context.Context, v any) (*storage.CustomerSort, error) {
 	if v == nil {
 		return nil, nil
@@ -15198,6 +22273,23 @@ func (ec *executionContext) marshalODiscountMethod2ᚖgithubᚗcomᚋstorefront�
 	return v
 }
 
+func (ec *executionContext) unmarshalODiscountRuleInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDiscountRuleInputᚄ(ctx context.Context, v any) ([]*model.DiscountRuleInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.DiscountRuleInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDiscountRuleInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDiscountRuleInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx context.Context, v any) (*storage.FilterDate, error) {
 	if v == nil {
 		return nil, nil
@@ -15229,6 +22321,23 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	_ = sel
 	res := graphql.MarshalFloatContext(*v)
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalOFormFieldValueInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFormFieldValueInputᚄ(ctx context.Context, v any) ([]*storage.FormFieldValueInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*storage.FormFieldValueInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFormFieldValueInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFormFieldValueInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
@@ -15282,6 +22391,31 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOPrivacySettingsInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐPrivacySettingsInput(ctx context.Context, v any) (*model.PrivacySettingsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPrivacySettingsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOStoreCreditAmountInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐStoreCreditAmountInputᚄ(ctx context.Context, v any) ([]*model.StoreCreditAmountInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.StoreCreditAmountInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNStoreCreditAmountInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐStoreCreditAmountInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

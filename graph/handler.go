@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -32,7 +33,8 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 1 << 20
 	}
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{DB: db}}))
+	resolver := &Resolver{DB: db, credentials: newThrottle(6*time.Second, 10)}
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: resolver}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -44,5 +46,13 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(withLoaders(ctx, newLoaders(db)))
 	})
-	return http.MaxBytesHandler(srv, opts.MaxBodyBytes)
+	// Mutations run one after another; each gets fresh loaders, so what it
+	// reads back is never what an earlier field of the operation cached.
+	srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+		if graphql.GetOperationContext(ctx).Operation.Operation == ast.Mutation {
+			ctx = withLoaders(ctx, newLoaders(db))
+		}
+		return next(ctx)
+	})
+	return withClient(http.MaxBytesHandler(srv, opts.MaxBodyBytes))
 }

@@ -10,4 +10,7 @@ import "github.com/storefront/customers/storage"
 // Resolver is the root of the resolvers; it holds what they share.
 type Resolver struct {
 	DB *storage.DB
+
+	// credentials throttles password checks per email, customer and client.
+	credentials *throttle
 }

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/storefront/customers/graph/model"
 	"github.com/storefront/customers/storage"
@@ -94,6 +95,205 @@ func (r *customerGroupResolver) Customers(ctx context.Context, obj *storage.Cust
 	return customerConnection(pg), nil
 }
 
+func (r *mutationResolver) CreateCustomers(ctx context.Context, input []*model.CustomerCreateInput) (*model.CustomersPayload, error) {
+	out, ue, err := written(r.DB.CreateCustomers(ctx, fromCustomerCreateInputs(input)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CustomersPayload{Customers: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) UpdateCustomers(ctx context.Context, input []*model.CustomerUpdateInput) (*model.CustomersPayload, error) {
+	out, ue, err := written(r.DB.UpdateCustomers(ctx, fromCustomerUpdateInputs(input)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CustomersPayload{Customers: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) DeleteCustomers(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
+	return deleted(r.DB.DeleteCustomers(ctx, idIn))
+}
+
+func (r *mutationResolver) CreateCustomerAddresses(ctx context.Context, input []*model.CustomerAddressCreateInput) (*model.CustomerAddressesPayload, error) {
+	out, ue, err := written(r.DB.CreateAddresses(ctx, fromAddressCreateInputs(input)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CustomerAddressesPayload{Addresses: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) UpdateCustomerAddresses(ctx context.Context, input []*model.CustomerAddressUpdateInput) (*model.CustomerAddressesPayload, error) {
+	out, ue, err := written(r.DB.UpdateAddresses(ctx, fromAddressUpdateInputs(input)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CustomerAddressesPayload{Addresses: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) DeleteCustomerAddresses(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
+	return deleted(r.DB.DeleteAddresses(ctx, idIn))
+}
+
+func (r *mutationResolver) CreateCustomerAttributes(ctx context.Context, input []*model.CustomerAttributeCreateInput) (*model.CustomerAttributesPayload, error) {
+	out, ue, err := written(r.DB.CreateAttributes(ctx, fromAttributeCreateInputs(input)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CustomerAttributesPayload{Attributes: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) UpdateCustomerAttributes(ctx context.Context, input []*model.CustomerAttributeUpdateInput) (*model.CustomerAttributesPayload, error) {
+	out, ue, err := written(r.DB.UpdateAttributes(ctx, fromAttributeUpdateInputs(input)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CustomerAttributesPayload{Attributes: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) DeleteCustomerAttributes(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
+	return deleted(r.DB.DeleteAttributes(ctx, idIn))
+}
+
+func (r *mutationResolver) UpsertCustomerAttributeValues(ctx context.Context, input []*model.CustomerAttributeValueUpsertInput) (*model.CustomerAttributeValuesPayload, error) {
+	out, ue, err := written(r.DB.UpsertAttributeValues(ctx, fromAttributeValueInputs(input)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CustomerAttributeValuesPayload{AttributeValues: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) DeleteCustomerAttributeValues(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
+	return deleted(r.DB.DeleteAttributeValues(ctx, idIn))
+}
+
+func (r *mutationResolver) CreateCustomerFormFields(ctx context.Context, input []*model.CustomerFormFieldCreateInput) (*model.CustomerFormFieldsPayload, error) {
+	out, ue, err := written(r.DB.CreateFormFields(ctx, fromFormFieldCreateInputs(input)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CustomerFormFieldsPayload{FormFields: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) UpdateCustomerFormFields(ctx context.Context, input []*model.CustomerFormFieldUpdateInput) (*model.CustomerFormFieldsPayload, error) {
+	out, ue, err := written(r.DB.UpdateFormFields(ctx, fromFormFieldUpdateInputs(input)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CustomerFormFieldsPayload{FormFields: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) DeleteCustomerFormFields(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
+	return deleted(r.DB.DeleteFormFields(ctx, idIn))
+}
+
+func (r *mutationResolver) UpsertCustomerFormFieldValues(ctx context.Context, input []*model.CustomerFormFieldValueUpsertInput) (*model.CustomerFormFieldValuesPayload, error) {
+	out, ue, err := written(r.DB.UpsertFormFieldValues(ctx, fromFormFieldValueInputs(input)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CustomerFormFieldValuesPayload{FormFieldValues: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) UpdateCustomerConsent(ctx context.Context, input model.CustomerConsentInput) (*model.CustomerConsentPayload, error) {
+	out, ue, err := writtenOne(r.DB.UpdateConsent(ctx, storage.ConsentInput{CustomerID: input.CustomerID, Allow: input.Allow, Deny: input.Deny}))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CustomerConsentPayload{Consent: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) ValidateCustomerCredentials(ctx context.Context, email string, password string, channelID *int) (*model.CredentialsValidationPayload, error) {
+	channel := 1
+	if channelID != nil {
+		channel = *channelID
+	}
+	if !r.credentials.allow("email:"+storage.Fold(email), "client:"+clientAddress(ctx)) {
+		return nil, throttled()
+	}
+	check, err := r.DB.CheckCredentials(ctx, email, password, channel)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.CredentialsValidationPayload{IsValid: check.Valid, UserErrors: []*model.UserError{}}
+	if check.Valid {
+		out.CustomerID = &check.CustomerID
+	}
+	return out, nil
+}
+
+func (r *mutationResolver) ValidateCustomerPassword(ctx context.Context, customerID int, password string) (*model.PasswordValidationPayload, error) {
+	if !r.credentials.allow("customer:"+strconv.Itoa(customerID), "client:"+clientAddress(ctx)) {
+		return nil, throttled()
+	}
+	ok, err := r.DB.CheckPasswordOf(ctx, customerID, password)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.PasswordValidationPayload{Success: ok, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) UpdateCustomerSettings(ctx context.Context, input model.CustomerSettingsInput) (*model.CustomerSettingsPayload, error) {
+	out, ue, err := writtenOne(r.DB.UpdateSettings(ctx, fromSettingsInput(input)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CustomerSettingsPayload{Settings: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) UpdateChannelCustomerSettings(ctx context.Context, input model.ChannelCustomerSettingsInput) (*model.ChannelCustomerSettingsPayload, error) {
+	out, ue, err := writtenOne(r.DB.UpdateChannelSettings(ctx, fromChannelSettingsInput(input)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.ChannelCustomerSettingsPayload{Settings: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) CreateCustomerGroup(ctx context.Context, input model.CustomerGroupCreateInput) (*model.CustomerGroupPayload, error) {
+	out, ue, err := writtenOne(r.DB.CreateGroup(ctx, fromGroupCreateInput(input)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CustomerGroupPayload{CustomerGroup: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) UpdateCustomerGroup(ctx context.Context, input model.CustomerGroupUpdateInput) (*model.CustomerGroupPayload, error) {
+	out, ue, err := writtenOne(r.DB.UpdateGroup(ctx, fromGroupUpdateInput(input)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CustomerGroupPayload{CustomerGroup: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) DeleteCustomerGroups(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
+	return deleted(r.DB.DeleteGroups(ctx, idIn))
+}
+
+func (r *mutationResolver) CreateSubscriber(ctx context.Context, input model.SubscriberCreateInput) (*model.SubscriberPayload, error) {
+	out, ue, err := writtenOne(r.DB.CreateSubscriber(ctx, fromSubscriberCreateInput(input)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.SubscriberPayload{Subscriber: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) UpdateSubscriber(ctx context.Context, input model.SubscriberUpdateInput) (*model.SubscriberPayload, error) {
+	out, ue, err := writtenOne(r.DB.UpdateSubscriber(ctx, fromSubscriberUpdateInput(input)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.SubscriberPayload{Subscriber: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) DeleteSubscribers(ctx context.Context, filter map[string]any, all *bool) (*model.DeletePayload, error) {
+	f, err := subscriberFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	return deleted(r.DB.DeleteSubscribers(ctx, f, all != nil && *all))
+}
+
 // Customers is the resolver for the customers field.
 func (r *queryResolver) Customers(ctx context.Context, filter map[string]any, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) (*model.CustomerConnection, error) {
 	q, err := parseCustomersQuery(ctx, filter, sort, pageArgs{page, limit, after, before})
@@ -172,26 +372,22 @@ func (r *queryResolver) ChannelCustomerSettings(ctx context.Context, channelID i
 	return r.DB.FindChannelSettings(ctx, channelID)
 }
 
-// Customer returns CustomerResolver implementation.
 func (r *Resolver) Customer() CustomerResolver { return &customerResolver{r} }
 
-// CustomerAddress returns CustomerAddressResolver implementation.
 func (r *Resolver) CustomerAddress() CustomerAddressResolver { return &customerAddressResolver{r} }
 
-// CustomerAttributeValue returns CustomerAttributeValueResolver implementation.
 func (r *Resolver) CustomerAttributeValue() CustomerAttributeValueResolver {
 	return &customerAttributeValueResolver{r}
 }
 
-// CustomerFormFieldValue returns CustomerFormFieldValueResolver implementation.
 func (r *Resolver) CustomerFormFieldValue() CustomerFormFieldValueResolver {
 	return &customerFormFieldValueResolver{r}
 }
 
-// CustomerGroup returns CustomerGroupResolver implementation.
 func (r *Resolver) CustomerGroup() CustomerGroupResolver { return &customerGroupResolver{r} }
 
-// Query returns QueryResolver implementation.
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 type (
@@ -200,5 +396,6 @@ type (
 	customerAttributeValueResolver struct{ *Resolver }
 	customerFormFieldValueResolver struct{ *Resolver }
 	customerGroupResolver          struct{ *Resolver }
+	mutationResolver               struct{ *Resolver }
 	queryResolver                  struct{ *Resolver }
 )

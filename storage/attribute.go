@@ -96,7 +96,7 @@ func (db *DB) FindAttributes(ctx context.Context, f CustomerAttributeFilter, req
 
 // FindAttributesByIDs returns the attribute definitions with the ids, by id.
 func (db *DB) FindAttributesByIDs(ctx context.Context, ids []int) (map[int]*CustomerAttribute, error) {
-	return findByIDs(ctx, db, attributeList, "t.id", ids, func(a *CustomerAttribute) int { return a.ID })
+	return findByIDs(ctx, db, db.reader, attributeList, "t.id", ids, func(a *CustomerAttribute) int { return a.ID })
 }
 
 // CustomerAttributeValueFilter holds the V3 filters of the attribute value

@@ -100,3 +100,67 @@ func decodeConsent(id int, allow, deny, updated string) (*CustomerConsent, error
 	c.UpdatedAt = &t
 	return c, nil
 }
+
+// ConsentInput replaces a customer's consent (V3 PUT /customers/{id}/consent).
+type ConsentInput struct {
+	CustomerID int
+	Allow      []ConsentCategory
+	Deny       []ConsentCategory
+}
+
+// UpdateConsent replaces a customer's consent. Allow and deny are disjoint
+// sets of the four categories (../API.md decision 12). It returns Errors:
+// NOT_FOUND for an unknown customer, INVALID for a repeated, unknown or
+// contradictory category.
+func (db *DB) UpdateConsent(ctx context.Context, in ConsentInput) (*CustomerConsent, error) {
+	var c checker
+	ic := c.root("input")
+	seen := map[ConsentCategory]string{}
+	for _, list := range []struct {
+		name string
+		cats []ConsentCategory
+	}{{"allow", in.Allow}, {"deny", in.Deny}} {
+		for j, cat := range list.cats {
+			field := fmt.Sprintf("%s.%d", list.name, j)
+			switch prev, dup := seen[cat]; {
+			case !valid(cat, consentCategories):
+				ic.fail(EINVALID, field, "%q is not a consent category.", truncate(string(cat), 40))
+			case dup && prev == list.name:
+				ic.fail(EINVALID, field, "%s is given twice.", cat)
+			case dup:
+				ic.fail(EINVALID, field, "%s is both allowed and denied.", cat)
+			}
+			seen[cat] = list.name
+		}
+	}
+	if c.err() != nil {
+		return nil, c.err()
+	}
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	found, err := tx.existing(ctx, "customers", []int{in.CustomerID})
+	if err != nil {
+		return nil, err
+	}
+	if !found[in.CustomerID] {
+		ic.fail(ENOTFOUND, "customerId", "There is no customer %d.", in.CustomerID)
+		return nil, c.err()
+	}
+	consent := &CustomerConsent{CustomerID: in.CustomerID, Allow: in.Allow, Deny: in.Deny}
+	if consent.Allow == nil {
+		consent.Allow = []ConsentCategory{}
+	}
+	if consent.Deny == nil {
+		consent.Deny = []ConsentCategory{}
+	}
+	if err := tx.setConsent(ctx, consent); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	return consent, nil
+}

@@ -159,7 +159,7 @@ func (db *DB) FindCustomerByID(ctx context.Context, id int) (*Customer, error) {
 
 // FindCustomersByIDs returns the customers with the ids that exist, by id.
 func (db *DB) FindCustomersByIDs(ctx context.Context, ids []int) (map[int]*Customer, error) {
-	return findByIDs(ctx, db, customerList, "c.id", ids, func(c *Customer) int { return c.ID })
+	return findByIDs(ctx, db, db.reader, customerList, "c.id", ids, func(c *Customer) int { return c.ID })
 }
 
 // CountAddressesByCustomerIDs returns how many addresses each customer has;

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -234,7 +236,7 @@ func (db *DB) FindFormFields(ctx context.Context, f CustomerFormFieldFilter, req
 
 // FindFormFieldsByIDs returns the form field definitions with the ids.
 func (db *DB) FindFormFieldsByIDs(ctx context.Context, ids []int) (map[int]*CustomerFormField, error) {
-	return findByIDs(ctx, db, formFieldList, "f.id", ids, func(f *CustomerFormField) int { return f.ID })
+	return findByIDs(ctx, db, db.reader, formFieldList, "f.id", ids, func(f *CustomerFormField) int { return f.ID })
 }
 
 // CustomerFormFieldValueFilter holds the V3 filters of the form field value
@@ -302,4 +304,77 @@ func (db *DB) FindFormFieldValuesByCustomerIDs(ctx context.Context, ids []int) (
 func (db *DB) FindFormFieldValuesByAddressIDs(ctx context.Context, ids []int) (map[int][]*CustomerFormFieldValue, error) {
 	return findByParents(ctx, db, formFieldValueList, "v.address_id", "f.name", ids,
 		func(v *CustomerFormFieldValue) int { return *v.AddressID })
+}
+
+// FormFieldValueInput is a form field value given with a customer or an
+// address, or upserted on its own with its owner.
+type FormFieldValueInput struct {
+	Name       string
+	Value      FormValue
+	CustomerID *int
+	AddressID  *int
+}
+
+// Longest text values of form fields.
+const (
+	maxFormText      = 255
+	maxFormMultiline = 4096
+)
+
+// formValue checks a value against its field's type (../API.md decision 10)
+// and returns it normalized: a numbers field takes a number, or a string
+// that parses as one.
+func (ic *itemChecker) formValue(field string, def *CustomerFormField, v FormValue) FormValue {
+	kind := v.Kind()
+	switch def.Type {
+	case FormFieldText, FormFieldPassword, FormFieldMultiline:
+		s, ok := v.Any().(string)
+		if kind != "string" || !ok {
+			ic.fail(EINVALID, field, "The %s field %q takes text.", def.Type, def.Name)
+			return v
+		}
+		max := maxFormText
+		if def.Type == FormFieldMultiline {
+			max = maxFormMultiline
+		}
+		ic.text(field, s, 0, max, def.Type == FormFieldMultiline)
+	case FormFieldDate:
+		s, _ := v.Any().(string)
+		if _, err := time.Parse("2006-01-02", s); kind != "string" || err != nil {
+			ic.fail(EINVALID, field, "The date field %q takes a YYYY-MM-DD date.", def.Name)
+		}
+	case FormFieldNumbers:
+		switch x := v.Any().(type) {
+		case float64:
+		case string:
+			f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+			if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+				ic.fail(EINVALID, field, "The numbers field %q takes a number.", def.Name)
+				return v
+			}
+			return NumberValue(f)
+		default:
+			ic.fail(EINVALID, field, "The numbers field %q takes a number.", def.Name)
+		}
+	case FormFieldCheckboxes:
+		list, ok := v.Any().([]string)
+		if kind != "list" || !ok {
+			ic.fail(EINVALID, field, "The checkboxes field %q takes a list of its options.", def.Name)
+			return v
+		}
+		seen := map[string]bool{}
+		for _, s := range list {
+			if !slices.Contains(def.Options, s) || seen[s] {
+				ic.fail(EINVALID, field, "%q is not one of the options of %q, or is given twice.", truncate(s, 40), def.Name)
+				return v
+			}
+			seen[s] = true
+		}
+	case FormFieldRadioButtons, FormFieldPicklist:
+		s, ok := v.Any().(string)
+		if kind != "string" || !ok || !slices.Contains(def.Options, s) {
+			ic.fail(EINVALID, field, "The %s field %q takes one of its options.", def.Type, def.Name)
+		}
+	}
+	return v
 }

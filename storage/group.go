@@ -136,5 +136,5 @@ func (db *DB) FindGroupByID(ctx context.Context, id int) (*CustomerGroup, error)
 
 // FindGroupsByIDs returns the groups with the ids that exist, by id.
 func (db *DB) FindGroupsByIDs(ctx context.Context, ids []int) (map[int]*CustomerGroup, error) {
-	return findByIDs(ctx, db, groupList, "g.id", ids, func(g *CustomerGroup) int { return g.ID })
+	return findByIDs(ctx, db, db.reader, groupList, "g.id", ids, func(g *CustomerGroup) int { return g.ID })
 }

@@ -12,9 +12,9 @@ import (
 func (l listDef[T]) scanRow(s rowScanner) (T, error) { return l.scan(s) }
 
 // findByIDs returns the rows of l whose column col is one of ids, keyed by
-// key(row); ids with no row are absent.
-func findByIDs[T any](ctx context.Context, db *DB, l listDef[T], col string, ids []int, key func(T) int) (map[int]T, error) {
-	all, err := queryAll(ctx, db, db.reader, l.scanRow,
+// key(row); ids with no row are absent. q is the read pool or a transaction.
+func findByIDs[T any](ctx context.Context, db *DB, q querier, l listDef[T], col string, ids []int, key func(T) int) (map[int]T, error) {
+	all, err := queryAll(ctx, db, q, l.scanRow,
 		`SELECT `+l.columns+` FROM `+l.from+` WHERE `+col+` IN (SELECT value FROM json_each(?))`, jsonArray(ids))
 	if err != nil {
 		return nil, fmt.Errorf("find %s by id: %w", l.name, err)

@@ -50,6 +50,9 @@ type DB struct {
 
 	// Observer, when set, is told about every SQL statement the store runs.
 	Observer func(ctx context.Context, statement string, d time.Duration, err error)
+
+	// eventSeq makes every event's hash unique.
+	eventSeq atomic.Uint64
 }
 
 // Open opens (creating if needed) the database file at path, applies the
@@ -62,6 +65,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		opts.ReadConns = DefaultReadConns
 	}
 	db := &DB{path: path, Now: time.Now}
+	db.eventSeq.Store(uint64(time.Now().UnixNano()))
 
 	// The writer must exist and migrate first: a read-only open of a missing
 	// or not yet WAL file fails.

@@ -3,8 +3,60 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/storefront/customers/storage"
 )
+
+// Category access of a group.
+type CategoryAccessInput struct {
+	// All, specific or none.
+	Type storage.CategoryAccessType `json:"type"`
+	// The visible categories; required for SPECIFIC, refused otherwise.
+	Categories []int `json:"categories,omitempty"`
+}
+
+// Changes to a channel's overrides: absent fields are left alone, null removes an override.
+type ChannelCustomerSettingsInput struct {
+	// The channel, 1 or more.
+	ChannelID int `json:"channelId"`
+	// Whether customers with global access may sign in on this channel.
+	AllowGlobalLogins graphql.Omittable[*bool] `json:"allowGlobalLogins,omitempty"`
+	// Cookie consent overrides.
+	PrivacySettings *ChannelPrivacySettingsInput `json:"privacySettings,omitempty"`
+	// Group overrides.
+	CustomerGroupSettings *CustomerGroupSettingsInput `json:"customerGroupSettings,omitempty"`
+}
+
+// The result of a channel settings change.
+type ChannelCustomerSettingsPayload struct {
+	// The channel's overrides as stored; null when there are user errors.
+	Settings *storage.ChannelCustomerSettings `json:"settings,omitempty"`
+	// The problems with the input.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A channel's cookie consent overrides: absent is left alone, null removes.
+type ChannelPrivacySettingsInput struct {
+	// Whether shoppers are asked for tracking consent.
+	AskShopperForTrackingConsent graphql.Omittable[*bool] `json:"askShopperForTrackingConsent,omitempty"`
+	// The privacy policy URL.
+	PolicyURL graphql.Omittable[*string] `json:"policyUrl,omitempty"`
+}
+
+// The result of a credential check.
+type CredentialsValidationPayload struct {
+	// Whether the email and password are a customer's who may sign in on the channel.
+	IsValid bool `json:"isValid"`
+	// The customer's id when valid, else null.
+	CustomerID *int `json:"customerId,omitempty"`
+	// The problems with the input.
+	UserErrors []*UserError `json:"userErrors"`
+}
 
 // A page of addresses.
 type CustomerAddressConnection struct {
@@ -18,12 +70,108 @@ type CustomerAddressConnection struct {
 	Pagination *Pagination `json:"pagination"`
 }
 
+// An address to create for an existing customer.
+type CustomerAddressCreateInput struct {
+	// The customer the address belongs to.
+	CustomerID int `json:"customerId"`
+	// First name of the addressee, 1 to 255 characters.
+	FirstName string `json:"firstName"`
+	// Last name of the addressee, 1 to 255 characters.
+	LastName string `json:"lastName"`
+	// Company, up to 255 characters.
+	Company *string `json:"company,omitempty"`
+	// First address line.
+	Address1 string `json:"address1"`
+	// Second address line.
+	Address2 *string `json:"address2,omitempty"`
+	// City, up to 100 characters.
+	City string `json:"city"`
+	// State or province in full; required in countries that have them (US, CA, AU...).
+	StateOrProvince *string `json:"stateOrProvince,omitempty"`
+	// Postal code, up to 30 characters; required in countries that have them.
+	PostalCode *string `json:"postalCode,omitempty"`
+	// ISO 3166-1 alpha-2 country code, e.g. `US`.
+	CountryCode string `json:"countryCode"`
+	// Phone, up to 50 characters.
+	Phone *string `json:"phone,omitempty"`
+	// Residential (the default) or commercial.
+	AddressType *storage.CustomerAddressType `json:"addressType,omitempty"`
+	// Form field values of address form fields.
+	FormFields []*storage.FormFieldValueInput `json:"formFields,omitempty"`
+}
+
 // An address and its cursor.
 type CustomerAddressEdge struct {
 	// Opaque cursor of this address, for `after` or `before`.
 	Cursor string `json:"cursor"`
 	// The address.
 	Node *storage.CustomerAddress `json:"node"`
+}
+
+// An address given with a new customer.
+type CustomerAddressInput struct {
+	// First name of the addressee, 1 to 255 characters.
+	FirstName string `json:"firstName"`
+	// Last name of the addressee, 1 to 255 characters.
+	LastName string `json:"lastName"`
+	// Company, up to 255 characters.
+	Company *string `json:"company,omitempty"`
+	// First address line.
+	Address1 string `json:"address1"`
+	// Second address line.
+	Address2 *string `json:"address2,omitempty"`
+	// City, up to 100 characters.
+	City string `json:"city"`
+	// State or province in full; required in countries that have them (US, CA, AU...).
+	StateOrProvince *string `json:"stateOrProvince,omitempty"`
+	// Postal code, up to 30 characters; required in countries that have them.
+	PostalCode *string `json:"postalCode,omitempty"`
+	// ISO 3166-1 alpha-2 country code, e.g. `US`.
+	CountryCode string `json:"countryCode"`
+	// Phone, up to 50 characters.
+	Phone *string `json:"phone,omitempty"`
+	// Residential (the default) or commercial.
+	AddressType *storage.CustomerAddressType `json:"addressType,omitempty"`
+	// Form field values of address form fields.
+	FormFields []*storage.FormFieldValueInput `json:"formFields,omitempty"`
+}
+
+// Changes to an address; absent fields are left alone.
+type CustomerAddressUpdateInput struct {
+	// The address to change.
+	ID int `json:"id"`
+	// First name of the addressee.
+	FirstName *string `json:"firstName,omitempty"`
+	// Last name of the addressee.
+	LastName *string `json:"lastName,omitempty"`
+	// Company; null clears it.
+	Company *string `json:"company,omitempty"`
+	// First address line.
+	Address1 *string `json:"address1,omitempty"`
+	// Second address line; null clears it.
+	Address2 *string `json:"address2,omitempty"`
+	// City.
+	City *string `json:"city,omitempty"`
+	// State or province in full.
+	StateOrProvince *string `json:"stateOrProvince,omitempty"`
+	// Postal code.
+	PostalCode *string `json:"postalCode,omitempty"`
+	// ISO 3166-1 alpha-2 country code.
+	CountryCode *string `json:"countryCode,omitempty"`
+	// Phone; null clears it.
+	Phone *string `json:"phone,omitempty"`
+	// Residential or commercial.
+	AddressType *storage.CustomerAddressType `json:"addressType,omitempty"`
+	// Form field values to set on the address.
+	FormFields []*storage.FormFieldValueInput `json:"formFields,omitempty"`
+}
+
+// The result of an address batch.
+type CustomerAddressesPayload struct {
+	// The addresses written, in input order; exact duplicates are left out.
+	Addresses []*storage.CustomerAddress `json:"addresses"`
+	// The problems with the input; empty when the batch was written.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // A page of attribute definitions.
@@ -38,12 +186,30 @@ type CustomerAttributeConnection struct {
 	Pagination *Pagination `json:"pagination"`
 }
 
+// An attribute definition to create.
+type CustomerAttributeCreateInput struct {
+	// The name, 1 to 255 characters, unique in the store.
+	Name string `json:"name"`
+	// The data type; it cannot change later.
+	Type storage.CustomerAttributeType `json:"type"`
+}
+
 // An attribute definition and its cursor.
 type CustomerAttributeEdge struct {
 	// Opaque cursor, for `after` or `before`.
 	Cursor string `json:"cursor"`
 	// The attribute.
 	Node *storage.CustomerAttribute `json:"node"`
+}
+
+// A rename of an attribute definition.
+type CustomerAttributeUpdateInput struct {
+	// The attribute to rename.
+	ID int `json:"id"`
+	// The new name, 1 to 255 characters.
+	Name *string `json:"name,omitempty"`
+	// The attribute's type, if given, must be the current one: it is immutable.
+	Type *storage.CustomerAttributeType `json:"type,omitempty"`
 }
 
 // A page of attribute values.
@@ -66,6 +232,50 @@ type CustomerAttributeValueEdge struct {
 	Node *storage.CustomerAttributeValue `json:"node"`
 }
 
+// An attribute value given with a new customer.
+type CustomerAttributeValueInput struct {
+	// The attribute definition's id.
+	AttributeID int `json:"attributeId"`
+	// The value as text; it must suit the attribute's type.
+	Value string `json:"value"`
+}
+
+// A customer's value of one attribute.
+type CustomerAttributeValueUpsertInput struct {
+	// The value's id; when given it must be the record of this customer and attribute.
+	ID *int `json:"id,omitempty"`
+	// The customer.
+	CustomerID int `json:"customerId"`
+	// The attribute definition.
+	AttributeID int `json:"attributeId"`
+	// The value as text, up to 255 characters; it must suit the attribute's type.
+	Value string `json:"value"`
+}
+
+// The result of an attribute value batch.
+type CustomerAttributeValuesPayload struct {
+	// The values written, in input order.
+	AttributeValues []*storage.CustomerAttributeValue `json:"attributeValues"`
+	// The problems with the input; empty when the batch was written.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The result of an attribute definition batch.
+type CustomerAttributesPayload struct {
+	// The attributes written, in input order.
+	Attributes []*storage.CustomerAttribute `json:"attributes"`
+	// The problems with the input; empty when the batch was written.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Password settings of a customer.
+type CustomerAuthenticationInput struct {
+	// A new password: 8 to 128 characters with a letter and a digit. Never returned.
+	NewPassword *string `json:"newPassword,omitempty"`
+	// Whether the customer must choose a new password at the next sign-in.
+	ForcePasswordReset *bool `json:"forcePasswordReset,omitempty"`
+}
+
 // A page of customers.
 type CustomerConnection struct {
 	// The customers of the page.
@@ -76,6 +286,60 @@ type CustomerConnection struct {
 	PageInfo *PageInfo `json:"pageInfo"`
 	// V3's pagination block.
 	Pagination *Pagination `json:"pagination"`
+}
+
+// A customer's new consent; `allow` and `deny` are disjoint.
+type CustomerConsentInput struct {
+	// The customer.
+	CustomerID int `json:"customerId"`
+	// The categories allowed.
+	Allow []storage.ConsentCategory `json:"allow"`
+	// The categories denied.
+	Deny []storage.ConsentCategory `json:"deny"`
+}
+
+// The result of a consent change.
+type CustomerConsentPayload struct {
+	// The consent as stored; null when there are user errors.
+	Consent *storage.CustomerConsent `json:"consent,omitempty"`
+	// The problems with the input; empty when the consent was written.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A customer to create.
+type CustomerCreateInput struct {
+	// Email, 3 to 255 characters, unique ignoring case.
+	Email string `json:"email"`
+	// First name, 1 to 100 characters.
+	FirstName string `json:"firstName"`
+	// Last name, 1 to 100 characters.
+	LastName string `json:"lastName"`
+	// Company, up to 255 characters.
+	Company *string `json:"company,omitempty"`
+	// Phone, up to 50 characters.
+	Phone *string `json:"phone,omitempty"`
+	// Staff notes.
+	Notes *string `json:"notes,omitempty"`
+	// Tax exempt category code, up to 255 characters.
+	TaxExemptCategory *string `json:"taxExemptCategory,omitempty"`
+	// The group to join; absent means the channel's or store's default group, null means no group.
+	CustomerGroupID graphql.Omittable[*int] `json:"customerGroupId,omitempty"`
+	// Whether the customer accepts product review and abandoned cart emails.
+	AcceptsProductReviewAbandonedCartEmails *bool `json:"acceptsProductReviewAbandonedCartEmails,omitempty"`
+	// The channel the customer is created on; 1 when absent.
+	OriginChannelID *int `json:"originChannelId,omitempty"`
+	// The channels the customer may sign in to; null or absent means every channel.
+	ChannelIds []int `json:"channelIds,omitempty"`
+	// Addresses, at most 10; an exact duplicate within the list is written once.
+	Addresses []*CustomerAddressInput `json:"addresses,omitempty"`
+	// Attribute values, at most 10; each attribute must exist.
+	Attributes []*CustomerAttributeValueInput `json:"attributes,omitempty"`
+	// Form field values of customer form fields.
+	FormFields []*storage.FormFieldValueInput `json:"formFields,omitempty"`
+	// Store credit amounts, at most 10.
+	StoreCreditAmounts []*StoreCreditAmountInput `json:"storeCreditAmounts,omitempty"`
+	// A password and whether it must be reset; without a password the customer cannot sign in.
+	Authentication *CustomerAuthenticationInput `json:"authentication,omitempty"`
 }
 
 // A customer and its cursor.
@@ -98,12 +362,44 @@ type CustomerFormFieldConnection struct {
 	Pagination *Pagination `json:"pagination"`
 }
 
+// A form field definition to create.
+type CustomerFormFieldCreateInput struct {
+	// The name, unique in the store; values refer to it.
+	Name string `json:"name"`
+	// The label shown to shoppers.
+	Label *string `json:"label,omitempty"`
+	// The input kind; it cannot change later.
+	Type storage.CustomerFormFieldType `json:"type"`
+	// Whether the field belongs on customer accounts or on addresses.
+	AppliesTo storage.CustomerFormFieldScope `json:"appliesTo"`
+	// Whether shoppers must fill it in.
+	Required *bool `json:"required,omitempty"`
+	// The choices of checkbox, radio button and picklist fields (required for them, refused for others).
+	Options []string `json:"options,omitempty"`
+}
+
 // A form field definition and its cursor.
 type CustomerFormFieldEdge struct {
 	// Opaque cursor, for `after` or `before`.
 	Cursor string `json:"cursor"`
 	// The form field.
 	Node *storage.CustomerFormField `json:"node"`
+}
+
+// Changes to a form field definition; absent fields are left alone.
+type CustomerFormFieldUpdateInput struct {
+	// The form field to change.
+	ID int `json:"id"`
+	// The new name; stored values follow it.
+	Name *string `json:"name,omitempty"`
+	// The label shown to shoppers.
+	Label *string `json:"label,omitempty"`
+	// The field's type, if given, must be the current one: it is immutable.
+	Type *storage.CustomerFormFieldType `json:"type,omitempty"`
+	// Whether shoppers must fill it in.
+	Required *bool `json:"required,omitempty"`
+	// The new choices; an option that stored values use cannot be removed.
+	Options []string `json:"options,omitempty"`
 }
 
 // A page of form field values.
@@ -126,6 +422,34 @@ type CustomerFormFieldValueEdge struct {
 	Node *storage.CustomerFormFieldValue `json:"node"`
 }
 
+// A form field value of a customer or an address: give exactly one of `customerId` and `addressId`.
+type CustomerFormFieldValueUpsertInput struct {
+	// The form field's name.
+	Name string `json:"name"`
+	// The value; it must suit the form field's type.
+	Value storage.FormValue `json:"value"`
+	// The customer, for a customer form field.
+	CustomerID *int `json:"customerId,omitempty"`
+	// The address, for an address form field.
+	AddressID *int `json:"addressId,omitempty"`
+}
+
+// The result of a form field value batch.
+type CustomerFormFieldValuesPayload struct {
+	// The values written, in input order.
+	FormFieldValues []*storage.CustomerFormFieldValue `json:"formFieldValues"`
+	// The problems with the input; empty when the batch was written.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The result of a form field definition batch.
+type CustomerFormFieldsPayload struct {
+	// The form fields written, in input order.
+	FormFields []*storage.CustomerFormField `json:"formFields"`
+	// The problems with the input; empty when the batch was written.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // A page of customer groups.
 type CustomerGroupConnection struct {
 	// The groups of the page.
@@ -138,12 +462,143 @@ type CustomerGroupConnection struct {
 	Pagination *Pagination `json:"pagination"`
 }
 
+// A customer group to create.
+type CustomerGroupCreateInput struct {
+	// The name, 1 to 255 characters, unique ignoring case.
+	Name string `json:"name"`
+	// Whether new customers join it by default (taken from any other group).
+	IsDefault *bool `json:"isDefault,omitempty"`
+	// Whether it is the guest group (taken from any other group).
+	IsGroupForGuests *bool `json:"isGroupForGuests,omitempty"`
+	// Category access; every category when absent.
+	CategoryAccess *CategoryAccessInput `json:"categoryAccess,omitempty"`
+	// Discount rules, in order.
+	DiscountRules []*DiscountRuleInput `json:"discountRules,omitempty"`
+}
+
 // A customer group and its cursor.
 type CustomerGroupEdge struct {
 	// Opaque cursor, for `after` or `before`.
 	Cursor string `json:"cursor"`
 	// The group.
 	Node *storage.CustomerGroup `json:"node"`
+}
+
+// The result of a group change.
+type CustomerGroupPayload struct {
+	// The group as stored; null when there are user errors.
+	CustomerGroup *storage.CustomerGroup `json:"customerGroup,omitempty"`
+	// The problems with the input.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Which groups hold the guest and default roles; null gives the role to no group.
+type CustomerGroupSettingsInput struct {
+	// The guest group.
+	GuestCustomerGroupID graphql.Omittable[*int] `json:"guestCustomerGroupId,omitempty"`
+	// The default group of new customers.
+	DefaultCustomerGroupID graphql.Omittable[*int] `json:"defaultCustomerGroupId,omitempty"`
+}
+
+// Changes to a customer group; absent fields are left alone.
+type CustomerGroupUpdateInput struct {
+	// The group to change.
+	ID int `json:"id"`
+	// The name, unique ignoring case.
+	Name *string `json:"name,omitempty"`
+	// Whether new customers join it by default.
+	IsDefault *bool `json:"isDefault,omitempty"`
+	// Whether it is the guest group.
+	IsGroupForGuests *bool `json:"isGroupForGuests,omitempty"`
+	// Category access.
+	CategoryAccess *CategoryAccessInput `json:"categoryAccess,omitempty"`
+	// Discount rules, replacing the current list whole; null or [] removes them.
+	DiscountRules graphql.Omittable[[]*DiscountRuleInput] `json:"discountRules,omitempty"`
+}
+
+// Changes to the store-wide settings; absent fields are left alone.
+type CustomerSettingsInput struct {
+	// Cookie consent settings.
+	PrivacySettings *PrivacySettingsInput `json:"privacySettings,omitempty"`
+	// Which groups guests and new customers belong to.
+	CustomerGroupSettings *CustomerGroupSettingsInput `json:"customerGroupSettings,omitempty"`
+}
+
+// The result of a settings change.
+type CustomerSettingsPayload struct {
+	// The settings as stored; null when there are user errors.
+	Settings *storage.CustomerSettings `json:"settings,omitempty"`
+	// The problems with the input.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Changes to a customer; absent fields are left alone.
+type CustomerUpdateInput struct {
+	// The customer to change.
+	ID int `json:"id"`
+	// Email, 3 to 255 characters, unique ignoring case.
+	Email *string `json:"email,omitempty"`
+	// First name, 1 to 100 characters.
+	FirstName *string `json:"firstName,omitempty"`
+	// Last name, 1 to 100 characters.
+	LastName *string `json:"lastName,omitempty"`
+	// Company, up to 255 characters; null clears it.
+	Company *string `json:"company,omitempty"`
+	// Phone, up to 50 characters; null clears it.
+	Phone *string `json:"phone,omitempty"`
+	// Staff notes; null clears them.
+	Notes *string `json:"notes,omitempty"`
+	// Tax exempt category; null clears it.
+	TaxExemptCategory *string `json:"taxExemptCategory,omitempty"`
+	// The group; null takes the customer out of every group.
+	CustomerGroupID graphql.Omittable[*int] `json:"customerGroupId,omitempty"`
+	// Whether the customer accepts product review and abandoned cart emails.
+	AcceptsProductReviewAbandonedCartEmails *bool `json:"acceptsProductReviewAbandonedCartEmails,omitempty"`
+	// The channels the customer may sign in to; null gives access to every channel.
+	ChannelIds graphql.Omittable[[]int] `json:"channelIds,omitempty"`
+	// Store credit amounts, replacing the current ones; null or [] removes them.
+	StoreCreditAmounts graphql.Omittable[[]*StoreCreditAmountInput] `json:"storeCreditAmounts,omitempty"`
+	// A new password (which ends the customer's sessions) and the reset flag.
+	Authentication *CustomerAuthenticationInput `json:"authentication,omitempty"`
+}
+
+// The result of a customer batch.
+type CustomersPayload struct {
+	// The customers written, in input order; empty when there are user errors.
+	Customers []*storage.Customer `json:"customers"`
+	// The problems with the input; empty when the batch was written.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The result of a delete.
+type DeletePayload struct {
+	// The ids deleted; ids that did not exist are left out.
+	DeletedIds []int `json:"deletedIds"`
+	// The problems with the input; empty when the delete ran.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A discount rule: PRICE_LIST takes `priceListId` only; the others a `method` and an `amount`, and CATEGORY and PRODUCT their `categoryId` or `productId`.
+type DiscountRuleInput struct {
+	// What the rule applies to.
+	Type storage.DiscountRuleType `json:"type"`
+	// How it changes prices.
+	Method *storage.DiscountMethod `json:"method,omitempty"`
+	// The percentage (at most 100), amount or price; 0 or more, four decimals at most.
+	Amount *float64 `json:"amount,omitempty"`
+	// The price list of a PRICE_LIST rule.
+	PriceListID *int `json:"priceListId,omitempty"`
+	// The category of a CATEGORY rule.
+	CategoryID *int `json:"categoryId,omitempty"`
+	// The product of a PRODUCT rule.
+	ProductID *int `json:"productId,omitempty"`
+}
+
+// The API's writes. Batch mutations take `input`, a list of at most 10 items,
+// and are all or nothing: when any item has a problem, `userErrors` lists every
+// problem and nothing at all is written. Deletes take `idIn` and ignore unknown
+// ids.
+type Mutation struct {
 }
 
 // Where a connection's page sits in the whole list (Relay's PageInfo).
@@ -173,10 +628,32 @@ type Pagination struct {
 	TotalPages int `json:"totalPages"`
 }
 
+// The result of a password check.
+type PasswordValidationPayload struct {
+	// Whether the password is the customer's.
+	Success bool `json:"success"`
+	// The problems with the input, e.g. NOT_FOUND for an unknown customer.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Changes to the cookie consent settings.
+type PrivacySettingsInput struct {
+	// Whether shoppers are asked for tracking consent.
+	AskShopperForTrackingConsent *bool `json:"askShopperForTrackingConsent,omitempty"`
+	// The privacy policy URL (http or https), or empty.
+	PolicyURL *string `json:"policyUrl,omitempty"`
+}
+
 // The API's queries. Every list takes `filter`, `page`, `limit`, `after` and
 // `before`, and answers a connection with `nodes`, `edges`, `pageInfo` and
 // `pagination`.
 type Query struct {
+}
+
+// An amount of store credit.
+type StoreCreditAmountInput struct {
+	// The amount, 0 or more, with at most four decimal places.
+	Amount float64 `json:"amount"`
 }
 
 // A page of subscribers.
@@ -191,10 +668,140 @@ type SubscriberConnection struct {
 	Pagination *Pagination `json:"pagination"`
 }
 
+// A subscriber to create.
+type SubscriberCreateInput struct {
+	// Email, unique among subscribers ignoring case.
+	Email string `json:"email"`
+	// First name, up to 255 characters.
+	FirstName *string `json:"firstName,omitempty"`
+	// Last name, up to 255 characters.
+	LastName *string `json:"lastName,omitempty"`
+	// Where the subscription came from, e.g. `storefront`, `order` or `custom`.
+	Source *string `json:"source,omitempty"`
+	// The order it came from, 1 or more.
+	OrderID *int `json:"orderId,omitempty"`
+	// The channel, 1 or more; 1 when absent.
+	ChannelID *int `json:"channelId,omitempty"`
+}
+
 // A subscriber and its cursor.
 type SubscriberEdge struct {
 	// Opaque cursor, for `after` or `before`.
 	Cursor string `json:"cursor"`
 	// The subscriber.
 	Node *storage.Subscriber `json:"node"`
+}
+
+// The result of a subscriber change.
+type SubscriberPayload struct {
+	// The subscriber as stored; null when there are user errors.
+	Subscriber *storage.Subscriber `json:"subscriber,omitempty"`
+	// The problems with the input.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Changes to a subscriber; absent fields are left alone.
+type SubscriberUpdateInput struct {
+	// The subscriber to change.
+	ID int `json:"id"`
+	// Email, unique among subscribers ignoring case.
+	Email *string `json:"email,omitempty"`
+	// First name; null clears it.
+	FirstName *string `json:"firstName,omitempty"`
+	// Last name; null clears it.
+	LastName *string `json:"lastName,omitempty"`
+	// Source; null clears it.
+	Source *string `json:"source,omitempty"`
+	// The order it came from; null clears it.
+	OrderID graphql.Omittable[*int] `json:"orderId,omitempty"`
+	// The channel, 1 or more.
+	ChannelID *int `json:"channelId,omitempty"`
+}
+
+// A problem with a mutation's input. Any user error means nothing was written.
+type UserError struct {
+	// What kind of problem it is.
+	Code UserErrorCode `json:"code"`
+	// What is wrong, for people.
+	Message string `json:"message"`
+	// The input path of the offending value, e.g. ["input", "2", "email"].
+	Field []string `json:"field,omitempty"`
+	// The position of the offending item in the batch; null when the problem is not one item's.
+	Index *int `json:"index,omitempty"`
+}
+
+// What a problem with a mutation's input is.
+type UserErrorCode string
+
+const (
+	// A value breaks a rule of the spec.
+	UserErrorCodeInvalid UserErrorCode = "INVALID"
+	// A required value is missing.
+	UserErrorCodeRequired UserErrorCode = "REQUIRED"
+	// A value is longer than allowed.
+	UserErrorCodeTooLong UserErrorCode = "TOO_LONG"
+	// A unique value is taken, e.g. an email.
+	UserErrorCodeConflict UserErrorCode = "CONFLICT"
+	// A record the input names does not exist.
+	UserErrorCodeNotFound UserErrorCode = "NOT_FOUND"
+	// A batch or list holds more items than allowed.
+	UserErrorCodeTooManyItems UserErrorCode = "TOO_MANY_ITEMS"
+	// A store-wide limit would be passed, e.g. 50 attributes.
+	UserErrorCodeLimitExceeded UserErrorCode = "LIMIT_EXCEEDED"
+	// The value cannot change after creation.
+	UserErrorCodeImmutable UserErrorCode = "IMMUTABLE"
+)
+
+var AllUserErrorCode = []UserErrorCode{
+	UserErrorCodeInvalid,
+	UserErrorCodeRequired,
+	UserErrorCodeTooLong,
+	UserErrorCodeConflict,
+	UserErrorCodeNotFound,
+	UserErrorCodeTooManyItems,
+	UserErrorCodeLimitExceeded,
+	UserErrorCodeImmutable,
+}
+
+func (e UserErrorCode) IsValid() bool {
+	switch e {
+	case UserErrorCodeInvalid, UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeConflict, UserErrorCodeNotFound, UserErrorCodeTooManyItems, UserErrorCodeLimitExceeded, UserErrorCodeImmutable:
+		return true
+	}
+	return false
+}
+
+func (e UserErrorCode) String() string {
+	return string(e)
+}
+
+func (e *UserErrorCode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = UserErrorCode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid UserErrorCode", str)
+	}
+	return nil
+}
+
+func (e UserErrorCode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *UserErrorCode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e UserErrorCode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -1,0 +1,92 @@
+package graph
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"golang.org/x/time/rate"
+)
+
+// CodeThrottled is the top-level error code of a refused, throttled request.
+const CodeThrottled = "THROTTLED"
+
+// throttle limits how often one key (an email, a customer, a client address)
+// may try something, with a token bucket per key. Buckets idle for long are
+// dropped, so memory stays bounded by the recently active keys.
+type throttle struct {
+	every time.Duration // one token per every
+	burst int
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	swept   time.Time
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+func newThrottle(every time.Duration, burst int) *throttle {
+	return &throttle{every: every, burst: burst, buckets: map[string]*bucket{}}
+}
+
+// allow takes a token for every key, and reports whether each had one.
+func (t *throttle) allow(keys ...string) bool {
+	now := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if now.Sub(t.swept) > time.Minute {
+		idle := t.every * time.Duration(t.burst)
+		for k, b := range t.buckets {
+			if now.Sub(b.seen) > idle {
+				delete(t.buckets, k)
+			}
+		}
+		t.swept = now
+	}
+	ok := true
+	for _, k := range keys {
+		b := t.buckets[k]
+		if b == nil {
+			b = &bucket{lim: rate.NewLimiter(rate.Every(t.every), t.burst)}
+			t.buckets[k] = b
+		}
+		b.seen = now
+		if !b.lim.AllowN(now, 1) {
+			ok = false
+		}
+	}
+	return ok
+}
+
+// throttled is the error of a refused attempt.
+func throttled() error {
+	return &gqlerror.Error{
+		Message:    "Too many attempts; wait a minute and try again.",
+		Extensions: map[string]any{"code": CodeThrottled},
+	}
+}
+
+type clientKey struct{}
+
+// withClient records the client's address in the request's context.
+func withClient(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientKey{}, host)))
+	})
+}
+
+// clientAddress returns the client's IP address, or "".
+func clientAddress(ctx context.Context) string {
+	s, _ := ctx.Value(clientKey{}).(string)
+	return s
+}
