@@ -62,8 +62,13 @@ func (in *input) ints(name string) []int {
 		}
 		return out
 	default:
-		in.fail(name, fmt.Errorf("expected a list of integers"))
-		return nil
+		// GraphQL input coercion: a single value stands for a list of one.
+		n, err := toInt(v)
+		if err != nil {
+			in.fail(name, err)
+			return nil
+		}
+		return []int{n}
 	}
 }
 
@@ -84,6 +89,9 @@ func (in *input) strings(name string) []string {
 			out[i] = s
 		}
 		return out
+	case string:
+		// GraphQL input coercion: a single value stands for a list of one.
+		return []string{v}
 	default:
 		in.fail(name, fmt.Errorf("expected a list of strings"))
 		return nil
@@ -186,6 +194,9 @@ func toInt(v any) (int, error) {
 	case int:
 		return v, nil
 	case int64:
+		if v > math.MaxInt32 || v < math.MinInt32 {
+			return 0, fmt.Errorf("%d is not a 32-bit integer", v)
+		}
 		return int(v), nil
 	case int32:
 		return int(v), nil

@@ -189,7 +189,7 @@ func TestCustomerFilter(t *testing.T) {
 		// toInt also reads digits in a string, as gqlgen's own UnmarshalInt does.
 		{name: "IntAsDigits", m: map[string]any{"idIn": []any{"4"}}, want: storage.CustomerFilter{IDIn: []int{4}}},
 
-		{name: "ErrIDInBool", m: map[string]any{"idIn": true}, wantField: "filter.idIn", wantMsg: "expected a list of integers"},
+		{name: "ErrIDInBool", m: map[string]any{"idIn": true}, wantField: "filter.idIn", wantMsg: "true is not an integer"},
 		{name: "ErrIDInMap", m: map[string]any{"idIn": map[string]any{}}, wantField: "filter.idIn"},
 		{name: "ErrIDInInt64Slice", m: map[string]any{"idIn": []int64{1}}, wantField: "filter.idIn"},
 		{name: "ErrIDInWord", m: map[string]any{"idIn": []any{json.Number("4"), "four"}}, wantField: "filter.idIn",
@@ -223,19 +223,10 @@ func TestCustomerFilter(t *testing.T) {
 	})
 
 	t.Run("ErrIDInInt64Above2To31", func(t *testing.T) {
-		t.Skip("BUG: toInt converts an int64 with int(v) and no range check, so " +
-			"idIn: []any{int64(1 << 31)} gives IDIn [2147483648] while the same value as a " +
-			"json.Number, a float64 or digits is refused as not a 32-bit integer; expected " +
-			"EINVALID at filter.idIn. (Latent today: gqlgen validates Int literals before they get here.)")
 		_, err := customerFilter(map[string]any{"idIn": []any{int64(1 << 31)}})
 		mustFieldError(t, err, "filter.idIn")
 	})
 	t.Run("RawScalarForList", func(t *testing.T) {
-		t.Skip("BUG: a raw single value for a list field (idIn: 5, companyIn: \"Acme\") is refused with " +
-			"\"expected a list of ...\", but GraphQL input coercion (spec 3.11, List input coercion) makes it a " +
-			"list of one, which gqlgen does (graphql.CoerceList) for the coerced path; filter.go says it " +
-			"accepts raw values from variables and literals. Expected IDIn [5] and CompanyIn [\"Acme\"]. " +
-			"(Latent today: only gqlgen-coerced maps reach these functions.)")
 		got, err := customerFilter(map[string]any{"idIn": json.Number("5"), "companyIn": "Acme"})
 		if err != nil {
 			t.Fatalf("err=%v, want nil", err)
@@ -269,7 +260,7 @@ func TestAddressFilter(t *testing.T) {
 		{name: "EmptyLists", m: map[string]any{"idIn": []any{}, "customerIdIn": []int{}, "companyIn": []any{}, "nameIn": []string{}},
 			want: storage.CustomerAddressFilter{IDIn: []int{}, CustomerIDIn: []int{}, CompanyIn: []string{}, NameIn: []string{}}},
 		{name: "ErrCustomerIdIn", m: map[string]any{"customerIdIn": []any{json.Number("2147483648")}}, wantField: "filter.customerIdIn"},
-		{name: "ErrIdInString", m: map[string]any{"idIn": "1"}, wantField: "filter.idIn"},
+		{name: "ErrIdInString", m: map[string]any{"idIn": "one"}, wantField: "filter.idIn"},
 		{name: "ErrNameIn", m: map[string]any{"nameIn": []any{"a", 1}}, wantField: "filter.nameIn"},
 		{name: "ErrCompanyIn", m: map[string]any{"companyIn": 7}, wantField: "filter.companyIn"},
 	})

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -32,7 +33,7 @@ func parseEnum[T ~string](v any, all []T, what string) (T, error) {
 			}
 		}
 	}
-	return "", Errorf(EINVALID, "%v is not a valid %s.", v, what)
+	return "", Errorf(EINVALID, "%s is not a valid %s.", truncate(fmt.Sprint(v), 40), what)
 }
 
 // valid reports whether v is one of all (for values that come from files or

@@ -156,9 +156,11 @@ func (tx *Tx) replaceStoreCredit(ctx context.Context, customerID int, amounts []
 // amountToUnits converts an amount to stored ten-thousandths; more precise
 // amounts are EINVALID rather than silently rounded.
 func amountToUnits(f float64) (int64, error) {
+	// A fifth decimal leaves at least 0.1 unit after rounding; float error
+	// on amounts below 10^11 units stays far under 0.001.
 	u := f * moneyScale
 	r := math.Round(u)
-	if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(r) > 1e15 || math.Abs(u-r) > 1e-6*math.Max(1, math.Abs(u)) {
+	if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(r) > 1e15 || math.Abs(u-r) > 1e-3 {
 		return 0, Errorf(EINVALID, "%s is not an amount with at most four decimal places.", strconv.FormatFloat(f, 'f', -1, 64))
 	}
 	return int64(r), nil

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -120,10 +121,10 @@ func (o ordering) keyColumns() string {
 	return strings.Join(parts, ", ")
 }
 
-// compare returns the keyset condition "row comes after (or, with before,
-// before) the cursor position", with its arguments; inclusive adds the
-// cursor's own row.
-func (o ordering) compare(vals []any, after, inclusive bool) (string, []any) {
+// compare adds to w the keyset condition "row comes after (or, with
+// before, before) the cursor position", with its arguments; inclusive adds
+// the cursor's own row.
+func (o ordering) compare(w *where, vals []any, after, inclusive bool) {
 	lhs := make([]string, len(o.keys))
 	qs := make([]string, len(o.keys))
 	for i, k := range o.keys {
@@ -137,7 +138,7 @@ func (o ordering) compare(vals []any, after, inclusive bool) (string, []any) {
 	if inclusive {
 		op += "="
 	}
-	return "(" + strings.Join(lhs, ", ") + ") " + op + " (" + strings.Join(qs, ", ") + ")", vals
+	w.add("("+strings.Join(lhs, ", ")+") "+op+" ("+strings.Join(qs, ", ")+")", vals...)
 }
 
 // newKeyHolders returns scan destinations for the ordering's key columns.
@@ -183,8 +184,11 @@ func (o ordering) decodeCursor(list, arg, cursor string) ([]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var parts []any
-	if err := dec.Decode(&parts); err != nil || dec.More() || len(parts) != len(o.keys)+1 {
+	if err := dec.Decode(&parts); err != nil || len(parts) != len(o.keys)+1 {
 		return nil, bad
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, bad // trailing data
 	}
 	if ns, ok := parts[0].(string); !ok || ns != list+"|"+o.name {
 		return nil, bad
@@ -233,7 +237,7 @@ func planPage(list string, o ordering, req PageRequest) (*pagePlan, error) {
 			return nil, err
 		}
 		p.after = vals
-		p.cond.add(o.compare(vals, true, false))
+		o.compare(&p.cond, vals, true, false)
 	}
 	if req.Before != "" {
 		vals, err := o.decodeCursor(list, "before", req.Before)
@@ -241,7 +245,7 @@ func planPage(list string, o ordering, req PageRequest) (*pagePlan, error) {
 			return nil, err
 		}
 		p.before = vals
-		p.cond.add(o.compare(vals, false, false))
+		o.compare(&p.cond, vals, false, false)
 		p.back = req.After == ""
 	}
 	if !req.ByCursor() {
@@ -257,11 +261,11 @@ func planPage(list string, o ordering, req PageRequest) (*pagePlan, error) {
 func (p *pagePlan) otherSides() (prev, next *where) {
 	if p.after != nil && p.req.WantHasPrevious {
 		prev = &where{}
-		prev.add(p.ordering.compare(p.after, false, true))
+		p.ordering.compare(prev, p.after, false, true)
 	}
 	if p.before != nil && p.req.WantHasNext {
 		next = &where{}
-		next.add(p.ordering.compare(p.before, true, true))
+		p.ordering.compare(next, p.before, true, true)
 	}
 	return prev, next
 }

@@ -103,10 +103,7 @@ func unixFilterDate(n int64) FilterDate {
 }
 
 func errBadDate(s string) *Error {
-	if len(s) > 40 {
-		s = s[:40] + "..."
-	}
-	return Errorf(EINVALID, "%q is not a date: use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS, RFC 3339 or UNIX seconds.", s)
+	return Errorf(EINVALID, "%q is not a date: use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS, RFC 3339 or UNIX seconds.", truncate(s, 40))
 }
 
 // UnmarshalGQL reads a GraphQL FilterDate input.
