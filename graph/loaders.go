@@ -14,29 +14,35 @@ import (
 // of a page asks for its addresses, and one statement answers them all. A
 // new set is built for each operation (handler.go), so caches never outlive
 // it and never cross callers.
+//
+// Each relation is a dataloader plus the batch lookup behind it, so that the
+// list resolvers can also prime it (prime.go): fetch a whole level of keys
+// in one call, deterministically, and leave the values in the loader's cache
+// for the field resolvers.
 type Loaders struct {
-	CustomerByID                *dataloader.Loader[int, *storage.Customer]
-	AddressesByCustomerID       *dataloader.Loader[int, []*storage.CustomerAddress]
-	AddressCountByCustomerID    *dataloader.Loader[int, int]
-	AttributeValuesByCustomerID *dataloader.Loader[int, []*storage.CustomerAttributeValue]
-	AttributeCountByCustomerID  *dataloader.Loader[int, int]
-	AttributeByID               *dataloader.Loader[int, *storage.CustomerAttribute]
-	FormFieldValuesByCustomerID *dataloader.Loader[int, []*storage.CustomerFormFieldValue]
-	FormFieldValuesByAddressID  *dataloader.Loader[int, []*storage.CustomerFormFieldValue]
-	FormFieldByID               *dataloader.Loader[int, *storage.CustomerFormField]
-	StoreCreditByCustomerID     *dataloader.Loader[int, []*storage.StoreCreditAmount]
-	ConsentByCustomerID         *dataloader.Loader[int, *storage.CustomerConsent]
-	GroupByID                   *dataloader.Loader[int, *storage.CustomerGroup]
+	CustomerByID                *relation[int, *storage.Customer]
+	AddressesByCustomerID       *relation[int, []*storage.CustomerAddress]
+	AddressCountByCustomerID    *relation[int, int]
+	AttributeValuesByCustomerID *relation[int, []*storage.CustomerAttributeValue]
+	AttributeCountByCustomerID  *relation[int, int]
+	AttributeByID               *relation[int, *storage.CustomerAttribute]
+	FormFieldValuesByCustomerID *relation[int, []*storage.CustomerFormFieldValue]
+	FormFieldValuesByAddressID  *relation[int, []*storage.CustomerFormFieldValue]
+	FormFieldByID               *relation[int, *storage.CustomerFormField]
+	StoreCreditByCustomerID     *relation[int, []*storage.StoreCreditAmount]
+	ConsentByCustomerID         *relation[int, *storage.CustomerConsent]
+	GroupByID                   *relation[int, *storage.CustomerGroup]
 	// CustomersByGroup pages the customers of many groups at once; its key
 	// names the group and the page query.
-	CustomersByGroup *dataloader.Loader[groupCustomersKey, *storage.Page[*storage.Customer]]
+	CustomersByGroup *relation[groupCustomersKey, *storage.Page[*storage.Customer]]
 
 	// queries holds the parsed page queries that groupCustomersKey names.
 	queries sync.Map // string -> customersQuery
 }
 
 // loaderWait is how long a loader collects keys before it runs: short,
-// because it is paid once per level of nesting.
+// because it is paid once per level of nesting, and only by lookups that
+// priming did not answer.
 const loaderWait = 500 * time.Microsecond
 
 // loaderBatch bounds a batch; a page holds at most 250 parents.
@@ -45,67 +51,114 @@ const loaderBatch = 1000
 // newLoaders builds the loaders of one operation.
 func newLoaders(db *storage.DB) *Loaders {
 	l := &Loaders{
-		CustomerByID:                newLoader(one(db.FindCustomersByIDs)),
-		AddressesByCustomerID:       newLoader(many(db.FindAddressesByCustomerIDs)),
-		AddressCountByCustomerID:    newLoader(one(db.CountAddressesByCustomerIDs)),
-		AttributeValuesByCustomerID: newLoader(many(db.FindAttributeValuesByCustomerIDs)),
-		AttributeCountByCustomerID:  newLoader(one(db.CountAttributeValuesByCustomerIDs)),
-		AttributeByID:               newLoader(one(db.FindAttributesByIDs)),
-		FormFieldValuesByCustomerID: newLoader(many(db.FindFormFieldValuesByCustomerIDs)),
-		FormFieldValuesByAddressID:  newLoader(many(db.FindFormFieldValuesByAddressIDs)),
-		FormFieldByID:               newLoader(one(db.FindFormFieldsByIDs)),
-		StoreCreditByCustomerID:     newLoader(many(db.FindStoreCreditByCustomerIDs)),
-		GroupByID:                   newLoader(one(db.FindGroupsByIDs)),
+		CustomerByID:                newRelation(db.FindCustomersByIDs, zero[int, *storage.Customer]),
+		AddressesByCustomerID:       newRelation(db.FindAddressesByCustomerIDs, empty[*storage.CustomerAddress]),
+		AddressCountByCustomerID:    newRelation(db.CountAddressesByCustomerIDs, zero[int, int]),
+		AttributeValuesByCustomerID: newRelation(db.FindAttributeValuesByCustomerIDs, empty[*storage.CustomerAttributeValue]),
+		AttributeCountByCustomerID:  newRelation(db.CountAttributeValuesByCustomerIDs, zero[int, int]),
+		AttributeByID:               newRelation(db.FindAttributesByIDs, zero[int, *storage.CustomerAttribute]),
+		FormFieldValuesByCustomerID: newRelation(db.FindFormFieldValuesByCustomerIDs, empty[*storage.CustomerFormFieldValue]),
+		FormFieldValuesByAddressID:  newRelation(db.FindFormFieldValuesByAddressIDs, empty[*storage.CustomerFormFieldValue]),
+		FormFieldByID:               newRelation(db.FindFormFieldsByIDs, zero[int, *storage.CustomerFormField]),
+		StoreCreditByCustomerID:     newRelation(db.FindStoreCreditByCustomerIDs, empty[*storage.StoreCreditAmount]),
+		ConsentByCustomerID:         newRelation(db.FindConsentByCustomerIDs, noConsent),
+		GroupByID:                   newRelation(db.FindGroupsByIDs, zero[int, *storage.CustomerGroup]),
 	}
-	l.ConsentByCustomerID = newLoader(func(ctx context.Context, ids []int) []*dataloader.Result[*storage.CustomerConsent] {
-		found, err := db.FindConsentByCustomerIDs(ctx, ids)
-		return results(ids, func(id int) *storage.CustomerConsent { return storage.ConsentFor(found, id) }, err)
-	})
-	l.CustomersByGroup = newLoader(l.customersByGroup(db))
+	l.CustomersByGroup = newRelation(l.customersByGroup(db), zero[groupCustomersKey, *storage.Page[*storage.Customer]])
 	return l
 }
 
-func newLoader[K comparable, V any](fn dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
-	return dataloader.NewBatchedLoader(fn,
-		dataloader.WithWait[K, V](loaderWait),
-		dataloader.WithBatchCapacity[K, V](loaderBatch))
+// zero gives a key without a row the zero value: nil for a record (a
+// nullable field), 0 for a count.
+func zero[K comparable, V any](K) V {
+	var v V
+	return v
 }
 
-// results answers every key in key order, as the dataloader contract wants,
-// with the same error for all when the batch failed.
-func results[K comparable, V any](keys []K, value func(K) V, err error) []*dataloader.Result[V] {
+// empty gives a key without rows an empty, non-nil list.
+func empty[V any](int) []V { return []V{} }
+
+// noConsent gives a customer who never set consent empty lists.
+func noConsent(id int) *storage.CustomerConsent { return storage.ConsentFor(nil, id) }
+
+// relation is one batched lookup: a dataloader over a batch lookup, whose
+// results can also be primed for a whole level of keys at once.
+type relation[K comparable, V any] struct {
+	loader *dataloader.Loader[K, V]
+	fetch  func(context.Context, []K) (map[K]V, error)
+	// missing is the value of a key that fetch did not return.
+	missing func(K) V
+
+	mu     sync.Mutex
+	primed map[K]V
+}
+
+func newRelation[K comparable, V any](fetch func(context.Context, []K) (map[K]V, error), missing func(K) V) *relation[K, V] {
+	r := &relation[K, V]{fetch: fetch, missing: missing, primed: map[K]V{}}
+	r.loader = dataloader.NewBatchedLoader(r.batch,
+		dataloader.WithWait[K, V](loaderWait),
+		dataloader.WithBatchCapacity[K, V](loaderBatch))
+	return r
+}
+
+// batch is the dataloader batch function: one fetch, results in key order
+// (the dataloader contract), the same error for every key on failure.
+func (r *relation[K, V]) batch(ctx context.Context, keys []K) []*dataloader.Result[V] {
+	found, err := r.fetch(ctx, keys)
 	out := make([]*dataloader.Result[V], len(keys))
 	for i, k := range keys {
 		if err != nil {
 			out[i] = &dataloader.Result[V]{Error: err}
 			continue
 		}
-		out[i] = &dataloader.Result[V]{Data: value(k)}
+		out[i] = &dataloader.Result[V]{Data: r.value(found, k)}
 	}
 	return out
 }
 
-// one adapts a lookup of one value per key; a missing key gets the zero
-// value (nil for a record, 0 for a count).
-func one[V any](find func(context.Context, []int) (map[int]V, error)) dataloader.BatchFunc[int, V] {
-	return func(ctx context.Context, ids []int) []*dataloader.Result[V] {
-		found, err := find(ctx, ids)
-		return results(ids, func(id int) V { return found[id] }, err)
+func (r *relation[K, V]) value(found map[K]V, k K) V {
+	if v, ok := found[k]; ok {
+		return v
 	}
+	return r.missing(k)
 }
 
-// many adapts a lookup of a list per key; a key with no rows gets an empty,
-// non-nil list.
-func many[V any](find func(context.Context, []int) (map[int][]V, error)) dataloader.BatchFunc[int, []V] {
-	return func(ctx context.Context, ids []int) []*dataloader.Result[[]V] {
-		found, err := find(ctx, ids)
-		return results(ids, func(id int) []V {
-			if v := found[id]; v != nil {
-				return v
-			}
-			return []V{}
-		}, err)
+// Load returns the value of one key, batched with the other loads of the
+// operation.
+func (r *relation[K, V]) Load(ctx context.Context, k K) (V, error) {
+	return r.loader.Load(ctx, k)()
+}
+
+// prime fetches, in one call, the keys not primed before, leaves them in the
+// loader's cache, and returns the values of all keys in order. On failure it
+// returns what it has; the field resolvers then load and report the error.
+func (r *relation[K, V]) prime(ctx context.Context, keys []K) []V {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var todo []K
+	seen := map[K]bool{}
+	for _, k := range keys {
+		if _, ok := r.primed[k]; !ok && !seen[k] {
+			todo = append(todo, k)
+			seen[k] = true
+		}
 	}
+	if len(todo) > 0 {
+		found, err := r.fetch(ctx, todo)
+		if err != nil {
+			return nil
+		}
+		for _, k := range todo {
+			v := r.value(found, k)
+			r.primed[k] = v
+			r.loader.Prime(ctx, k, v)
+		}
+	}
+	out := make([]V, len(keys))
+	for i, k := range keys {
+		out[i] = r.primed[k]
+	}
+	return out
 }
 
 // customersQuery is one page query of a group's customers.
@@ -131,31 +184,29 @@ func (l *Loaders) groupCustomers(groupID int, q customersQuery) groupCustomersKe
 
 // customersByGroup runs one statement per distinct page query over all the
 // groups that asked for it.
-func (l *Loaders) customersByGroup(db *storage.DB) dataloader.BatchFunc[groupCustomersKey, *storage.Page[*storage.Customer]] {
-	return func(ctx context.Context, keys []groupCustomersKey) []*dataloader.Result[*storage.Page[*storage.Customer]] {
+func (l *Loaders) customersByGroup(db *storage.DB) func(context.Context, []groupCustomersKey) (map[groupCustomersKey]*storage.Page[*storage.Customer], error) {
+	return func(ctx context.Context, keys []groupCustomersKey) (map[groupCustomersKey]*storage.Page[*storage.Customer], error) {
 		groups := map[string][]int{}
+		var order []string
 		for _, k := range keys {
+			if _, ok := groups[k.Query]; !ok {
+				order = append(order, k.Query)
+			}
 			groups[k.Query] = append(groups[k.Query], k.GroupID)
 		}
 		pages := map[groupCustomersKey]*storage.Page[*storage.Customer]{}
-		errs := map[string]error{}
-		for query, ids := range groups {
+		for _, query := range order {
 			v, _ := l.queries.Load(query)
 			q := v.(customersQuery)
-			found, err := db.FindCustomersByGroupIDs(ctx, ids, q.Filter, q.Sort, q.Req)
+			found, err := db.FindCustomersByGroupIDs(ctx, groups[query], q.Filter, q.Sort, q.Req)
 			if err != nil {
-				errs[query] = err
-				continue
+				return nil, err
 			}
 			for id, pg := range found {
 				pages[groupCustomersKey{GroupID: id, Query: query}] = pg
 			}
 		}
-		out := make([]*dataloader.Result[*storage.Page[*storage.Customer]], len(keys))
-		for i, k := range keys {
-			out[i] = &dataloader.Result[*storage.Page[*storage.Customer]]{Data: pages[k], Error: errs[k.Query]}
-		}
-		return out
+		return pages, nil
 	}
 }
 

@@ -4,14 +4,18 @@ import (
 	"context"
 
 	"github.com/storefront/customers/storage"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // Helpers that keep the resolvers to a line or two.
 
 // list parses a list field's filter and paging arguments, finds the page
 // and builds the connection.
+// typ names the node type for priming; prime, when not nil, primes what
+// the selection asks of the page's nodes.
 func list[F, T, C any](ctx context.Context, filter map[string]any, parse func(map[string]any) (F, error), args pageArgs,
-	find func(context.Context, F, storage.PageRequest) (*storage.Page[T], error), conn func(*storage.Page[T]) C) (C, error) {
+	find func(context.Context, F, storage.PageRequest) (*storage.Page[T], error), conn func(*storage.Page[T]) C,
+	typ string, prime func(*primer, ast.SelectionSet, []T)) (C, error) {
 	var zero C
 	f, err := parse(filter)
 	if err != nil {
@@ -20,6 +24,9 @@ func list[F, T, C any](ctx context.Context, filter map[string]any, parse func(ma
 	pg, err := find(ctx, f, args.request(ctx))
 	if err != nil {
 		return zero, err
+	}
+	if prime != nil {
+		primeConnection(ctx, typ, pg.Items, prime)
 	}
 	return conn(pg), nil
 }
@@ -33,6 +40,37 @@ func parseCustomersQuery(ctx context.Context, filter map[string]any, sort *stora
 	q := customersQuery{Filter: f, Sort: storage.SortIDAsc, Req: args.request(ctx)}
 	if sort != nil {
 		q.Sort = *sort
+	}
+	return q, q.Req.Validate()
+}
+
+// parseCustomersQueryArgs parses the arguments of a customer list from an
+// argument map (raw values with defaults applied), as priming sees them.
+func parseCustomersQueryArgs(args map[string]any) (customersQuery, error) {
+	filter, _ := args["filter"].(map[string]any)
+	f, err := customerFilter(filter)
+	if err != nil {
+		return customersQuery{}, err
+	}
+	in := input{m: args, path: ""}
+	q := customersQuery{Filter: f, Sort: storage.SortIDAsc, Req: storage.PageRequest{Page: 1, Limit: storage.DefaultLimit}}
+	if s := enum[storage.CustomerSort](&in, "sort"); s != nil {
+		q.Sort = *s
+	}
+	if n := in.integer("page"); n != nil {
+		q.Req.Page = *n
+	}
+	if n := in.integer("limit"); n != nil {
+		q.Req.Limit = *n
+	}
+	if s := in.str("after"); s != nil {
+		q.Req.After = *s
+	}
+	if s := in.str("before"); s != nil {
+		q.Req.Before = *s
+	}
+	if in.err != nil {
+		return customersQuery{}, in.err
 	}
 	return q, q.Req.Validate()
 }

@@ -15,37 +15,37 @@ import (
 
 // AddressCount is the resolver for the addressCount field.
 func (r *customerResolver) AddressCount(ctx context.Context, obj *storage.Customer) (int, error) {
-	return loadersFor(ctx).AddressCountByCustomerID.Load(ctx, obj.ID)()
+	return loadersFor(ctx).AddressCountByCustomerID.Load(ctx, obj.ID)
 }
 
 // AttributeCount is the resolver for the attributeCount field.
 func (r *customerResolver) AttributeCount(ctx context.Context, obj *storage.Customer) (int, error) {
-	return loadersFor(ctx).AttributeCountByCustomerID.Load(ctx, obj.ID)()
+	return loadersFor(ctx).AttributeCountByCustomerID.Load(ctx, obj.ID)
 }
 
 // Addresses is the resolver for the addresses field.
 func (r *customerResolver) Addresses(ctx context.Context, obj *storage.Customer) ([]*storage.CustomerAddress, error) {
-	return loadersFor(ctx).AddressesByCustomerID.Load(ctx, obj.ID)()
+	return loadersFor(ctx).AddressesByCustomerID.Load(ctx, obj.ID)
 }
 
 // Attributes is the resolver for the attributes field.
 func (r *customerResolver) Attributes(ctx context.Context, obj *storage.Customer) ([]*storage.CustomerAttributeValue, error) {
-	return loadersFor(ctx).AttributeValuesByCustomerID.Load(ctx, obj.ID)()
+	return loadersFor(ctx).AttributeValuesByCustomerID.Load(ctx, obj.ID)
 }
 
 // FormFields is the resolver for the formFields field.
 func (r *customerResolver) FormFields(ctx context.Context, obj *storage.Customer) ([]*storage.CustomerFormFieldValue, error) {
-	return loadersFor(ctx).FormFieldValuesByCustomerID.Load(ctx, obj.ID)()
+	return loadersFor(ctx).FormFieldValuesByCustomerID.Load(ctx, obj.ID)
 }
 
 // StoreCredit is the resolver for the storeCredit field.
 func (r *customerResolver) StoreCredit(ctx context.Context, obj *storage.Customer) ([]*storage.StoreCreditAmount, error) {
-	return loadersFor(ctx).StoreCreditByCustomerID.Load(ctx, obj.ID)()
+	return loadersFor(ctx).StoreCreditByCustomerID.Load(ctx, obj.ID)
 }
 
 // Consent is the resolver for the consent field.
 func (r *customerResolver) Consent(ctx context.Context, obj *storage.Customer) (*storage.CustomerConsent, error) {
-	return loadersFor(ctx).ConsentByCustomerID.Load(ctx, obj.ID)()
+	return loadersFor(ctx).ConsentByCustomerID.Load(ctx, obj.ID)
 }
 
 // Group is the resolver for the group field.
@@ -53,32 +53,32 @@ func (r *customerResolver) Group(ctx context.Context, obj *storage.Customer) (*s
 	if obj.CustomerGroupID == nil {
 		return nil, nil
 	}
-	return loadersFor(ctx).GroupByID.Load(ctx, *obj.CustomerGroupID)()
+	return loadersFor(ctx).GroupByID.Load(ctx, *obj.CustomerGroupID)
 }
 
 // FormFields is the resolver for the formFields field.
 func (r *customerAddressResolver) FormFields(ctx context.Context, obj *storage.CustomerAddress) ([]*storage.CustomerFormFieldValue, error) {
-	return loadersFor(ctx).FormFieldValuesByAddressID.Load(ctx, obj.ID)()
+	return loadersFor(ctx).FormFieldValuesByAddressID.Load(ctx, obj.ID)
 }
 
 // Customer is the resolver for the customer field.
 func (r *customerAddressResolver) Customer(ctx context.Context, obj *storage.CustomerAddress) (*storage.Customer, error) {
-	return loadersFor(ctx).CustomerByID.Load(ctx, obj.CustomerID)()
+	return loadersFor(ctx).CustomerByID.Load(ctx, obj.CustomerID)
 }
 
 // Attribute is the resolver for the attribute field.
 func (r *customerAttributeValueResolver) Attribute(ctx context.Context, obj *storage.CustomerAttributeValue) (*storage.CustomerAttribute, error) {
-	return loadersFor(ctx).AttributeByID.Load(ctx, obj.AttributeID)()
+	return loadersFor(ctx).AttributeByID.Load(ctx, obj.AttributeID)
 }
 
 // Customer is the resolver for the customer field.
 func (r *customerAttributeValueResolver) Customer(ctx context.Context, obj *storage.CustomerAttributeValue) (*storage.Customer, error) {
-	return loadersFor(ctx).CustomerByID.Load(ctx, obj.CustomerID)()
+	return loadersFor(ctx).CustomerByID.Load(ctx, obj.CustomerID)
 }
 
 // Field is the resolver for the field field.
 func (r *customerFormFieldValueResolver) Field(ctx context.Context, obj *storage.CustomerFormFieldValue) (*storage.CustomerFormField, error) {
-	return loadersFor(ctx).FormFieldByID.Load(ctx, obj.FormFieldID)()
+	return loadersFor(ctx).FormFieldByID.Load(ctx, obj.FormFieldID)
 }
 
 // Customers is the resolver for the customers field.
@@ -88,7 +88,7 @@ func (r *customerGroupResolver) Customers(ctx context.Context, obj *storage.Cust
 		return nil, err
 	}
 	l := loadersFor(ctx)
-	pg, err := l.CustomersByGroup.Load(ctx, l.groupCustomers(obj.ID, q))()
+	pg, err := l.CustomersByGroup.Load(ctx, l.groupCustomers(obj.ID, q))
 	if err != nil {
 		return nil, err
 	}
@@ -304,37 +304,42 @@ func (r *queryResolver) Customers(ctx context.Context, filter map[string]any, so
 	if err != nil {
 		return nil, err
 	}
+	primeConnection(ctx, "Customer", pg.Items, (*primer).customers)
 	return customerConnection(pg), nil
 }
 
 // Customer is the resolver for the customer field.
 func (r *queryResolver) Customer(ctx context.Context, id int) (*storage.Customer, error) {
-	return orNull(r.DB.FindCustomerByID(ctx, id))
+	c, err := orNull(r.DB.FindCustomerByID(ctx, id))
+	if c != nil {
+		primeOne(ctx, c, (*primer).customers)
+	}
+	return c, err
 }
 
 // CustomerAddresses is the resolver for the customerAddresses field.
 func (r *queryResolver) CustomerAddresses(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.CustomerAddressConnection, error) {
-	return list(ctx, filter, addressFilter, pageArgs{page, limit, after, before}, r.DB.FindAddresses, addressConnection)
+	return list(ctx, filter, addressFilter, pageArgs{page, limit, after, before}, r.DB.FindAddresses, addressConnection, "CustomerAddress", (*primer).addresses)
 }
 
 // CustomerAttributes is the resolver for the customerAttributes field.
 func (r *queryResolver) CustomerAttributes(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.CustomerAttributeConnection, error) {
-	return list(ctx, filter, attributeFilter, pageArgs{page, limit, after, before}, r.DB.FindAttributes, attributeConnection)
+	return list(ctx, filter, attributeFilter, pageArgs{page, limit, after, before}, r.DB.FindAttributes, attributeConnection, "CustomerAttribute", nil)
 }
 
 // CustomerAttributeValues is the resolver for the customerAttributeValues field.
 func (r *queryResolver) CustomerAttributeValues(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.CustomerAttributeValueConnection, error) {
-	return list(ctx, filter, attributeValueFilter, pageArgs{page, limit, after, before}, r.DB.FindAttributeValues, attributeValueConnection)
+	return list(ctx, filter, attributeValueFilter, pageArgs{page, limit, after, before}, r.DB.FindAttributeValues, attributeValueConnection, "CustomerAttributeValue", (*primer).attributeValues)
 }
 
 // CustomerFormFields is the resolver for the customerFormFields field.
 func (r *queryResolver) CustomerFormFields(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.CustomerFormFieldConnection, error) {
-	return list(ctx, filter, formFieldFilter, pageArgs{page, limit, after, before}, r.DB.FindFormFields, formFieldConnection)
+	return list(ctx, filter, formFieldFilter, pageArgs{page, limit, after, before}, r.DB.FindFormFields, formFieldConnection, "CustomerFormField", nil)
 }
 
 // CustomerFormFieldValues is the resolver for the customerFormFieldValues field.
 func (r *queryResolver) CustomerFormFieldValues(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.CustomerFormFieldValueConnection, error) {
-	return list(ctx, filter, formFieldValueFilter, pageArgs{page, limit, after, before}, r.DB.FindFormFieldValues, formFieldValueConnection)
+	return list(ctx, filter, formFieldValueFilter, pageArgs{page, limit, after, before}, r.DB.FindFormFieldValues, formFieldValueConnection, "CustomerFormFieldValue", (*primer).formFieldValues)
 }
 
 // CustomerConsent is the resolver for the customerConsent field.
@@ -344,17 +349,21 @@ func (r *queryResolver) CustomerConsent(ctx context.Context, customerID int) (*s
 
 // CustomerGroups is the resolver for the customerGroups field.
 func (r *queryResolver) CustomerGroups(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.CustomerGroupConnection, error) {
-	return list(ctx, filter, groupFilter, pageArgs{page, limit, after, before}, r.DB.FindGroups, groupConnection)
+	return list(ctx, filter, groupFilter, pageArgs{page, limit, after, before}, r.DB.FindGroups, groupConnection, "CustomerGroup", (*primer).groups)
 }
 
 // CustomerGroup is the resolver for the customerGroup field.
 func (r *queryResolver) CustomerGroup(ctx context.Context, id int) (*storage.CustomerGroup, error) {
-	return orNull(r.DB.FindGroupByID(ctx, id))
+	g, err := orNull(r.DB.FindGroupByID(ctx, id))
+	if g != nil {
+		primeOne(ctx, g, (*primer).groups)
+	}
+	return g, err
 }
 
 // Subscribers is the resolver for the subscribers field.
 func (r *queryResolver) Subscribers(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.SubscriberConnection, error) {
-	return list(ctx, filter, subscriberFilter, pageArgs{page, limit, after, before}, r.DB.FindSubscribers, subscriberConnection)
+	return list(ctx, filter, subscriberFilter, pageArgs{page, limit, after, before}, r.DB.FindSubscribers, subscriberConnection, "Subscriber", nil)
 }
 
 // Subscriber is the resolver for the subscriber field.

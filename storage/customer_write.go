@@ -322,16 +322,19 @@ func (tx *Tx) checkNewCustomers(ctx context.Context, c *checker, in []CustomerIn
 // defaultGroup returns the group new customers of the channel join: the
 // channel's override, else the store's default group, else none.
 func (tx *Tx) defaultGroup(ctx context.Context, channelID int) (*int, error) {
-	ids, err := queryTx(ctx, tx, scanInt, `SELECT COALESCE(
+	ids, err := queryTx(ctx, tx, func(s rowScanner) (*int, error) {
+		var id *int
+		return id, s.Scan(&id)
+	}, `SELECT COALESCE(
 		(SELECT default_customer_group_id FROM channel_customer_settings WHERE channel_id = ?),
 		(SELECT id FROM customer_groups WHERE is_default = 1))`, channelID)
 	if err != nil {
 		return nil, fmt.Errorf("find default group: %w", err)
 	}
-	if len(ids) == 0 || ids[0] == 0 {
+	if len(ids) == 0 {
 		return nil, nil
 	}
-	return &ids[0], nil
+	return ids[0], nil
 }
 
 // writeNewCustomer writes one checked customer and what it carries.
