@@ -3532,13 +3532,13 @@ input CustomerUpdateInput {
   firstName: String
   "Last name, 1 to 100 characters."
   lastName: String
-  "Company, up to 255 characters; null clears it."
+  "Company, up to 255 characters; \"\" clears it."
   company: String
-  "Phone, up to 50 characters; null clears it."
+  "Phone, up to 50 characters; \"\" clears it."
   phone: String
-  "Staff notes; null clears them."
+  "Staff notes; \"\" clears them."
   notes: String
-  "Tax exempt category; null clears it."
+  "Tax exempt category; \"\" clears it."
   taxExemptCategory: String
   "The group; null takes the customer out of every group."
   customerGroupId: Int @goField(omittable: true)
@@ -3648,11 +3648,11 @@ input CustomerAddressUpdateInput {
   firstName: String
   "Last name of the addressee."
   lastName: String
-  "Company; null clears it."
+  "Company; \"\" clears it."
   company: String
   "First address line."
   address1: String
-  "Second address line; null clears it."
+  "Second address line; \"\" clears it."
   address2: String
   "City."
   city: String
@@ -3662,7 +3662,7 @@ input CustomerAddressUpdateInput {
   postalCode: String
   "ISO 3166-1 alpha-2 country code."
   countryCode: String
-  "Phone; null clears it."
+  "Phone; \"\" clears it."
   phone: String
   "Residential or commercial."
   addressType: CustomerAddressType
@@ -3964,11 +3964,11 @@ input SubscriberUpdateInput {
   id: Int!
   "Email, unique among subscribers ignoring case."
   email: String
-  "First name; null clears it."
+  "First name; \"\" clears it."
   firstName: String
-  "Last name; null clears it."
+  "Last name; \"\" clears it."
   lastName: String
-  "Source; null clears it."
+  "Source; \"\" clears it."
   source: String
   "The order it came from; null clears it."
   orderId: Int @goField(omittable: true)

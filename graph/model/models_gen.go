@@ -144,11 +144,11 @@ type CustomerAddressUpdateInput struct {
 	FirstName *string `json:"firstName,omitempty"`
 	// Last name of the addressee.
 	LastName *string `json:"lastName,omitempty"`
-	// Company; null clears it.
+	// Company; "" clears it.
 	Company *string `json:"company,omitempty"`
 	// First address line.
 	Address1 *string `json:"address1,omitempty"`
-	// Second address line; null clears it.
+	// Second address line; "" clears it.
 	Address2 *string `json:"address2,omitempty"`
 	// City.
 	City *string `json:"city,omitempty"`
@@ -158,7 +158,7 @@ type CustomerAddressUpdateInput struct {
 	PostalCode *string `json:"postalCode,omitempty"`
 	// ISO 3166-1 alpha-2 country code.
 	CountryCode *string `json:"countryCode,omitempty"`
-	// Phone; null clears it.
+	// Phone; "" clears it.
 	Phone *string `json:"phone,omitempty"`
 	// Residential or commercial.
 	AddressType *storage.CustomerAddressType `json:"addressType,omitempty"`
@@ -542,13 +542,13 @@ type CustomerUpdateInput struct {
 	FirstName *string `json:"firstName,omitempty"`
 	// Last name, 1 to 100 characters.
 	LastName *string `json:"lastName,omitempty"`
-	// Company, up to 255 characters; null clears it.
+	// Company, up to 255 characters; "" clears it.
 	Company *string `json:"company,omitempty"`
-	// Phone, up to 50 characters; null clears it.
+	// Phone, up to 50 characters; "" clears it.
 	Phone *string `json:"phone,omitempty"`
-	// Staff notes; null clears them.
+	// Staff notes; "" clears them.
 	Notes *string `json:"notes,omitempty"`
-	// Tax exempt category; null clears it.
+	// Tax exempt category; "" clears it.
 	TaxExemptCategory *string `json:"taxExemptCategory,omitempty"`
 	// The group; null takes the customer out of every group.
 	CustomerGroupID graphql.Omittable[*int] `json:"customerGroupId,omitempty"`
@@ -706,11 +706,11 @@ type SubscriberUpdateInput struct {
 	ID int `json:"id"`
 	// Email, unique among subscribers ignoring case.
 	Email *string `json:"email,omitempty"`
-	// First name; null clears it.
+	// First name; "" clears it.
 	FirstName *string `json:"firstName,omitempty"`
-	// Last name; null clears it.
+	// Last name; "" clears it.
 	LastName *string `json:"lastName,omitempty"`
-	// Source; null clears it.
+	// Source; "" clears it.
 	Source *string `json:"source,omitempty"`
 	// The order it came from; null clears it.
 	OrderID graphql.Omittable[*int] `json:"orderId,omitempty"`
