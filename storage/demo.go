@@ -82,17 +82,15 @@ var (
 		"Thompson", "de la Cruz", "van Dijk", "Ødegaard", "Østergaard", "Şahin", "Zhang", "Haddad"}
 	demoCompanies = []string{"", "", "", "BigCommerce", "Commongood", "Baker Street Consulting", "Acme Corp",
 		"Globex", "Initech", "Umbrella Retail", "Stark Supplies", "Wayne Outfitters", "Nordic Trail AB"}
-	demoCities = []struct{ country, state, city, postal string }{
-		{"US", "Texas", "Austin", "78701"}, {"US", "California", "San Francisco", "94107"},
-		{"US", "New York", "New York", "10001"}, {"US", "Illinois", "Chicago", "60601"},
-		{"GB", "Greater London", "London", "NW1 6XE"}, {"GB", "Scotland", "Edinburgh", "EH1 1YZ"},
-		{"SE", "Stockholm", "Stockholm", "111 22"}, {"DE", "Berlin", "Berlin", "10115"},
-		{"FR", "Île-de-France", "Paris", "75001"}, {"JP", "Tokyo", "Tokyo", "100-0001"},
-		{"AU", "New South Wales", "Sydney", "2000"}, {"CA", "Ontario", "Toronto", "M5H 2N2"},
-		{"NO", "Oslo", "Oslo", "0150"}, {"BR", "São Paulo", "São Paulo", "01000-000"},
+	demoCities = []struct{ country, state, city, postal, street string }{
+		{"US", "Texas", "Austin", "78701", "Congress Avenue"}, {"US", "California", "San Francisco", "94107", "Market Street"},
+		{"US", "New York", "New York", "10001", "Fifth Avenue"}, {"US", "Illinois", "Chicago", "60601", "Michigan Avenue"},
+		{"GB", "Greater London", "London", "NW1 6XE", "Baker Street"}, {"GB", "Scotland", "Edinburgh", "EH1 1YZ", "Royal Mile"},
+		{"SE", "Stockholm", "Stockholm", "111 22", "Drottninggatan"}, {"DE", "Berlin", "Berlin", "10115", "Unter den Linden"},
+		{"FR", "Île-de-France", "Paris", "75001", "Rue de Rivoli"}, {"JP", "Tokyo", "Tokyo", "100-0001", "Chuo-dori"},
+		{"AU", "New South Wales", "Sydney", "2000", "George Street"}, {"CA", "Ontario", "Toronto", "M5H 2N2", "Queen Street West"},
+		{"NO", "Oslo", "Oslo", "0150", "Karl Johans gate"}, {"BR", "São Paulo", "São Paulo", "01000-000", "Avenida Paulista"},
 	}
-	demoStreets = []string{"Baker Street", "Main Street", "Market Street", "High Street", "Elm Avenue",
-		"Drottninggatan", "Unter den Linden", "Rue de Rivoli", "Queen Street West", "Karl Johans gate"}
 	demoColors = []string{"Blue", "Green", "Crimson", "Teal", "Amber", "Violet"}
 )
 
@@ -241,7 +239,7 @@ func (s *demoSeeder) seedCustomer(ctx context.Context, i int) error {
 		place := demoCities[r.IntN(len(demoCities))]
 		addr := &CustomerAddress{
 			CustomerID: c.ID, FirstName: first, LastName: last, Company: c.Company,
-			Address1: fmt.Sprintf("%d %s", 1+r.IntN(300), s.pick(demoStreets)),
+			Address1: fmt.Sprintf("%d %s", 1+r.IntN(300), place.street),
 			City:     place.city, StateOrProvince: place.state, PostalCode: place.postal, CountryCode: place.country,
 			Phone: c.Phone, AddressType: AddressResidential,
 		}
