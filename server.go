@@ -29,16 +29,28 @@ func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, log); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "error:", err)
-		}
+	switch err := run(ctx, os.Args[1:], os.Stdout, log); {
+	case err == nil:
+	case errors.Is(err, errRejected):
+		os.Exit(1)
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(2)
 	}
 }
 
 // run dispatches the command line: a subcommand, or serving.
 func run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "import":
+			return importCmd(ctx, args[1:], os.Stdin, os.Stderr)
+		case "export":
+			return exportCmd(ctx, args[1:], stdout, os.Stderr)
+		}
+	}
 	return serve(ctx, args, stdout, log, nil)
 }
 

@@ -153,6 +153,6 @@ func (db *DB) FindAttributeValues(ctx context.Context, f CustomerAttributeValueF
 // FindAttributeValuesByCustomerIDs returns every attribute value of each
 // customer, by id.
 func (db *DB) FindAttributeValuesByCustomerIDs(ctx context.Context, ids []int) (map[int][]*CustomerAttributeValue, error) {
-	return findByParents(ctx, db, attributeValueList, "v.customer_id", "v.id", ids,
+	return findByParents(ctx, db, db.reader, attributeValueList, "v.customer_id", "v.id", ids,
 		func(v *CustomerAttributeValue) int { return v.CustomerID })
 }

@@ -115,24 +115,7 @@ type ConsentInput struct {
 func (db *DB) UpdateConsent(ctx context.Context, in ConsentInput) (*CustomerConsent, error) {
 	var c checker
 	ic := c.root("input")
-	seen := map[ConsentCategory]string{}
-	for _, list := range []struct {
-		name string
-		cats []ConsentCategory
-	}{{"allow", in.Allow}, {"deny", in.Deny}} {
-		for j, cat := range list.cats {
-			field := fmt.Sprintf("%s.%d", list.name, j)
-			switch prev, dup := seen[cat]; {
-			case !valid(cat, consentCategories):
-				ic.fail(EINVALID, field, "%q is not a consent category.", truncate(string(cat), 40))
-			case dup && prev == list.name:
-				ic.fail(EINVALID, field, "%s is given twice.", cat)
-			case dup:
-				ic.fail(EINVALID, field, "%s is both allowed and denied.", cat)
-			}
-			seen[cat] = list.name
-		}
-	}
+	ic.consent(in.Allow, in.Deny)
 	if c.err() != nil {
 		return nil, c.err()
 	}
@@ -163,4 +146,26 @@ func (db *DB) UpdateConsent(ctx context.Context, in ConsentInput) (*CustomerCons
 		return nil, err
 	}
 	return consent, nil
+}
+
+// consent checks that allow and deny are disjoint sets of the categories.
+func (ic *itemChecker) consent(allow, deny []ConsentCategory) {
+	seen := map[ConsentCategory]string{}
+	for _, list := range []struct {
+		name string
+		cats []ConsentCategory
+	}{{"allow", allow}, {"deny", deny}} {
+		for j, cat := range list.cats {
+			field := fmt.Sprintf("%s.%d", list.name, j)
+			switch prev, dup := seen[cat]; {
+			case !valid(cat, consentCategories):
+				ic.fail(EINVALID, field, "%q is not a consent category.", truncate(string(cat), 40))
+			case dup && prev == list.name:
+				ic.fail(EINVALID, field, "%s is given twice.", cat)
+			case dup:
+				ic.fail(EINVALID, field, "%s is both allowed and denied.", cat)
+			}
+			seen[cat] = list.name
+		}
+	}
 }

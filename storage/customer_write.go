@@ -40,6 +40,10 @@ type CustomerInput struct {
 	ID           int
 	DateCreated  time.Time
 	DateModified time.Time
+
+	// passwordHash and consent are kept by import (transfer.go).
+	passwordHash string
+	consent      *CustomerConsent
 }
 
 // AttributeValueInput is an attribute value given with a new customer.

@@ -1,8 +1,10 @@
 package storage_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/storefront/customers/storage"
@@ -14,6 +16,7 @@ func snapshot(t *testing.T, db *storage.DB) string {
 	t.Helper()
 	ctx := context.Background()
 	var all []any
+	var values []*storage.CustomerFormFieldValue
 	add := func(v any, err error) {
 		if err != nil {
 			t.Fatal(err)
@@ -29,13 +32,24 @@ func snapshot(t *testing.T, db *storage.DB) string {
 		vs, err := db.FindAttributeValues(ctx, storage.CustomerAttributeValueFilter{}, req)
 		add(vs.Items, err)
 		fs, err := db.FindFormFieldValues(ctx, storage.CustomerFormFieldValueFilter{}, req)
-		add(fs.Items, err)
+		values = append(values, fs.Items...)
+		add(nil, err)
 		ss, err := db.FindSubscribers(ctx, storage.SubscriberFilter{}, req)
 		add(ss.Items, err)
 		if !cs.HasNext && !as.HasNext && !vs.HasNext && !fs.HasNext && !ss.HasNext {
 			break
 		}
 	}
+	// Form field values have no public id: compare them by owner and name,
+	// not in the order of their row ids.
+	for _, v := range values {
+		v.ID = 0
+	}
+	slices.SortFunc(values, func(a, b *storage.CustomerFormFieldValue) int {
+		return cmp.Or(cmp.Compare(deref(a.CustomerID), deref(b.CustomerID)), cmp.Compare(deref(a.AddressID), deref(b.AddressID)),
+			cmp.Compare(a.Name, b.Name))
+	})
+	add(values, nil)
 	gs, err := db.FindGroups(ctx, storage.CustomerGroupFilter{}, storage.PageRequest{Page: 1, Limit: storage.MaxLimit})
 	add(gs.Items, err)
 	b, err := json.Marshal(all)
@@ -124,4 +138,11 @@ func TestDB_SeedDemo(t *testing.T) {
 			t.Fatalf("second seed: %v, want CONFLICT", err)
 		}
 	})
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
 }

@@ -295,14 +295,14 @@ func (db *DB) FindFormFieldValues(ctx context.Context, f CustomerFormFieldValueF
 // FindFormFieldValuesByCustomerIDs returns every form field value of each
 // customer, by field name.
 func (db *DB) FindFormFieldValuesByCustomerIDs(ctx context.Context, ids []int) (map[int][]*CustomerFormFieldValue, error) {
-	return findByParents(ctx, db, formFieldValueList, "v.customer_id", "f.name", ids,
+	return findByParents(ctx, db, db.reader, formFieldValueList, "v.customer_id", "f.name", ids,
 		func(v *CustomerFormFieldValue) int { return *v.CustomerID })
 }
 
 // FindFormFieldValuesByAddressIDs returns every form field value of each
 // address, by field name.
 func (db *DB) FindFormFieldValuesByAddressIDs(ctx context.Context, ids []int) (map[int][]*CustomerFormFieldValue, error) {
-	return findByParents(ctx, db, formFieldValueList, "v.address_id", "f.name", ids,
+	return findByParents(ctx, db, db.reader, formFieldValueList, "v.address_id", "f.name", ids,
 		func(v *CustomerFormFieldValue) int { return *v.AddressID })
 }
 

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -11,9 +12,21 @@ import (
 // The row writers every create path shares (the mutations, import and the
 // demo seed). They take already valid values and never commit.
 
-// exec runs a statement in the transaction.
+// exec runs a statement in the transaction, prepared once per transaction
+// (an import writes the same few statements hundreds of times in one).
 func (tx *Tx) exec(ctx context.Context, stmt string, args ...any) (int64, error) {
-	res, err := tx.db.exec(ctx, tx.tx, stmt, args...)
+	st := tx.stmts[stmt]
+	if st == nil {
+		var err error
+		if st, err = tx.tx.PrepareContext(ctx, stmt); err != nil {
+			return 0, formatError(err)
+		}
+		if tx.stmts == nil {
+			tx.stmts = map[string]*sql.Stmt{}
+		}
+		tx.stmts[stmt] = st
+	}
+	res, err := tx.db.exec(ctx, st, stmt, args...)
 	if err != nil {
 		return 0, err
 	}

@@ -34,9 +34,10 @@ func findOne[T any](ctx context.Context, db *DB, l listDef[T], col string, id in
 }
 
 // findByParents returns the rows of l whose parent column col is one of ids,
-// grouped by parent(row) and ordered by orderBy within each parent.
-func findByParents[T any](ctx context.Context, db *DB, l listDef[T], col, orderBy string, ids []int, parent func(T) int) (map[int][]T, error) {
-	all, err := queryAll(ctx, db, db.reader, l.scanRow,
+// grouped by parent(row) and ordered by orderBy within each parent. q is the
+// read pool or a transaction.
+func findByParents[T any](ctx context.Context, db *DB, q querier, l listDef[T], col, orderBy string, ids []int, parent func(T) int) (map[int][]T, error) {
+	all, err := queryAll(ctx, db, q, l.scanRow,
 		`SELECT `+l.columns+` FROM `+l.from+` WHERE `+col+` IN (SELECT value FROM json_each(?)) ORDER BY `+orderBy, jsonArray(ids))
 	if err != nil {
 		return nil, fmt.Errorf("find %s by parent: %w", l.name, err)

@@ -226,6 +226,9 @@ type Tx struct {
 	tx  *sql.Tx
 	db  *DB
 	now time.Time
+	// stmts holds the statements prepared in this transaction; they close
+	// with it.
+	stmts map[string]*sql.Stmt
 }
 
 // beginWrite starts a write transaction on the writer (BEGIN IMMEDIATE).
@@ -304,10 +307,10 @@ func (db *DB) query(ctx context.Context, q querier, statement string, args ...an
 	return rows, nil
 }
 
-// exec runs a statement that returns no rows.
-func (db *DB) exec(ctx context.Context, q querier, statement string, args ...any) (sql.Result, error) {
+// exec runs a prepared statement whose text is statement.
+func (db *DB) exec(ctx context.Context, st *sql.Stmt, statement string, args ...any) (sql.Result, error) {
 	start := time.Now()
-	res, err := q.ExecContext(ctx, statement, args...)
+	res, err := st.ExecContext(ctx, args...)
 	db.observe(ctx, statement, start, err)
 	if err != nil {
 		return nil, formatError(err)

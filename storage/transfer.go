@@ -1,0 +1,515 @@
+package storage
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Import and export move customers as V3 JSON lines: one customer a line,
+// as V3 returns it with include=addresses,storecredit,attributes,formfields
+// (../API.md, Command line). Import keeps what a create would assign: ids,
+// dates and the registration IP come from the file. Two keys extend V3 so
+// that export then import reproduces a store: `consent`, and, only when
+// asked for, `authentication.password_hash`.
+
+// V3Customer is a customer in V3's JSON form (customer_Full with includes).
+type V3Customer struct {
+	ID                    int    `json:"id"`
+	Email                 string `json:"email"`
+	FirstName             string `json:"first_name"`
+	LastName              string `json:"last_name"`
+	Company               string `json:"company"`
+	Phone                 string `json:"phone"`
+	RegistrationIPAddress string `json:"registration_ip_address"`
+	Notes                 string `json:"notes"`
+	TaxExemptCategory     string `json:"tax_exempt_category"`
+	// CustomerGroupID 0 means no group, as in V3's examples.
+	CustomerGroupID                         int                   `json:"customer_group_id"`
+	DateCreated                             string                `json:"date_created"`
+	DateModified                            string                `json:"date_modified"`
+	AddressCount                            int                   `json:"address_count"`
+	AttributeCount                          int                   `json:"attribute_count"`
+	Authentication                          V3Authentication      `json:"authentication"`
+	AcceptsProductReviewAbandonedCartEmails bool                  `json:"accepts_product_review_abandoned_cart_emails"`
+	ChannelIDs                              []int                 `json:"channel_ids"`
+	OriginChannelID                         int                   `json:"origin_channel_id,omitempty"`
+	Addresses                               []V3Address           `json:"addresses"`
+	Attributes                              []V3AttributeValue    `json:"attributes"`
+	FormFields                              []V3FormFieldValue    `json:"form_fields"`
+	StoreCreditAmounts                      []V3StoreCreditAmount `json:"store_credit_amounts"`
+	Consent                                 *V3Consent            `json:"consent,omitempty"`
+}
+
+// V3Authentication is a customer's password state; PasswordHash is an
+// extension, written only on request and read only in argon2id PHC form.
+type V3Authentication struct {
+	ForcePasswordReset bool   `json:"force_password_reset"`
+	PasswordHash       string `json:"password_hash,omitempty"`
+}
+
+// V3Address is an address in V3's JSON form.
+type V3Address struct {
+	ID              int                `json:"id"`
+	CustomerID      int                `json:"customer_id"`
+	FirstName       string             `json:"first_name"`
+	LastName        string             `json:"last_name"`
+	Company         string             `json:"company"`
+	Address1        string             `json:"address1"`
+	Address2        string             `json:"address2"`
+	City            string             `json:"city"`
+	StateOrProvince string             `json:"state_or_province"`
+	PostalCode      string             `json:"postal_code"`
+	Country         string             `json:"country"`
+	CountryCode     string             `json:"country_code"`
+	Phone           string             `json:"phone"`
+	AddressType     string             `json:"address_type"`
+	FormFields      []V3FormFieldValue `json:"form_fields"`
+}
+
+// V3AttributeValue is an attribute value in the form V3 embeds in a
+// customer; `value` (the standalone form) is read too.
+type V3AttributeValue struct {
+	ID             int     `json:"id"`
+	CustomerID     int     `json:"customer_id"`
+	AttributeID    int     `json:"attribute_id"`
+	AttributeValue string  `json:"attribute_value"`
+	Value          *string `json:"value,omitempty"`
+	DateCreated    string  `json:"date_created"`
+	DateModified   string  `json:"date_modified"`
+}
+
+// V3FormFieldValue is an embedded form field value.
+type V3FormFieldValue struct {
+	Name  string    `json:"name"`
+	Value FormValue `json:"value"`
+}
+
+// V3StoreCreditAmount is one store credit entry.
+type V3StoreCreditAmount struct {
+	Amount float64 `json:"amount"`
+}
+
+// V3Consent is a customer's consent, as V3's consent endpoint shows it.
+type V3Consent struct {
+	Allow     []ConsentCategory `json:"allow"`
+	Deny      []ConsentCategory `json:"deny"`
+	UpdatedAt string            `json:"updated_at"`
+}
+
+// ImportBatch is how many lines one import transaction writes.
+const ImportBatch = 500
+
+// ImportProblem is one rejected line of an import.
+type ImportProblem struct {
+	Line int
+	Err  error
+}
+
+// Error implements error: "line 12: input.email: ... (CONFLICT)".
+func (p ImportProblem) Error() string { return fmt.Sprintf("line %d: %v", p.Line, p.Err) }
+
+// ImportStats counts an import's lines.
+type ImportStats struct {
+	Lines, Imported, Rejected int
+}
+
+// Import reads V3 JSON lines from r and creates their customers, in
+// transactions of ImportBatch lines. A line with any problem (bad JSON, a
+// rule of the create, an id or email already taken, a group, attribute or
+// form field that does not exist) writes nothing of itself and goes to
+// problem with its line number; the other lines are imported. progress,
+// when set, is called after each batch. Import records no events: it is a
+// migration, not a change of the store's customers.
+func (db *DB) Import(ctx context.Context, r io.Reader, problem func(ImportProblem), progress func(ImportStats)) (ImportStats, error) {
+	var st ImportStats
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	var (
+		batch []CustomerInput
+		lines []int
+	)
+	flush := func() error {
+		n, err := db.importBatch(ctx, batch, lines, problem)
+		if err != nil {
+			return err
+		}
+		st.Imported += n
+		st.Rejected += len(batch) - n
+		batch, lines = batch[:0], lines[:0]
+		if progress != nil {
+			progress(st)
+		}
+		return nil
+	}
+	for sc.Scan() {
+		st.Lines++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" {
+			continue
+		}
+		in, err := parseV3Line([]byte(text))
+		if err != nil {
+			st.Rejected++
+			problem(ImportProblem{Line: st.Lines, Err: err})
+			continue
+		}
+		batch, lines = append(batch, in), append(lines, st.Lines)
+		if len(batch) == ImportBatch {
+			if err := flush(); err != nil {
+				return st, err
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return st, fmt.Errorf("read import: line %d: %w", st.Lines+1, err)
+	}
+	if len(batch) > 0 || progress != nil {
+		if err := flush(); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// parseV3Line decodes one line into a create input.
+func parseV3Line(line []byte) (CustomerInput, error) {
+	var c V3Customer
+	if err := json.Unmarshal(line, &c); err != nil {
+		return CustomerInput{}, Errorf(EINVALID, "not a V3 customer object: %v", err)
+	}
+	var in CustomerInput
+	var errs Errors
+	fail := func(code, field, format string, args ...any) {
+		errs = append(errs, &Error{Code: code, Field: field, Index: -1, Message: fmt.Sprintf(format, args...)})
+	}
+	if c.ID < 1 {
+		fail(EREQUIRED, "id", "Each line keeps its customer's id, 1 or more.")
+	}
+	in = CustomerInput{
+		ID: c.ID, Email: c.Email, FirstName: c.FirstName, LastName: c.LastName, Company: c.Company, Phone: c.Phone,
+		Notes: c.Notes, TaxExemptCategory: c.TaxExemptCategory, RegistrationIPAddress: c.RegistrationIPAddress,
+		AcceptsProductReviewAbandonedCartEmails: c.AcceptsProductReviewAbandonedCartEmails,
+		ChannelIDs:                              c.ChannelIDs, ForcePasswordReset: c.Authentication.ForcePasswordReset,
+		CustomerGroupID: Optional[*int]{Set: true},
+	}
+	if c.CustomerGroupID != 0 {
+		g := c.CustomerGroupID
+		in.CustomerGroupID.Value = &g
+	}
+	if c.OriginChannelID != 0 {
+		o := c.OriginChannelID
+		in.OriginChannelID = &o
+	}
+	var err error
+	if in.DateCreated, err = parseTime(c.DateCreated); err != nil {
+		fail(EINVALID, "date_created", "Dates are RFC 3339 UTC in whole seconds, like 2019-02-19T18:34:16Z.")
+	}
+	if in.DateModified, err = parseTime(c.DateModified); err != nil {
+		fail(EINVALID, "date_modified", "Dates are RFC 3339 UTC in whole seconds, like 2019-02-19T18:34:16Z.")
+	}
+	if h := c.Authentication.PasswordHash; h != "" {
+		if !strings.HasPrefix(h, "$argon2id$") {
+			fail(EINVALID, "authentication.password_hash", "Only argon2id hashes in PHC form are kept.")
+		}
+		in.passwordHash = h
+	}
+	for j, a := range c.Addresses {
+		ai := AddressInput{ID: a.ID, FirstName: a.FirstName, LastName: a.LastName, Company: a.Company, Address1: a.Address1,
+			Address2: a.Address2, City: a.City, StateOrProvince: a.StateOrProvince, PostalCode: a.PostalCode,
+			CountryCode: a.CountryCode, Phone: a.Phone, AddressType: CustomerAddressType(a.AddressType)}
+		if a.ID < 1 {
+			fail(EREQUIRED, fmt.Sprintf("addresses.%d.id", j), "Each address keeps its id, 1 or more.")
+		}
+		for _, fv := range a.FormFields {
+			ai.FormFields = append(ai.FormFields, FormFieldValueInput{Name: fv.Name, Value: fv.Value})
+		}
+		in.Addresses = append(in.Addresses, ai)
+	}
+	for j, a := range c.Attributes {
+		v := AttributeValueInput{ID: a.ID, AttributeID: a.AttributeID, Value: a.AttributeValue}
+		if a.Value != nil {
+			v.Value = *a.Value
+		}
+		if a.ID < 1 {
+			fail(EREQUIRED, fmt.Sprintf("attributes.%d.id", j), "Each attribute value keeps its id, 1 or more.")
+		}
+		if v.DateCreated, err = parseTime(a.DateCreated); err != nil {
+			fail(EINVALID, fmt.Sprintf("attributes.%d.date_created", j), "Dates are RFC 3339 UTC in whole seconds.")
+		}
+		if v.DateModified, err = parseTime(a.DateModified); err != nil {
+			fail(EINVALID, fmt.Sprintf("attributes.%d.date_modified", j), "Dates are RFC 3339 UTC in whole seconds.")
+		}
+		in.Attributes = append(in.Attributes, v)
+	}
+	for _, fv := range c.FormFields {
+		in.FormFields = append(in.FormFields, FormFieldValueInput{Name: fv.Name, Value: fv.Value})
+	}
+	for _, a := range c.StoreCreditAmounts {
+		in.StoreCreditAmounts = append(in.StoreCreditAmounts, &StoreCreditAmount{Amount: a.Amount})
+	}
+	if k := c.Consent; k != nil {
+		at, err := parseTime(k.UpdatedAt)
+		if err != nil {
+			fail(EINVALID, "consent.updated_at", "Dates are RFC 3339 UTC in whole seconds.")
+		}
+		in.consent = &CustomerConsent{Allow: k.Allow, Deny: k.Deny, UpdatedAt: &at}
+	}
+	if len(errs) > 0 {
+		return CustomerInput{}, errs
+	}
+	return in, nil
+}
+
+// importBatch checks and writes one batch of lines in one transaction,
+// skipping the lines with problems; it returns how many it wrote.
+func (db *DB) importBatch(ctx context.Context, batch []CustomerInput, lines []int, problem func(ImportProblem)) (int, error) {
+	if len(batch) == 0 {
+		return 0, nil
+	}
+	var c checker
+	news := make([]*newCustomer, len(batch))
+	for i := range batch {
+		ic := c.item("input", i)
+		news[i] = ic.customerInput(&batch[i])
+		news[i].hash = batch[i].passwordHash
+		if k := batch[i].consent; k != nil {
+			ic.consent(k.Allow, k.Deny)
+		}
+	}
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	if err := tx.checkNewCustomers(ctx, &c, batch, news); err != nil {
+		return 0, err
+	}
+	if err := tx.checkImportIDs(ctx, &c, batch); err != nil {
+		return 0, err
+	}
+	bad := map[int]Errors{}
+	for _, e := range c.errs {
+		// Name fields as in the line, not as in a batch: "addresses.0.city".
+		e.Field = strings.TrimPrefix(strings.TrimPrefix(e.Field, fmt.Sprintf("input.%d", e.Index)), ".")
+		bad[e.Index] = append(bad[e.Index], e)
+	}
+	written := 0
+	for i, n := range news {
+		if es := bad[i]; es != nil {
+			problem(ImportProblem{Line: lines[i], Err: es})
+			continue
+		}
+		if err := tx.writeNewCustomer(ctx, n, false); err != nil {
+			return 0, err
+		}
+		if k := batch[i].consent; k != nil {
+			k.CustomerID = n.row.ID
+			if err := tx.setConsent(ctx, k); err != nil {
+				return 0, err
+			}
+		}
+		written++
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	return written, nil
+}
+
+// checkImportIDs reports ids of the batch's customers, addresses and
+// attribute values that the store or an earlier line of the batch holds.
+func (tx *Tx) checkImportIDs(ctx context.Context, c *checker, batch []CustomerInput) error {
+	var customers, addresses, values []int
+	for _, in := range batch {
+		customers = append(customers, in.ID)
+		for _, a := range in.Addresses {
+			addresses = append(addresses, a.ID)
+		}
+		for _, v := range in.Attributes {
+			values = append(values, v.ID)
+		}
+	}
+	taken := map[string]map[int]bool{}
+	for table, ids := range map[string][]int{"customers": customers, "customer_addresses": addresses,
+		"customer_attribute_values": values} {
+		found, err := tx.existing(ctx, table, ids)
+		if err != nil {
+			return err
+		}
+		taken[table] = found
+	}
+	claim := func(table string, id int) bool {
+		if taken[table][id] {
+			return false
+		}
+		taken[table][id] = true
+		return true
+	}
+	for i, in := range batch {
+		ic := c.item("input", i)
+		if !claim("customers", in.ID) {
+			ic.fail(ECONFLICT, "id", "Another customer has the id %d.", in.ID)
+		}
+		for j, a := range in.Addresses {
+			if !claim("customer_addresses", a.ID) {
+				ic.at("addresses", j).fail(ECONFLICT, "id", "Another address has the id %d.", a.ID)
+			}
+		}
+		for j, v := range in.Attributes {
+			if !claim("customer_attribute_values", v.ID) {
+				ic.at("attributes", j).fail(ECONFLICT, "id", "Another attribute value has the id %d.", v.ID)
+			}
+		}
+	}
+	return nil
+}
+
+// Export writes every customer as a V3 JSON line, by id, in pages read
+// from one snapshot; withHashes adds the password hashes.
+func (db *DB) Export(ctx context.Context, w io.Writer, withHashes bool) (int, error) {
+	tx, err := db.beginRead(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	bw := bufio.NewWriterSize(w, 1<<20)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	n, after := 0, 0
+	for {
+		cs, err := queryTx(ctx, tx, customerList.scanRow,
+			`SELECT `+customerColumns+` FROM customers c WHERE c.id > ? ORDER BY c.id LIMIT 1000`, after)
+		if err != nil {
+			return n, fmt.Errorf("export: %w", err)
+		}
+		if len(cs) == 0 {
+			break
+		}
+		lines, err := tx.v3Customers(ctx, cs, withHashes)
+		if err != nil {
+			return n, fmt.Errorf("export: %w", err)
+		}
+		for _, l := range lines {
+			if err := enc.Encode(l); err != nil {
+				return n, fmt.Errorf("export: %w", err)
+			}
+			n++
+		}
+		after = cs[len(cs)-1].ID
+	}
+	if err := bw.Flush(); err != nil {
+		return n, fmt.Errorf("export: %w", err)
+	}
+	return n, nil
+}
+
+// v3Customers builds the V3 form of customers with all their relations,
+// one statement per relation.
+func (tx *Tx) v3Customers(ctx context.Context, cs []*Customer, withHashes bool) ([]*V3Customer, error) {
+	ids := make([]int, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	q := tx.tx
+	addrs, err := findByParents(ctx, tx.db, q, addressList, "a.customer_id", "a.id", ids, func(a *CustomerAddress) int { return a.CustomerID })
+	if err != nil {
+		return nil, err
+	}
+	var addrIDs []int
+	for _, as := range addrs {
+		for _, a := range as {
+			addrIDs = append(addrIDs, a.ID)
+		}
+	}
+	addrValues, err := findByParents(ctx, tx.db, q, formFieldValueList, "v.address_id", "f.name", addrIDs,
+		func(v *CustomerFormFieldValue) int { return *v.AddressID })
+	if err != nil {
+		return nil, err
+	}
+	values, err := findByParents(ctx, tx.db, q, formFieldValueList, "v.customer_id", "f.name", ids,
+		func(v *CustomerFormFieldValue) int { return *v.CustomerID })
+	if err != nil {
+		return nil, err
+	}
+	attrs, err := findByParents(ctx, tx.db, q, attributeValueList, "v.customer_id", "v.id", ids,
+		func(v *CustomerAttributeValue) int { return v.CustomerID })
+	if err != nil {
+		return nil, err
+	}
+	credit, err := tx.storeCreditOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	consent, err := queryTx(ctx, tx, scanConsent, `SELECT customer_id, allow, deny, updated_at FROM customer_consent
+		WHERE customer_id IN (SELECT value FROM json_each(?))`, jsonArray(ids))
+	if err != nil {
+		return nil, err
+	}
+	consentOf := map[int]*CustomerConsent{}
+	for _, k := range consent {
+		consentOf[k.CustomerID] = k
+	}
+	hashes := map[int]string{}
+	if withHashes {
+		type pair struct {
+			id   int
+			hash string
+		}
+		ps, err := queryTx(ctx, tx, func(s rowScanner) (pair, error) {
+			var p pair
+			return p, s.Scan(&p.id, &p.hash)
+		}, `SELECT id, password_hash FROM customers WHERE password_hash IS NOT NULL AND id IN (SELECT value FROM json_each(?))`, jsonArray(ids))
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			hashes[p.id] = p.hash
+		}
+	}
+	out := make([]*V3Customer, len(cs))
+	for i, c := range cs {
+		v := &V3Customer{
+			ID: c.ID, Email: c.Email, FirstName: c.FirstName, LastName: c.LastName, Company: c.Company, Phone: c.Phone,
+			RegistrationIPAddress: c.RegistrationIPAddress, Notes: c.Notes, TaxExemptCategory: c.TaxExemptCategory,
+			DateCreated: formatTime(c.DateCreated), DateModified: formatTime(c.DateModified),
+			Authentication:                          V3Authentication{ForcePasswordReset: c.ForcePasswordReset, PasswordHash: hashes[c.ID]},
+			AcceptsProductReviewAbandonedCartEmails: c.AcceptsProductReviewAbandonedCartEmails,
+			ChannelIDs:                              c.ChannelIDs, OriginChannelID: c.OriginChannelID,
+			Addresses: []V3Address{}, Attributes: []V3AttributeValue{}, FormFields: []V3FormFieldValue{},
+			StoreCreditAmounts: []V3StoreCreditAmount{},
+		}
+		if c.CustomerGroupID != nil {
+			v.CustomerGroupID = *c.CustomerGroupID
+		}
+		for _, a := range addrs[c.ID] {
+			va := V3Address{ID: a.ID, CustomerID: a.CustomerID, FirstName: a.FirstName, LastName: a.LastName, Company: a.Company,
+				Address1: a.Address1, Address2: a.Address2, City: a.City, StateOrProvince: a.StateOrProvince,
+				PostalCode: a.PostalCode, Country: a.Country(), CountryCode: a.CountryCode, Phone: a.Phone,
+				AddressType: string(a.AddressType), FormFields: []V3FormFieldValue{}}
+			for _, fv := range addrValues[a.ID] {
+				va.FormFields = append(va.FormFields, V3FormFieldValue{Name: fv.Name, Value: fv.Value})
+			}
+			v.Addresses = append(v.Addresses, va)
+		}
+		for _, a := range attrs[c.ID] {
+			v.Attributes = append(v.Attributes, V3AttributeValue{ID: a.ID, CustomerID: a.CustomerID, AttributeID: a.AttributeID,
+				AttributeValue: a.Value, DateCreated: formatTime(a.DateCreated), DateModified: formatTime(a.DateModified)})
+		}
+		for _, fv := range values[c.ID] {
+			v.FormFields = append(v.FormFields, V3FormFieldValue{Name: fv.Name, Value: fv.Value})
+		}
+		for _, a := range credit[c.ID] {
+			v.StoreCreditAmounts = append(v.StoreCreditAmounts, V3StoreCreditAmount{Amount: a.Amount})
+		}
+		if k := consentOf[c.ID]; k != nil {
+			v.Consent = &V3Consent{Allow: k.Allow, Deny: k.Deny, UpdatedAt: formatTime(*k.UpdatedAt)}
+		}
+		v.AddressCount, v.AttributeCount = len(v.Addresses), len(v.Attributes)
+		out[i] = v
+	}
+	return out, nil
+}
