@@ -157,3 +157,6 @@ type node struct {
 }
 
 func (n node) id() int { return n.ID }
+
+// jsonUnmarshal decodes a response's data.
+func jsonUnmarshal(data json.RawMessage, out any) error { return json.Unmarshal(data, out) }

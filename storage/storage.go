@@ -358,3 +358,34 @@ func queryOne[T any](ctx context.Context, db *DB, q querier, notFound string, sc
 	}
 	return all[0], nil
 }
+
+// IntegrityCheck runs SQLite's integrity check and foreign key check; it
+// returns an error describing the first problems when the file is damaged.
+func (db *DB) IntegrityCheck(ctx context.Context) error {
+	rows, err := db.query(ctx, db.reader, `PRAGMA integrity_check`)
+	if err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	var msgs []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			rows.Close()
+			return fmt.Errorf("integrity check: %w", err)
+		}
+		msgs = append(msgs, m)
+	}
+	rows.Close()
+	if len(msgs) != 1 || msgs[0] != "ok" {
+		return fmt.Errorf("integrity check: %s", strings.Join(msgs, "; "))
+	}
+	fk, err := db.query(ctx, db.reader, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return fmt.Errorf("foreign key check: %w", err)
+	}
+	defer fk.Close()
+	if fk.Next() {
+		return errors.New("foreign key check: a row refers to a missing record")
+	}
+	return fk.Err()
+}
