@@ -21,6 +21,12 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxBodyBytes bounds a request body; 0 means 1 MiB.
 	MaxBodyBytes int64
+	// Extensions are added to the gqlgen server, in order, before its own
+	// (telemetry, for one).
+	Extensions []graphql.HandlerExtension
+	// OnBatch, when set, is told the size of every batched lookup: each
+	// dataloader batch and each priming fetch, by relation name.
+	OnBatch func(relation string, keys int)
 }
 
 // NewHandler returns the GraphQL HTTP handler over db: POST and GET
@@ -40,17 +46,20 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(15000)
+	for _, ext := range opts.Extensions {
+		srv.Use(ext)
+	}
 	srv.Use(extension.Introspection{})
 	srv.SetErrorPresenter(presentError(opts.Logger))
 	srv.SetRecoverFunc(recoverPanic(opts.Logger))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(withLoaders(ctx, newLoaders(db)))
+		return next(withLoaders(ctx, newLoaders(db, opts.OnBatch)))
 	})
 	// Mutations run one after another; each gets fresh loaders, so what it
 	// reads back is never what an earlier field of the operation cached.
 	srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 		if graphql.GetOperationContext(ctx).Operation.Operation == ast.Mutation {
-			ctx = withLoaders(ctx, newLoaders(db))
+			ctx = withLoaders(ctx, newLoaders(db, opts.OnBatch))
 		}
 		return next(ctx)
 	})

@@ -48,23 +48,24 @@ const loaderWait = 500 * time.Microsecond
 // loaderBatch bounds a batch; a page holds at most 250 parents.
 const loaderBatch = 1000
 
-// newLoaders builds the loaders of one operation.
-func newLoaders(db *storage.DB) *Loaders {
+// newLoaders builds the loaders of one operation; onBatch, when set, is
+// told the size of every batched lookup.
+func newLoaders(db *storage.DB, onBatch func(relation string, keys int)) *Loaders {
 	l := &Loaders{
-		CustomerByID:                newRelation(db.FindCustomersByIDs, zero[int, *storage.Customer]),
-		AddressesByCustomerID:       newRelation(db.FindAddressesByCustomerIDs, empty[*storage.CustomerAddress]),
-		AddressCountByCustomerID:    newRelation(db.CountAddressesByCustomerIDs, zero[int, int]),
-		AttributeValuesByCustomerID: newRelation(db.FindAttributeValuesByCustomerIDs, empty[*storage.CustomerAttributeValue]),
-		AttributeCountByCustomerID:  newRelation(db.CountAttributeValuesByCustomerIDs, zero[int, int]),
-		AttributeByID:               newRelation(db.FindAttributesByIDs, zero[int, *storage.CustomerAttribute]),
-		FormFieldValuesByCustomerID: newRelation(db.FindFormFieldValuesByCustomerIDs, empty[*storage.CustomerFormFieldValue]),
-		FormFieldValuesByAddressID:  newRelation(db.FindFormFieldValuesByAddressIDs, empty[*storage.CustomerFormFieldValue]),
-		FormFieldByID:               newRelation(db.FindFormFieldsByIDs, zero[int, *storage.CustomerFormField]),
-		StoreCreditByCustomerID:     newRelation(db.FindStoreCreditByCustomerIDs, empty[*storage.StoreCreditAmount]),
-		ConsentByCustomerID:         newRelation(db.FindConsentByCustomerIDs, noConsent),
-		GroupByID:                   newRelation(db.FindGroupsByIDs, zero[int, *storage.CustomerGroup]),
+		CustomerByID:                newRelation("customer", onBatch, db.FindCustomersByIDs, zero[int, *storage.Customer]),
+		AddressesByCustomerID:       newRelation("addresses", onBatch, db.FindAddressesByCustomerIDs, empty[*storage.CustomerAddress]),
+		AddressCountByCustomerID:    newRelation("address_count", onBatch, db.CountAddressesByCustomerIDs, zero[int, int]),
+		AttributeValuesByCustomerID: newRelation("attribute_values", onBatch, db.FindAttributeValuesByCustomerIDs, empty[*storage.CustomerAttributeValue]),
+		AttributeCountByCustomerID:  newRelation("attribute_count", onBatch, db.CountAttributeValuesByCustomerIDs, zero[int, int]),
+		AttributeByID:               newRelation("attribute", onBatch, db.FindAttributesByIDs, zero[int, *storage.CustomerAttribute]),
+		FormFieldValuesByCustomerID: newRelation("customer_form_field_values", onBatch, db.FindFormFieldValuesByCustomerIDs, empty[*storage.CustomerFormFieldValue]),
+		FormFieldValuesByAddressID:  newRelation("address_form_field_values", onBatch, db.FindFormFieldValuesByAddressIDs, empty[*storage.CustomerFormFieldValue]),
+		FormFieldByID:               newRelation("form_field", onBatch, db.FindFormFieldsByIDs, zero[int, *storage.CustomerFormField]),
+		StoreCreditByCustomerID:     newRelation("store_credit", onBatch, db.FindStoreCreditByCustomerIDs, empty[*storage.StoreCreditAmount]),
+		ConsentByCustomerID:         newRelation("consent", onBatch, db.FindConsentByCustomerIDs, noConsent),
+		GroupByID:                   newRelation("group", onBatch, db.FindGroupsByIDs, zero[int, *storage.CustomerGroup]),
 	}
-	l.CustomersByGroup = newRelation(l.customersByGroup(db), zero[groupCustomersKey, *storage.Page[*storage.Customer]])
+	l.CustomersByGroup = newRelation("group_customers", onBatch, l.customersByGroup(db), zero[groupCustomersKey, *storage.Page[*storage.Customer]])
 	return l
 }
 
@@ -84,8 +85,10 @@ func noConsent(id int) *storage.CustomerConsent { return storage.ConsentFor(nil,
 // relation is one batched lookup: a dataloader over a batch lookup, whose
 // results can also be primed for a whole level of keys at once.
 type relation[K comparable, V any] struct {
-	loader *dataloader.Loader[K, V]
-	fetch  func(context.Context, []K) (map[K]V, error)
+	name    string
+	onBatch func(relation string, keys int)
+	loader  *dataloader.Loader[K, V]
+	fetch   func(context.Context, []K) (map[K]V, error)
 	// missing is the value of a key that fetch did not return.
 	missing func(K) V
 
@@ -93,8 +96,9 @@ type relation[K comparable, V any] struct {
 	primed map[K]V
 }
 
-func newRelation[K comparable, V any](fetch func(context.Context, []K) (map[K]V, error), missing func(K) V) *relation[K, V] {
-	r := &relation[K, V]{fetch: fetch, missing: missing, primed: map[K]V{}}
+func newRelation[K comparable, V any](name string, onBatch func(string, int), fetch func(context.Context, []K) (map[K]V, error),
+	missing func(K) V) *relation[K, V] {
+	r := &relation[K, V]{name: name, onBatch: onBatch, fetch: fetch, missing: missing, primed: map[K]V{}}
 	r.loader = dataloader.NewBatchedLoader(r.batch,
 		dataloader.WithWait[K, V](loaderWait),
 		dataloader.WithBatchCapacity[K, V](loaderBatch))
@@ -104,7 +108,7 @@ func newRelation[K comparable, V any](fetch func(context.Context, []K) (map[K]V,
 // batch is the dataloader batch function: one fetch, results in key order
 // (the dataloader contract), the same error for every key on failure.
 func (r *relation[K, V]) batch(ctx context.Context, keys []K) []*dataloader.Result[V] {
-	found, err := r.fetch(ctx, keys)
+	found, err := r.lookup(ctx, keys)
 	out := make([]*dataloader.Result[V], len(keys))
 	for i, k := range keys {
 		if err != nil {
@@ -114,6 +118,14 @@ func (r *relation[K, V]) batch(ctx context.Context, keys []K) []*dataloader.Resu
 		out[i] = &dataloader.Result[V]{Data: r.value(found, k)}
 	}
 	return out
+}
+
+// lookup runs one batched fetch and reports its size.
+func (r *relation[K, V]) lookup(ctx context.Context, keys []K) (map[K]V, error) {
+	if r.onBatch != nil {
+		r.onBatch(r.name, len(keys))
+	}
+	return r.fetch(ctx, keys)
 }
 
 func (r *relation[K, V]) value(found map[K]V, k K) V {
@@ -144,7 +156,7 @@ func (r *relation[K, V]) prime(ctx context.Context, keys []K) []V {
 		}
 	}
 	if len(todo) > 0 {
-		found, err := r.fetch(ctx, todo)
+		found, err := r.lookup(ctx, todo)
 		if err != nil {
 			return nil
 		}

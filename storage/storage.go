@@ -389,3 +389,9 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	}
 	return fk.Err()
 }
+
+// PoolStats returns the connection pool statistics of the writer and of the
+// read pool.
+func (db *DB) PoolStats() (writer, reader sql.DBStats) {
+	return db.writer.Stats(), db.reader.Stats()
+}
