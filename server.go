@@ -17,16 +17,25 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/storefront/customers/graph"
 	"github.com/storefront/customers/playground"
 	"github.com/storefront/customers/storage"
+	"github.com/storefront/customers/telemetry"
+	"go.opentelemetry.io/otel/trace"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	level, err := telemetry.ParseLevel(os.Getenv("LOG_LEVEL"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error: LOG_LEVEL:", err)
+		os.Exit(2)
+	}
+	log := telemetry.NewLogger(os.Stderr, level)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	switch err := run(ctx, os.Args[1:], os.Stdout, log); {
@@ -56,9 +65,10 @@ func run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger)
 
 // config is the serving configuration, from flags with env fallbacks.
 type config struct {
-	addr string
-	db   string
-	demo bool
+	addr    string
+	db      string
+	demo    bool
+	version bool
 }
 
 // parseServeFlags reads the serving flags; env ADDR and DB_PATH give the
@@ -69,6 +79,7 @@ func parseServeFlags(args []string) (config, error) {
 	fs.StringVar(&cfg.addr, "addr", envOr("ADDR", "127.0.0.1:8080"), "listen address (env ADDR)")
 	fs.StringVar(&cfg.db, "db", envOr("DB_PATH", "customers.db"), "SQLite database file (env DB_PATH)")
 	fs.BoolVar(&cfg.demo, "demo", envOr("DEMO", "") != "", "seed a demo store into an empty database first (env DEMO)")
+	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -93,6 +104,28 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	if err != nil {
 		return err
 	}
+	build := telemetry.ReadBuild()
+	if cfg.version {
+		fmt.Fprintln(stdout, build)
+		return nil
+	}
+	log = telemetry.WithContext(log)
+	tp, stopTracing, err := telemetry.SetupTracing(ctx, "customers", build.Version)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Flush the last spans, even when ctx has ended.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(ctx); err != nil {
+			log.Warn("flushing traces", "err", err)
+		}
+	}()
+	obs := observability{metrics: telemetry.NewMetrics(build)}
+	if tp != nil {
+		obs.tracer = tp
+	}
 	db, err := storage.Open(ctx, cfg.db, storage.Options{})
 	if err != nil {
 		return err
@@ -116,7 +149,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 		return err
 	}
 	srv := &http.Server{
-		Handler:           newMux(db, log),
+		Handler:           newMux(db, log, obs),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -129,26 +162,13 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 		ready <- ln.Addr().String()
 	}
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
+	return serveUntil(ctx, srv, ln, log)
 }
 
 // newMux routes the server's endpoints.
-func newMux(db *storage.DB, log *slog.Logger) http.Handler {
+func newMux(db *storage.DB, log *slog.Logger, obs observability) http.Handler {
 	mux := http.NewServeMux()
-	gql := graph.NewHandler(db, graph.Options{Logger: log})
+	gql := graph.NewHandler(db, graph.Options{Logger: log, Extensions: obs.extensions(log), OnBatch: obs.metrics.ObserveBatch})
 	mux.Handle("/graphql", gql)
 	pg := playground.Handler(playground.Options{
 		Title:        "Customers GraphQL",
@@ -160,17 +180,9 @@ func newMux(db *storage.DB, log *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok\n")
 	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := db.Ping(ctx); err != nil {
-			log.Warn("not ready", "err", err)
-			http.Error(w, "not ready", http.StatusServiceUnavailable)
-			return
-		}
-		io.WriteString(w, "ready\n")
-	})
-	return mux
+	mux.Handle("GET /readyz", readyHandler(db, log))
+	mux.Handle("GET /metrics", obs.metrics.Handler())
+	return obs.instrument(db, mux, log)
 }
 
 // exampleQuery opens the playground: a filtered, sorted page of customers
@@ -201,3 +213,109 @@ query NewestCustomers {
   }
 }
 `
+
+// observability is what newMux instruments the server with: metrics (never
+// nil) and a tracer provider (nil when tracing is off).
+type observability struct {
+	metrics *telemetry.Metrics
+	tracer  trace.TracerProvider
+}
+
+// instrument wires telemetry into db and around mux: every SQL statement
+// is timed (and traced), the store's pools are scraped, and every request
+// gets a request id, a log line, metrics and, when tracing is on, a span.
+func (o observability) instrument(db *storage.DB, mux http.Handler, log *slog.Logger) http.Handler {
+	db.Observer = telemetry.SQLObserver(o.tracer, o.metrics)
+	o.metrics.Registry.MustRegister(telemetry.NewPoolCollector(db.PoolStats))
+	h := telemetry.Handler(mux, log, o.metrics)
+	if o.tracer != nil {
+		h = telemetry.TraceHTTP(h, o.tracer)
+	}
+	return h
+}
+
+// extensions returns the telemetry extensions of the GraphQL handler: the
+// tracing one (when on) and, inside its span, the one that logs and
+// measures each operation.
+func (o observability) extensions(log *slog.Logger) []graphql.HandlerExtension {
+	var exts []graphql.HandlerExtension
+	if o.tracer != nil {
+		exts = append(exts, telemetry.TraceGraphQL(o.tracer))
+	}
+	return append(exts, telemetry.NewOperations(log, o.metrics))
+}
+
+// readyHandler answers /readyz: 200 when the store answers and every
+// migration is applied (storage.DB.Ping), 503 otherwise, for instance once
+// the store is closed or when a newer binary's migrations are pending.
+func readyHandler(db *storage.DB, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := db.Ping(ctx); err != nil {
+			log.WarnContext(ctx, "not ready", "err", err)
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ready\n")
+	})
+}
+
+// shutdownGrace bounds how long shutting down waits for running requests.
+const shutdownGrace = 15 * time.Second
+
+// serveUntil serves srv on ln until ctx ends, then shuts down in two steps.
+//
+// Plain requests are drained: Shutdown stops accepting and waits (up to
+// shutdownGrace) for the running ones, whose contexts stay live so that
+// they finish normally. Streams would never finish by themselves, and
+// Shutdown neither waits for nor closes a hijacked (websocket) connection:
+// so every request context derives from a base context (srv.BaseContext)
+// and streams (websocket upgrades and server-sent events; see endStreams)
+// have theirs cancelled when shutdown begins (srv.RegisterOnShutdown). A
+// websocket or SSE transport added to the GraphQL handler ends its
+// subscriptions on that cancellation, as gqlgen's transports do; nothing
+// else is needed. Whatever still runs once Shutdown returns has the base
+// context cancelled.
+func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener, log *slog.Logger) error {
+	base, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	streams, endAll := context.WithCancel(base)
+	defer endAll()
+	srv.BaseContext = func(net.Listener) context.Context { return base }
+	srv.Handler = endStreams(srv.Handler, streams)
+	srv.RegisterOnShutdown(endAll)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	cancelBase()
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// endStreams gives each streaming request (a connection upgrade such as a
+// websocket, or a request for server-sent events) a context that also ends
+// with streams.
+func endStreams(next http.Handler, streams context.Context) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") == "" && !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		defer context.AfterFunc(streams, cancel)()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
