@@ -335,12 +335,12 @@ func (db *DB) UpdateAddresses(ctx context.Context, in []AddressUpdate) ([]*Custo
 		return nil, c.err()
 	}
 	out := []*CustomerAddress{}
+	skip := duplicateUpdates(current, next, keys)
 	for i, n := range next {
-		old := current[n.ID]
-		oldKey, newKey := addressKey(old), addressKey(n)
-		if owner, dup := keys[newKey]; dup && owner != n.ID {
+		if skip[i] {
 			continue // it would duplicate another address: a no-op
 		}
+		oldKey, newKey := addressKey(current[n.ID]), addressKey(n)
 		if oldKey != newKey {
 			if _, err := tx.exec(ctx, `UPDATE customer_addresses SET first_name = ?, last_name = ?, name_fold = ?,
 				company = ?, address1 = ?, address2 = ?, city = ?, state_or_province = ?, postal_code = ?,
@@ -349,8 +349,6 @@ func (db *DB) UpdateAddresses(ctx context.Context, in []AddressUpdate) ([]*Custo
 				n.City, n.StateOrProvince, n.PostalCode, n.CountryCode, n.Phone, string(n.AddressType), n.ID); err != nil {
 				return nil, fmt.Errorf("update address: %w", err)
 			}
-			delete(keys, oldKey)
-			keys[newKey] = n.ID
 		}
 		if err := tx.writeAddressValues(ctx, n.ID, values[i]); err != nil {
 			return nil, err
@@ -366,6 +364,48 @@ func (db *DB) UpdateAddresses(ctx context.Context, in []AddressUpdate) ([]*Custo
 		return nil, err
 	}
 	return out, nil
+}
+
+// duplicateUpdates reports which of the updates next (of the stored
+// addresses current) would make their address an exact duplicate of another
+// of its customer's once the whole batch is applied; keys maps the stored
+// keys of the customers' addresses to their ids. Such an update is a no-op,
+// so its address keeps its stored key, which may in turn make another update
+// a duplicate: the check runs until nothing changes. The outcome does not
+// depend on the order of the batch, except that of two updates giving the
+// same new address the earlier is written.
+func duplicateUpdates(current map[int]*CustomerAddress, next []*CustomerAddress, keys map[string]int) []bool {
+	updated := make(map[int]bool, len(next))
+	for _, n := range next {
+		updated[n.ID] = true
+	}
+	skip := make([]bool, len(next))
+	for changed := true; changed; {
+		changed = false
+		final := map[string]int{} // key -> address id, after the batch
+		for k, id := range keys {
+			if !updated[id] {
+				final[k] = id
+			}
+		}
+		for i, n := range next {
+			if skip[i] {
+				final[addressKey(current[n.ID])] = n.ID
+			}
+		}
+		for i, n := range next {
+			if skip[i] {
+				continue
+			}
+			k := addressKey(n)
+			if owner, dup := final[k]; dup && owner != n.ID {
+				skip[i], changed = true, true
+				continue
+			}
+			final[k] = n.ID
+		}
+	}
+	return skip
 }
 
 // DeleteAddresses deletes the addresses with the ids, with their form field

@@ -27,8 +27,12 @@ type CredentialCheck struct {
 // never matches (../API.md decision 14). A customer with channel access
 // limited to a list may sign in only on those channels; one with global
 // access on any channel that allows global logins (decision 15). The check
-// costs the same whether or not the email exists.
+// costs the same whether or not the email exists. A channel id below 1 is
+// EINVALID on channelId: no customer may sign in on it.
 func (db *DB) CheckCredentials(ctx context.Context, email, password string, channelID int) (*CredentialCheck, error) {
+	if channelID < 1 {
+		return nil, FieldErrorf(EINVALID, "channelId", "channelId must be 1 or more.")
+	}
 	type row struct {
 		id, version int
 		hash        sql.NullString

@@ -3,6 +3,7 @@ package storage
 import (
 	"fmt"
 	"net/mail"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -144,8 +145,9 @@ func (ic *itemChecker) positive(field string, v int) {
 	}
 }
 
-// truncate shortens s for an error message.
+// truncate shortens s for an error message (and makes it valid UTF-8).
 func truncate(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
@@ -164,7 +166,11 @@ func (ic *itemChecker) attributeValue(field string, t CustomerAttributeType, v s
 	}
 	switch t {
 	case AttributeNumber:
-		if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err != nil || f != f {
+		// strconv.ParseFloat alone also takes Inf, NaN, hex floats and
+		// digit underscores, none of which is a decimal number; it refuses
+		// values out of float64's range.
+		n := strings.TrimSpace(v)
+		if _, err := strconv.ParseFloat(n, 64); err != nil || !decimalNumber.MatchString(n) {
 			ic.fail(EINVALID, field, "%q is not a number, which this attribute holds.", truncate(v, 40))
 		}
 	case AttributeDate:
@@ -173,6 +179,10 @@ func (ic *itemChecker) attributeValue(field string, t CustomerAttributeType, v s
 		}
 	}
 }
+
+// decimalNumber is the syntax of a NUMBER attribute value: an optional sign,
+// decimal digits with an optional fraction, and an optional exponent.
+var decimalNumber = regexp.MustCompile(`^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
 
 // isDate reports whether v is YYYY-MM-DD or an RFC 3339 date-time.
 func isDate(v string) bool {
