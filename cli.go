@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/storefront/customers/storage"
@@ -90,4 +93,80 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	n, err := store.Export(ctx, stdout, *hashes)
 	fmt.Fprintf(stderr, "export: %d customers\n", n)
 	return err
+}
+
+// tokenCmd manages API tokens: create (prints the token, and nothing
+// else, on stdout), list and revoke.
+func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	usage := "usage: customers token create -scopes S[,S] [-name N] [-db FILE] | token list [-db FILE] | token revoke [-db FILE] ID"
+	if len(args) == 0 {
+		return fmt.Errorf("%s", usage)
+	}
+	fs := flag.NewFlagSet("token "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	db := fs.String("db", envOr("DB_PATH", "customers.db"), "SQLite database file (env DB_PATH)")
+	var scopes, name *string
+	if args[0] == "create" {
+		scopes = fs.String("scopes", "", "comma-separated scopes: "+strings.Join(storage.Scopes, ", "))
+		name = fs.String("name", "", "a name to tell the token by in `token list`")
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	store, err := storage.Open(ctx, *db, storage.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	switch args[0] {
+	case "create":
+		if fs.NArg() > 0 {
+			return fmt.Errorf("unexpected argument %q; %s", fs.Arg(0), usage)
+		}
+		var list []string
+		for _, s := range strings.Split(*scopes, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				list = append(list, s)
+			}
+		}
+		token, _, err := store.CreateToken(ctx, *name, list)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, token)
+		return nil
+	case "list":
+		tokens, err := store.ListTokens(ctx)
+		if err != nil {
+			return err
+		}
+		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "ID\tNAME\tSCOPES\tCREATED\tLAST USED\tREVOKED")
+		for _, t := range tokens {
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, strings.Join(t.Scopes, ","),
+				storage.FormatTime(t.DateCreated), orDash(t.LastUsed), orDash(t.RevokedAt))
+		}
+		return w.Flush()
+	case "revoke":
+		if fs.NArg() != 1 {
+			return fmt.Errorf("%s", usage)
+		}
+		id, err := strconv.Atoi(fs.Arg(0))
+		if err != nil {
+			return fmt.Errorf("%q is not a token id", fs.Arg(0))
+		}
+		if err := store.RevokeToken(ctx, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "token %d revoked\n", id)
+		return nil
+	}
+	return fmt.Errorf("unknown token command %q; %s", args[0], usage)
+}
+
+func orDash(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return storage.FormatTime(*t)
 }

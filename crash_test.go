@@ -86,6 +86,7 @@ func TestCrashDuringWrites(t *testing.T) {
 		batchSize = 5
 	)
 	db := filepath.Join(t.TempDir(), "crash.db")
+	token := mustToken(t, db)
 	srv := startChild(t, db)
 
 	var (
@@ -112,7 +113,10 @@ func TestCrashDuringWrites(t *testing.T) {
 				body, _ := json.Marshal(map[string]string{"query": `mutation { createCustomers(input: [` +
 					strings.Join(items, ",") + `]) { customers { id } userErrors { code } } }`})
 				sent.Add(1)
-				res, err := client.Post(srv.url+"/graphql", "application/json", bytes.NewReader(body))
+				req, _ := http.NewRequest(http.MethodPost, srv.url+"/graphql", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-Auth-Token", token)
+				res, err := client.Do(req)
 				if err != nil {
 					return // the server is gone
 				}
@@ -212,4 +216,20 @@ func sentTags(writers, sent int) map[string]bool {
 		}
 	}
 	return tags
+}
+
+// mustToken makes an API token with the write scope in the store at path.
+func mustToken(t *testing.T, path string) string {
+	t.Helper()
+	ctx := context.Background()
+	db, err := storage.Open(ctx, path, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	token, _, err := db.CreateToken(ctx, "crash test", []string{storage.ScopeWrite})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
 }

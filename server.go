@@ -58,6 +58,8 @@ func run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger)
 			return importCmd(ctx, args[1:], os.Stdin, os.Stderr)
 		case "export":
 			return exportCmd(ctx, args[1:], stdout, os.Stderr)
+		case "token":
+			return tokenCmd(ctx, args[1:], stdout, os.Stderr)
 		}
 	}
 	return serve(ctx, args, stdout, log, nil)
@@ -65,10 +67,14 @@ func run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger)
 
 // config is the serving configuration, from flags with env fallbacks.
 type config struct {
-	addr    string
-	db      string
-	demo    bool
-	version bool
+	addr          string
+	db            string
+	demo          bool
+	version       bool
+	introspection bool
+	playground    bool
+	corsOrigins   string
+	shopperTTL    time.Duration
 }
 
 // parseServeFlags reads the serving flags; env ADDR and DB_PATH give the
@@ -78,8 +84,12 @@ func parseServeFlags(args []string) (config, error) {
 	cfg := config{}
 	fs.StringVar(&cfg.addr, "addr", envOr("ADDR", "127.0.0.1:8080"), "listen address (env ADDR)")
 	fs.StringVar(&cfg.db, "db", envOr("DB_PATH", "customers.db"), "SQLite database file (env DB_PATH)")
-	fs.BoolVar(&cfg.demo, "demo", envOr("DEMO", "") != "", "seed a demo store into an empty database first (env DEMO)")
+	fs.BoolVar(&cfg.demo, "demo", envOr("DEMO", "") != "", "seed a demo store into an empty database first, and print an admin token (env DEMO)")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
+	fs.BoolVar(&cfg.introspection, "introspection", envOr("INTROSPECTION", "true") == "true", "allow schema introspection; turn off in production (env INTROSPECTION)")
+	fs.BoolVar(&cfg.playground, "playground", envOr("PLAYGROUND", "true") == "true", "serve the GraphiQL playground at /; turn off in production (env PLAYGROUND)")
+	fs.StringVar(&cfg.corsOrigins, "cors-origins", envOr("CORS_ORIGINS", ""), "comma-separated browser origins (storefronts) allowed to call the API (env CORS_ORIGINS)")
+	fs.DurationVar(&cfg.shopperTTL, "shopper-token-ttl", time.Hour, "how long a customer access token lasts")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -132,6 +142,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	}
 	defer db.Close()
 
+	var demoToken string
 	if cfg.demo {
 		err := db.SeedDemo(ctx, storage.DemoCustomers)
 		switch {
@@ -142,6 +153,10 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 		default:
 			return err
 		}
+		if demoToken, err = newDemoToken(ctx, db); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Admin API token (%s), for X-Auth-Token: %s\n", storage.ScopeWrite, demoToken)
 	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
@@ -149,7 +164,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 		return err
 	}
 	srv := &http.Server{
-		Handler:           newMux(db, log, obs),
+		Handler:           newMux(db, log, cfg, demoToken, obs),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -165,18 +180,51 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	return serveUntil(ctx, srv, ln, log)
 }
 
-// newMux routes the server's endpoints.
-func newMux(db *storage.DB, log *slog.Logger, obs observability) http.Handler {
+// newDemoToken replaces the demo's admin token: the previous one is
+// revoked (only hashes are kept, so it cannot be shown again).
+func newDemoToken(ctx context.Context, db *storage.DB) (string, error) {
+	tokens, err := db.ListTokens(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range tokens {
+		if t.Name == "demo" && t.RevokedAt == nil {
+			if err := db.RevokeToken(ctx, t.ID); err != nil {
+				return "", err
+			}
+		}
+	}
+	token, _, err := db.CreateToken(ctx, "demo", []string{storage.ScopeWrite})
+	return token, err
+}
+
+// newMux routes the server's endpoints. demoToken, when set, fills the
+// playground's headers.
+func newMux(db *storage.DB, log *slog.Logger, cfg config, demoToken string, obs observability) http.Handler {
 	mux := http.NewServeMux()
-	gql := graph.NewHandler(db, graph.Options{Logger: log, Extensions: obs.extensions(log), OnBatch: obs.metrics.ObserveBatch})
+	var origins []string
+	for _, o := range strings.Split(cfg.corsOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	gql := graph.NewHandler(db, graph.Options{Logger: log, Extensions: obs.extensions(log), OnBatch: obs.metrics.ObserveBatch, DisableIntrospection: !cfg.introspection,
+		CORSOrigins: origins, ShopperTokenTTL: cfg.shopperTTL})
 	mux.Handle("/graphql", gql)
-	pg := playground.Handler(playground.Options{
-		Title:        "Customers GraphQL",
-		Endpoint:     "/graphql",
-		DefaultQuery: exampleQuery,
-	})
-	mux.Handle("GET /{$}", pg)
-	mux.Handle("GET /playground/", pg)
+	if cfg.playground {
+		headers := map[string]string{}
+		if demoToken != "" {
+			headers["X-Auth-Token"] = demoToken
+		}
+		pg := playground.Handler(playground.Options{
+			Title:          "Customers GraphQL",
+			Endpoint:       "/graphql",
+			DefaultQuery:   exampleQuery,
+			DefaultHeaders: headers,
+		})
+		mux.Handle("GET /{$}", pg)
+		mux.Handle("GET /playground/", pg)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok\n")
 	})

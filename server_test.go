@@ -8,23 +8,49 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
+// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// demoToken is the admin token that `-demo` printed, the API token shown
+// by the demo store's playground.
+var demoToken = regexp.MustCompile(`for X-Auth-Token: (\S+)`)
+
 // startServer runs the serve command with args in the background and
-// returns its base URL and a stop function that waits for a clean exit.
-func startServer(t *testing.T, args ...string) (string, func() error) {
+// returns its base URL, what it printed, and a stop function that waits
+// for a clean exit.
+func startServer(t *testing.T, args ...string) (string, *syncBuffer, func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
+	out := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	go func() { done <- serve(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), io.Discard, log, ready) }()
+	go func() { done <- serve(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), out, log, ready) }()
 	select {
 	case addr := <-ready:
-		return "http://" + addr, func() error { cancel(); return <-done }
+		return "http://" + addr, out, func() error { cancel(); return <-done }
 	case err := <-done:
 		cancel()
 		t.Fatalf("server did not start: %v", err)
@@ -32,13 +58,18 @@ func startServer(t *testing.T, args ...string) (string, func() error) {
 		cancel()
 		t.Fatal("server did not start within a minute")
 	}
-	return "", nil
+	return "", nil, nil
 }
 
-func post(t *testing.T, url, query string) map[string]any {
+// post runs a query with the API token and returns the decoded response,
+// which must hold no errors.
+func post(t *testing.T, url, token, query string) map[string]any {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query})
-	res, err := http.Post(url+"/graphql", "application/json", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Auth-Token", token)
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +89,12 @@ func post(t *testing.T, url, query string) map[string]any {
 // answering with data, and a clean stop.
 func TestServe_Demo(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "customers.db")
-	url, stop := startServer(t, "-db", db, "-demo")
+	url, printed, stop := startServer(t, "-db", db, "-demo")
+	m := demoToken.FindStringSubmatch(printed.String())
+	if m == nil {
+		t.Fatalf("-demo printed no admin token: %q", printed.String())
+	}
+	token := m[1]
 
 	res, err := http.Get(url + "/")
 	if err != nil {
@@ -69,8 +105,11 @@ func TestServe_Demo(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(page), "NewestCustomers") {
 		t.Fatalf("playground: %d, example query missing", res.StatusCode)
 	}
+	if !strings.Contains(string(page), token) {
+		t.Fatal("the playground does not carry the demo token in its headers")
+	}
 
-	out := post(t, url, exampleQuery)
+	out := post(t, url, token, exampleQuery)
 	customers := out["data"].(map[string]any)["customers"].(map[string]any)
 	nodes := customers["nodes"].([]any)
 	if len(nodes) != 5 {
@@ -97,9 +136,27 @@ func TestServe_Demo(t *testing.T) {
 		t.Fatalf("stop: %v", err)
 	}
 
-	// A second start keeps the data and does not seed again.
-	url, stop = startServer(t, "-db", db, "-demo")
-	out = post(t, url, `{ customers { pagination { total } } }`)
+	// A second start keeps the data and does not seed again; the old demo
+	// token is replaced by a new one.
+	url, printed, stop = startServer(t, "-db", db, "-demo")
+	newToken := demoToken.FindStringSubmatch(printed.String())[1]
+	if newToken == token {
+		t.Fatal("the demo token did not change")
+	}
+	body, _ := json.Marshal(map[string]any{"query": `{ customers { nodes { id } } }`})
+	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Auth-Token", token)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(stale), "UNAUTHENTICATED") {
+		t.Fatalf("the replaced demo token still works: %s", stale)
+	}
+	out = post(t, url, newToken, `{ customers { pagination { total } } }`)
 	total := out["data"].(map[string]any)["customers"].(map[string]any)["pagination"].(map[string]any)["total"]
 	if total != float64(1200) {
 		t.Fatalf("after a restart with -demo, total=%v, want 1200", total)

@@ -37,6 +37,14 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if gerr.Extensions != nil && gerr.Extensions["code"] != nil {
 			return gerr // already coded (parse, validation, ...)
 		}
+		if gerr.Message == "introspection disabled" || strings.HasSuffix(gerr.Message, "introspection disabled") {
+			gerr.Extensions = map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}
+			return gerr
+		}
+		if isTimeout(err) {
+			return &gqlerror.Error{Message: "The request took too long.", Path: gerr.Path,
+				Extensions: map[string]any{"code": CodeTimeout}}
+		}
 		se, ok := errors.AsType[*storage.Error](err)
 		if !ok {
 			log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String(), "operation", operationName(ctx))

@@ -40,6 +40,7 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
+	Access func(ctx context.Context, obj any, next graphql.Resolver, allow []model.Access) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -337,12 +338,24 @@ type ComplexityRoot struct {
 		Type        func(childComplexity int) int
 	}
 
+	LogoutPayload struct {
+		LoggedOut  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	MePayload struct {
+		Customer   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Mutation struct {
+		ChangeMyPassword              func(childComplexity int, input model.ChangeMyPasswordInput) int
 		CreateCustomerAddresses       func(childComplexity int, input []*model.CustomerAddressCreateInput) int
 		CreateCustomerAttributes      func(childComplexity int, input []*model.CustomerAttributeCreateInput) int
 		CreateCustomerFormFields      func(childComplexity int, input []*model.CustomerFormFieldCreateInput) int
 		CreateCustomerGroup           func(childComplexity int, input model.CustomerGroupCreateInput) int
 		CreateCustomers               func(childComplexity int, input []*model.CustomerCreateInput) int
+		CreateMyAddress               func(childComplexity int, input model.CustomerAddressInput) int
 		CreateSubscriber              func(childComplexity int, input model.SubscriberCreateInput) int
 		DeleteCustomerAddresses       func(childComplexity int, idIn []int) int
 		DeleteCustomerAttributeValues func(childComplexity int, idIn []int) int
@@ -350,7 +363,12 @@ type ComplexityRoot struct {
 		DeleteCustomerFormFields      func(childComplexity int, idIn []int) int
 		DeleteCustomerGroups          func(childComplexity int, idIn []int) int
 		DeleteCustomers               func(childComplexity int, idIn []int) int
+		DeleteMyAddress               func(childComplexity int, id int) int
 		DeleteSubscribers             func(childComplexity int, filter map[string]any, all *bool) int
+		ImpersonateCustomer           func(childComplexity int, customerID int, channelID *int) int
+		Login                         func(childComplexity int, email string, password string, channelID *int) int
+		Logout                        func(childComplexity int) int
+		RegisterCustomer              func(childComplexity int, input model.RegisterCustomerInput) int
 		UpdateChannelCustomerSettings func(childComplexity int, input model.ChannelCustomerSettingsInput) int
 		UpdateCustomerAddresses       func(childComplexity int, input []*model.CustomerAddressUpdateInput) int
 		UpdateCustomerAttributes      func(childComplexity int, input []*model.CustomerAttributeUpdateInput) int
@@ -359,11 +377,19 @@ type ComplexityRoot struct {
 		UpdateCustomerGroup           func(childComplexity int, input model.CustomerGroupUpdateInput) int
 		UpdateCustomerSettings        func(childComplexity int, input model.CustomerSettingsInput) int
 		UpdateCustomers               func(childComplexity int, input []*model.CustomerUpdateInput) int
+		UpdateMe                      func(childComplexity int, input model.UpdateMeInput) int
+		UpdateMyAddress               func(childComplexity int, input model.CustomerAddressUpdateInput) int
+		UpdateMyConsent               func(childComplexity int, input model.MyConsentInput) int
 		UpdateSubscriber              func(childComplexity int, input model.SubscriberUpdateInput) int
 		UpsertCustomerAttributeValues func(childComplexity int, input []*model.CustomerAttributeValueUpsertInput) int
 		UpsertCustomerFormFieldValues func(childComplexity int, input []*model.CustomerFormFieldValueUpsertInput) int
 		ValidateCustomerCredentials   func(childComplexity int, email string, password string, channelID *int) int
 		ValidateCustomerPassword      func(childComplexity int, customerID int, password string) int
+	}
+
+	MyAddressPayload struct {
+		Address    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -404,8 +430,16 @@ type ComplexityRoot struct {
 		CustomerGroups          func(childComplexity int, filter map[string]any, page *int, limit *int, after *string, before *string) int
 		CustomerSettings        func(childComplexity int) int
 		Customers               func(childComplexity int, filter map[string]any, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) int
+		Me                      func(childComplexity int) int
 		Subscriber              func(childComplexity int, id int) int
 		Subscribers             func(childComplexity int, filter map[string]any, page *int, limit *int, after *string, before *string) int
+	}
+
+	SignInPayload struct {
+		AccessToken func(childComplexity int) int
+		Customer    func(childComplexity int) int
+		ExpiresAt   func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
 	}
 
 	StoreCreditAmount struct {
@@ -505,6 +539,16 @@ type MutationResolver interface {
 	CreateSubscriber(ctx context.Context, input model.SubscriberCreateInput) (*model.SubscriberPayload, error)
 	UpdateSubscriber(ctx context.Context, input model.SubscriberUpdateInput) (*model.SubscriberPayload, error)
 	DeleteSubscribers(ctx context.Context, filter map[string]any, all *bool) (*model.DeletePayload, error)
+	RegisterCustomer(ctx context.Context, input model.RegisterCustomerInput) (*model.SignInPayload, error)
+	Login(ctx context.Context, email string, password string, channelID *int) (*model.SignInPayload, error)
+	Logout(ctx context.Context) (*model.LogoutPayload, error)
+	UpdateMe(ctx context.Context, input model.UpdateMeInput) (*model.MePayload, error)
+	ChangeMyPassword(ctx context.Context, input model.ChangeMyPasswordInput) (*model.SignInPayload, error)
+	CreateMyAddress(ctx context.Context, input model.CustomerAddressInput) (*model.MyAddressPayload, error)
+	UpdateMyAddress(ctx context.Context, input model.CustomerAddressUpdateInput) (*model.MyAddressPayload, error)
+	DeleteMyAddress(ctx context.Context, id int) (*model.DeletePayload, error)
+	UpdateMyConsent(ctx context.Context, input model.MyConsentInput) (*model.CustomerConsentPayload, error)
+	ImpersonateCustomer(ctx context.Context, customerID int, channelID *int) (*model.SignInPayload, error)
 }
 type QueryResolver interface {
 	Customers(ctx context.Context, filter map[string]any, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) (*model.CustomerConnection, error)
@@ -521,6 +565,7 @@ type QueryResolver interface {
 	Subscriber(ctx context.Context, id int) (*storage.Subscriber, error)
 	CustomerSettings(ctx context.Context) (*storage.CustomerSettings, error)
 	ChannelCustomerSettings(ctx context.Context, channelID int) (*storage.ChannelCustomerSettings, error)
+	Me(ctx context.Context) (*storage.Customer, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1596,6 +1641,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DiscountRule.Type(childComplexity), true
 
+	case "LogoutPayload.loggedOut":
+		if e.ComplexityRoot.LogoutPayload.LoggedOut == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogoutPayload.LoggedOut(childComplexity), true
+	case "LogoutPayload.userErrors":
+		if e.ComplexityRoot.LogoutPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogoutPayload.UserErrors(childComplexity), true
+
+	case "MePayload.customer":
+		if e.ComplexityRoot.MePayload.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MePayload.Customer(childComplexity), true
+	case "MePayload.userErrors":
+		if e.ComplexityRoot.MePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MePayload.UserErrors(childComplexity), true
+
+	case "Mutation.changeMyPassword":
+		if e.ComplexityRoot.Mutation.ChangeMyPassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changeMyPassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangeMyPassword(childComplexity, args["input"].(model.ChangeMyPasswordInput)), true
 	case "Mutation.createCustomerAddresses":
 		if e.ComplexityRoot.Mutation.CreateCustomerAddresses == nil {
 			break
@@ -1651,6 +1733,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCustomers(childComplexity, args["input"].([]*model.CustomerCreateInput)), true
+	case "Mutation.createMyAddress":
+		if e.ComplexityRoot.Mutation.CreateMyAddress == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createMyAddress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateMyAddress(childComplexity, args["input"].(model.CustomerAddressInput)), true
 	case "Mutation.createSubscriber":
 		if e.ComplexityRoot.Mutation.CreateSubscriber == nil {
 			break
@@ -1728,6 +1821,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteCustomers(childComplexity, args["idIn"].([]int)), true
+	case "Mutation.deleteMyAddress":
+		if e.ComplexityRoot.Mutation.DeleteMyAddress == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteMyAddress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteMyAddress(childComplexity, args["id"].(int)), true
 	case "Mutation.deleteSubscribers":
 		if e.ComplexityRoot.Mutation.DeleteSubscribers == nil {
 			break
@@ -1739,6 +1843,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteSubscribers(childComplexity, args["filter"].(map[string]any), args["all"].(*bool)), true
+	case "Mutation.impersonateCustomer":
+		if e.ComplexityRoot.Mutation.ImpersonateCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_impersonateCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImpersonateCustomer(childComplexity, args["customerId"].(int), args["channelId"].(*int)), true
+	case "Mutation.login":
+		if e.ComplexityRoot.Mutation.Login == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_login_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Login(childComplexity, args["email"].(string), args["password"].(string), args["channelId"].(*int)), true
+	case "Mutation.logout":
+		if e.ComplexityRoot.Mutation.Logout == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.Logout(childComplexity), true
+	case "Mutation.registerCustomer":
+		if e.ComplexityRoot.Mutation.RegisterCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterCustomer(childComplexity, args["input"].(model.RegisterCustomerInput)), true
 	case "Mutation.updateChannelCustomerSettings":
 		if e.ComplexityRoot.Mutation.UpdateChannelCustomerSettings == nil {
 			break
@@ -1827,6 +1970,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCustomers(childComplexity, args["input"].([]*model.CustomerUpdateInput)), true
+	case "Mutation.updateMe":
+		if e.ComplexityRoot.Mutation.UpdateMe == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMe_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMe(childComplexity, args["input"].(model.UpdateMeInput)), true
+	case "Mutation.updateMyAddress":
+		if e.ComplexityRoot.Mutation.UpdateMyAddress == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMyAddress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMyAddress(childComplexity, args["input"].(model.CustomerAddressUpdateInput)), true
+	case "Mutation.updateMyConsent":
+		if e.ComplexityRoot.Mutation.UpdateMyConsent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMyConsent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMyConsent(childComplexity, args["input"].(model.MyConsentInput)), true
 	case "Mutation.updateSubscriber":
 		if e.ComplexityRoot.Mutation.UpdateSubscriber == nil {
 			break
@@ -1882,6 +2058,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ValidateCustomerPassword(childComplexity, args["customerId"].(int), args["password"].(string)), true
+
+	case "MyAddressPayload.address":
+		if e.ComplexityRoot.MyAddressPayload.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MyAddressPayload.Address(childComplexity), true
+	case "MyAddressPayload.userErrors":
+		if e.ComplexityRoot.MyAddressPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MyAddressPayload.UserErrors(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2093,6 +2282,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Customers(childComplexity, args["filter"].(map[string]any), args["sort"].(*storage.CustomerSort), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
 
+	case "Query.me":
+		if e.ComplexityRoot.Query.Me == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Me(childComplexity), true
 	case "Query.subscriber":
 		if e.ComplexityRoot.Query.Subscriber == nil {
 			break
@@ -2115,6 +2310,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Subscribers(childComplexity, args["filter"].(map[string]any), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
+
+	case "SignInPayload.accessToken":
+		if e.ComplexityRoot.SignInPayload.AccessToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInPayload.AccessToken(childComplexity), true
+	case "SignInPayload.customer":
+		if e.ComplexityRoot.SignInPayload.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInPayload.Customer(childComplexity), true
+	case "SignInPayload.expiresAt":
+		if e.ComplexityRoot.SignInPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInPayload.ExpiresAt(childComplexity), true
+	case "SignInPayload.userErrors":
+		if e.ComplexityRoot.SignInPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInPayload.UserErrors(childComplexity), true
 
 	case "StoreCreditAmount.amount":
 		if e.ComplexityRoot.StoreCreditAmount.Amount == nil {
@@ -2263,6 +2483,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
 		ec.unmarshalInputCategoryAccessInput,
+		ec.unmarshalInputChangeMyPasswordInput,
 		ec.unmarshalInputChannelCustomerSettingsInput,
 		ec.unmarshalInputChannelPrivacySettingsInput,
 		ec.unmarshalInputCustomerAddressCreateInput,
@@ -2292,11 +2513,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCustomerUpdateInput,
 		ec.unmarshalInputDiscountRuleInput,
 		ec.unmarshalInputFormFieldValueInput,
+		ec.unmarshalInputMyConsentInput,
 		ec.unmarshalInputPrivacySettingsInput,
+		ec.unmarshalInputRegisterCustomerInput,
 		ec.unmarshalInputStoreCreditAmountInput,
 		ec.unmarshalInputSubscriberCreateInput,
 		ec.unmarshalInputSubscriberFilter,
 		ec.unmarshalInputSubscriberUpdateInput,
+		ec.unmarshalInputUpdateMeInput,
 	)
 	first := true
 
@@ -2373,6 +2597,28 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../schema.graphqls", Input: `"""
+Who may use a field. Any listed kind of caller may; others get an
+UNAUTHENTICATED (no or bad credentials) or FORBIDDEN (credentials that do not
+reach) error.
+"""
+directive @access(
+  "The kinds of callers allowed."
+  allow: [Access!]!
+) on FIELD_DEFINITION
+
+"A kind of caller."
+enum Access {
+  "Anyone, with or without credentials."
+  PUBLIC
+  "A signed-in shopper (a customer access token from ` + "`" + `login` + "`" + `)."
+  SHOPPER
+  "An API token with the ` + "`" + `store_v2_customers_read_only` + "`" + ` or ` + "`" + `store_v2_customers` + "`" + ` scope."
+  READ
+  "An API token with the ` + "`" + `store_v2_customers` + "`" + ` scope."
+  WRITE
+}
+
+"""
 Code generation hint for gqlgen (the server's generator); it does not change
 the API's behaviour.
 """
@@ -2429,10 +2675,10 @@ type Query {
     after: String
     "Cursor: return the items before this one (a ` + "`" + `startCursor` + "`" + ` or edge ` + "`" + `cursor` + "`" + `)."
     before: String
-  ): CustomerConnection!
+  ): CustomerConnection! @access(allow: [READ])
 
   "One customer by id, or null when there is none."
-  customer("The customer's id." id: Int!): Customer
+  customer("The customer's id." id: Int!): Customer @access(allow: [READ])
 
   "Addresses across all customers (V3 ` + "`" + `GET /customers/addresses` + "`" + `), by id ascending."
   customerAddresses(
@@ -2446,7 +2692,7 @@ type Query {
     after: String
     "Cursor: return the items before this one."
     before: String
-  ): CustomerAddressConnection!
+  ): CustomerAddressConnection! @access(allow: [READ])
 
   "Attribute definitions of the store (V3 ` + "`" + `GET /customers/attributes` + "`" + `), by id ascending."
   customerAttributes(
@@ -2460,7 +2706,7 @@ type Query {
     after: String
     "Cursor: return the items before this one."
     before: String
-  ): CustomerAttributeConnection!
+  ): CustomerAttributeConnection! @access(allow: [READ])
 
   "Attribute values of customers (V3 ` + "`" + `GET /customers/attribute-values` + "`" + `), by id ascending."
   customerAttributeValues(
@@ -2474,7 +2720,7 @@ type Query {
     after: String
     "Cursor: return the items before this one."
     before: String
-  ): CustomerAttributeValueConnection!
+  ): CustomerAttributeValueConnection! @access(allow: [READ])
 
   "Form field definitions of the store, by id ascending."
   customerFormFields(
@@ -2488,7 +2734,7 @@ type Query {
     after: String
     "Cursor: return the items before this one."
     before: String
-  ): CustomerFormFieldConnection!
+  ): CustomerFormFieldConnection! @access(allow: [READ, SHOPPER])
 
   "Form field values of customers and addresses (V3 ` + "`" + `GET /customers/form-field-values` + "`" + `)."
   customerFormFieldValues(
@@ -2502,13 +2748,13 @@ type Query {
     after: String
     "Cursor: return the items before this one."
     before: String
-  ): CustomerFormFieldValueConnection!
+  ): CustomerFormFieldValueConnection! @access(allow: [READ])
 
   """
   A customer's cookie and tracking consent (V3 ` + "`" + `GET /customers/{id}/consent` + "`" + `),
   or null when there is no such customer.
   """
-  customerConsent("The customer's id." customerId: Int!): CustomerConsent
+  customerConsent("The customer's id." customerId: Int!): CustomerConsent @access(allow: [READ])
 
   "Customer groups (V2 ` + "`" + `GET /customer_groups` + "`" + `), by id ascending."
   customerGroups(
@@ -2522,10 +2768,10 @@ type Query {
     after: String
     "Cursor: return the items before this one."
     before: String
-  ): CustomerGroupConnection!
+  ): CustomerGroupConnection! @access(allow: [READ])
 
   "One customer group by id, or null when there is none."
-  customerGroup("The group's id." id: Int!): CustomerGroup
+  customerGroup("The group's id." id: Int!): CustomerGroup @access(allow: [READ])
 
   "Newsletter subscribers (V3 ` + "`" + `GET /customers/subscribers` + "`" + `), by id ascending."
   subscribers(
@@ -2539,19 +2785,19 @@ type Query {
     after: String
     "Cursor: return the items before this one."
     before: String
-  ): SubscriberConnection!
+  ): SubscriberConnection! @access(allow: [READ])
 
   "One subscriber by id, or null when there is none."
-  subscriber("The subscriber's id." id: Int!): Subscriber
+  subscriber("The subscriber's id." id: Int!): Subscriber @access(allow: [READ])
 
   "The store-wide customer settings (V3 ` + "`" + `GET /customers/settings` + "`" + `)."
-  customerSettings: CustomerSettings!
+  customerSettings: CustomerSettings! @access(allow: [READ])
 
   """
   The overrides of one channel (V3 ` + "`" + `GET /customers/settings/channels/{id}` + "`" + `);
   a null field means no override: the store-wide value applies.
   """
-  channelCustomerSettings("The channel's id, 1 or more." channelId: Int!): ChannelCustomerSettings!
+  channelCustomerSettings("The channel's id, 1 or more." channelId: Int!): ChannelCustomerSettings! @access(allow: [READ])
 }
 
 "Sort orders of ` + "`" + `customers` + "`" + `. Every order breaks ties by ` + "`" + `id` + "`" + ` ascending."
@@ -2794,8 +3040,8 @@ type Customer {
   company: String!
   "Phone number; empty when not set."
   phone: String!
-  "Staff notes about the customer."
-  notes: String!
+  "Staff notes about the customer; not shown to shoppers."
+  notes: String! @access(allow: [READ])
   "Tax exempt category code; empty when not set."
   taxExemptCategory: String!
   "IP address the customer registered from; empty for customers created by staff or API."
@@ -3158,7 +3404,7 @@ type CustomerGroup {
   dateCreated: DateTime!
   "When the group last changed."
   dateModified: DateTime!
-  "The group's members, filtered, sorted and paged like ` + "`" + `customers` + "`" + `."
+  "The group's members, filtered, sorted and paged like ` + "`" + `customers` + "`" + `; not shown to shoppers."
   customers(
     "Conditions that every returned customer meets; they combine with AND."
     filter: CustomerFilter
@@ -3172,7 +3418,7 @@ type CustomerGroup {
     after: String
     "Cursor: return the items before this one."
     before: String
-  ): CustomerConnection!
+  ): CustomerConnection! @access(allow: [READ])
 }
 
 "How much of the catalog a group's members can see."
@@ -3336,57 +3582,57 @@ ids.
 """
 type Mutation {
   "Create customers with their addresses, attribute values, form fields and store credit (V3 ` + "`" + `POST /customers` + "`" + `)."
-  createCustomers("The customers to create, at most 10." input: [CustomerCreateInput!]!): CustomersPayload!
+  createCustomers("The customers to create, at most 10." input: [CustomerCreateInput!]!): CustomersPayload! @access(allow: [WRITE])
   "Change customers' own fields; only the given fields change (V3 ` + "`" + `PUT /customers` + "`" + `)."
-  updateCustomers("The changes, at most 10, each naming its customer by ` + "`" + `id` + "`" + `." input: [CustomerUpdateInput!]!): CustomersPayload!
+  updateCustomers("The changes, at most 10, each naming its customer by ` + "`" + `id` + "`" + `." input: [CustomerUpdateInput!]!): CustomersPayload! @access(allow: [WRITE])
   "Delete customers with their addresses, attribute values, form field values, consent and store credit (V3 ` + "`" + `DELETE /customers` + "`" + `)."
-  deleteCustomers("The ids to delete, at most 10; unknown ids are ignored." idIn: [Int!]!): DeletePayload!
+  deleteCustomers("The ids to delete, at most 10; unknown ids are ignored." idIn: [Int!]!): DeletePayload! @access(allow: [WRITE])
 
   """
   Create addresses (V3 ` + "`" + `POST /customers/addresses` + "`" + `). An exact duplicate of an
   address its customer already has writes nothing and is left out of the payload.
   """
-  createCustomerAddresses("The addresses to create, at most 10." input: [CustomerAddressCreateInput!]!): CustomerAddressesPayload!
+  createCustomerAddresses("The addresses to create, at most 10." input: [CustomerAddressCreateInput!]!): CustomerAddressesPayload! @access(allow: [WRITE])
   """
   Change addresses; only the given fields change (V3 ` + "`" + `PUT /customers/addresses` + "`" + `).
   A change that would duplicate another address of the customer writes nothing
   and is left out of the payload.
   """
-  updateCustomerAddresses("The changes, at most 10." input: [CustomerAddressUpdateInput!]!): CustomerAddressesPayload!
+  updateCustomerAddresses("The changes, at most 10." input: [CustomerAddressUpdateInput!]!): CustomerAddressesPayload! @access(allow: [WRITE])
   "Delete addresses with their form field values (V3 ` + "`" + `DELETE /customers/addresses` + "`" + `)."
-  deleteCustomerAddresses("The ids to delete, at most 10; unknown ids are ignored." idIn: [Int!]!): DeletePayload!
+  deleteCustomerAddresses("The ids to delete, at most 10; unknown ids are ignored." idIn: [Int!]!): DeletePayload! @access(allow: [WRITE])
 
   "Create attribute definitions; a store holds at most 50 (V3 ` + "`" + `POST /customers/attributes` + "`" + `)."
-  createCustomerAttributes("The attributes to create, at most 10." input: [CustomerAttributeCreateInput!]!): CustomerAttributesPayload!
+  createCustomerAttributes("The attributes to create, at most 10." input: [CustomerAttributeCreateInput!]!): CustomerAttributesPayload! @access(allow: [WRITE])
   "Rename attribute definitions; their type cannot change (V3 ` + "`" + `PUT /customers/attributes` + "`" + `)."
-  updateCustomerAttributes("The changes, at most 10." input: [CustomerAttributeUpdateInput!]!): CustomerAttributesPayload!
+  updateCustomerAttributes("The changes, at most 10." input: [CustomerAttributeUpdateInput!]!): CustomerAttributesPayload! @access(allow: [WRITE])
   "Delete attribute definitions and every customer's values of them (V3 ` + "`" + `DELETE /customers/attributes` + "`" + `)."
-  deleteCustomerAttributes("The ids to delete, at most 10." idIn: [Int!]!): DeletePayload!
+  deleteCustomerAttributes("The ids to delete, at most 10." idIn: [Int!]!): DeletePayload! @access(allow: [WRITE])
 
   """
   Set customers' attribute values: a customer's value of an attribute is updated
   when it exists and created when not (V3 ` + "`" + `PUT /customers/attribute-values` + "`" + `).
   """
-  upsertCustomerAttributeValues("The values, at most 10." input: [CustomerAttributeValueUpsertInput!]!): CustomerAttributeValuesPayload!
+  upsertCustomerAttributeValues("The values, at most 10." input: [CustomerAttributeValueUpsertInput!]!): CustomerAttributeValuesPayload! @access(allow: [WRITE])
   "Delete attribute values by value id (V3 ` + "`" + `DELETE /customers/attribute-values` + "`" + `)."
-  deleteCustomerAttributeValues("The value ids to delete, at most 10." idIn: [Int!]!): DeletePayload!
+  deleteCustomerAttributeValues("The value ids to delete, at most 10." idIn: [Int!]!): DeletePayload! @access(allow: [WRITE])
 
   "Create form field definitions for customer accounts or addresses."
-  createCustomerFormFields("The form fields to create, at most 10." input: [CustomerFormFieldCreateInput!]!): CustomerFormFieldsPayload!
+  createCustomerFormFields("The form fields to create, at most 10." input: [CustomerFormFieldCreateInput!]!): CustomerFormFieldsPayload! @access(allow: [WRITE])
   "Change form field definitions; their type cannot change."
-  updateCustomerFormFields("The changes, at most 10." input: [CustomerFormFieldUpdateInput!]!): CustomerFormFieldsPayload!
+  updateCustomerFormFields("The changes, at most 10." input: [CustomerFormFieldUpdateInput!]!): CustomerFormFieldsPayload! @access(allow: [WRITE])
   "Delete form field definitions and every value of them."
-  deleteCustomerFormFields("The ids to delete, at most 10." idIn: [Int!]!): DeletePayload!
+  deleteCustomerFormFields("The ids to delete, at most 10." idIn: [Int!]!): DeletePayload! @access(allow: [WRITE])
 
   """
   Set form field values of customers and addresses: the value of a field on an
   owner is replaced when it exists and created when not (V3 ` + "`" + `PUT
   /customers/form-field-values` + "`" + `).
   """
-  upsertCustomerFormFieldValues("The values, at most 10." input: [CustomerFormFieldValueUpsertInput!]!): CustomerFormFieldValuesPayload!
+  upsertCustomerFormFieldValues("The values, at most 10." input: [CustomerFormFieldValueUpsertInput!]!): CustomerFormFieldValuesPayload! @access(allow: [WRITE])
 
   "Replace a customer's cookie and tracking consent (V3 ` + "`" + `PUT /customers/{id}/consent` + "`" + `)."
-  updateCustomerConsent("The customer and the new consent." input: CustomerConsentInput!): CustomerConsentPayload!
+  updateCustomerConsent("The customer and the new consent." input: CustomerConsentInput!): CustomerConsentPayload! @access(allow: [WRITE])
 
   """
   Check an email and password for sign-in on a channel (V3 ` + "`" + `POST
@@ -3399,33 +3645,33 @@ type Mutation {
     password: String!
     "The channel to sign in on."
     channelId: Int = 1
-  ): CredentialsValidationPayload!
+  ): CredentialsValidationPayload! @access(allow: [WRITE])
 
   "Check a customer's password (V2 ` + "`" + `POST /customers/{id}/validate` + "`" + `). Throttled against guessing."
-  validateCustomerPassword("The customer's id." customerId: Int!, "The password to check." password: String!): PasswordValidationPayload!
+  validateCustomerPassword("The customer's id." customerId: Int!, "The password to check." password: String!): PasswordValidationPayload! @access(allow: [WRITE])
 
   "Change the store-wide customer settings (V3 ` + "`" + `PUT /customers/settings` + "`" + `)."
-  updateCustomerSettings("The changes; absent fields are left alone." input: CustomerSettingsInput!): CustomerSettingsPayload!
+  updateCustomerSettings("The changes; absent fields are left alone." input: CustomerSettingsInput!): CustomerSettingsPayload! @access(allow: [WRITE])
   """
   Change one channel's overrides (V3 ` + "`" + `PUT /customers/settings/channels/{id}` + "`" + `):
   an absent field is left alone, a null removes the override.
   """
-  updateChannelCustomerSettings("The channel and its changes." input: ChannelCustomerSettingsInput!): ChannelCustomerSettingsPayload!
+  updateChannelCustomerSettings("The channel and its changes." input: ChannelCustomerSettingsInput!): ChannelCustomerSettingsPayload! @access(allow: [WRITE])
 
   """
   Create a customer group (V2 ` + "`" + `POST /customer_groups` + "`" + `). Making it the default or
   the guest group takes that role from the group that had it.
   """
-  createCustomerGroup("The group to create." input: CustomerGroupCreateInput!): CustomerGroupPayload!
+  createCustomerGroup("The group to create." input: CustomerGroupCreateInput!): CustomerGroupPayload! @access(allow: [WRITE])
   "Change a customer group; ` + "`" + `discountRules` + "`" + `, when given, replaces the list whole (V2 ` + "`" + `PUT /customer_groups/{id}` + "`" + `)."
-  updateCustomerGroup("The group and its changes." input: CustomerGroupUpdateInput!): CustomerGroupPayload!
+  updateCustomerGroup("The group and its changes." input: CustomerGroupUpdateInput!): CustomerGroupPayload! @access(allow: [WRITE])
   "Delete customer groups; their customers are left in no group (V2 ` + "`" + `DELETE /customer_groups` + "`" + `)."
-  deleteCustomerGroups("The ids to delete, at most 10." idIn: [Int!]!): DeletePayload!
+  deleteCustomerGroups("The ids to delete, at most 10." idIn: [Int!]!): DeletePayload! @access(allow: [WRITE])
 
   "Create a newsletter subscriber (V3 ` + "`" + `POST /customers/subscribers` + "`" + `)."
-  createSubscriber("The subscriber to create." input: SubscriberCreateInput!): SubscriberPayload!
+  createSubscriber("The subscriber to create." input: SubscriberCreateInput!): SubscriberPayload! @access(allow: [WRITE])
   "Change a subscriber (V3 ` + "`" + `PUT /customers/subscribers/{id}` + "`" + `)."
-  updateSubscriber("The subscriber and its changes." input: SubscriberUpdateInput!): SubscriberPayload!
+  updateSubscriber("The subscriber and its changes." input: SubscriberUpdateInput!): SubscriberPayload! @access(allow: [WRITE])
   """
   Delete the subscribers that match a filter (V3 ` + "`" + `DELETE /customers/subscribers` + "`" + `).
   Deleting every subscriber takes ` + "`" + `all: true` + "`" + ` and no filter.
@@ -3435,7 +3681,7 @@ type Mutation {
     filter: SubscriberFilter
     "Delete every subscriber; only without a filter."
     all: Boolean = false
-  ): DeletePayload!
+  ): DeletePayload! @access(allow: [WRITE])
 }
 
 "What a problem with a mutation's input is."
@@ -3456,6 +3702,8 @@ enum UserErrorCode {
   LIMIT_EXCEEDED
   "The value cannot change after creation."
   IMMUTABLE
+  "The shopper must choose a new password before signing in (` + "`" + `forcePasswordReset` + "`" + `)."
+  PASSWORD_RESET_REQUIRED
 }
 
 "A problem with a mutation's input. Any user error means nothing was written."
@@ -3550,6 +3798,8 @@ input CustomerUpdateInput {
   storeCreditAmounts: [StoreCreditAmountInput!] @goField(omittable: true)
   "A new password (which ends the customer's sessions) and the reset flag."
   authentication: CustomerAuthenticationInput
+  "Values of customer form fields to set (today's V3 ` + "`" + `PUT /customers` + "`" + `)."
+  formFields: [FormFieldValueInput!]
 }
 
 "Password settings of a customer."
@@ -3982,6 +4232,151 @@ type SubscriberPayload {
   subscriber: Subscriber
   "The problems with the input."
   userErrors: [UserError!]!
+}
+
+extend type Query {
+  "The signed-in shopper's own account."
+  me: Customer @access(allow: [SHOPPER])
+}
+
+extend type Mutation {
+  """
+  Create a shopper account and sign it in (Storefront ` + "`" + `POST /customers` + "`" + `). The
+  client's IP address becomes the account's ` + "`" + `registrationIpAddress` + "`" + `.
+  Throttled per client against spam.
+  """
+  registerCustomer("The new account." input: RegisterCustomerInput!): SignInPayload! @access(allow: [PUBLIC])
+  """
+  Sign a shopper in on a channel: the answer's ` + "`" + `accessToken` + "`" + ` goes in later
+  requests as ` + "`" + `Authorization: Bearer <token>` + "`" + `. Throttled per email and per client.
+  """
+  login(
+    "The shopper's email."
+    email: String!
+    "The shopper's password."
+    password: String!
+    "The channel to sign in on."
+    channelId: Int = 1
+  ): SignInPayload! @access(allow: [PUBLIC])
+  "End the signed-in shopper's session: its access token stops working."
+  logout: LogoutPayload! @access(allow: [SHOPPER])
+  "Change the signed-in shopper's own fields."
+  updateMe("The changes; absent fields are left alone." input: UpdateMeInput!): MePayload! @access(allow: [SHOPPER])
+  """
+  Change the signed-in shopper's password. Every session of the shopper ends;
+  the payload carries a fresh access token.
+  """
+  changeMyPassword("The current and the new password." input: ChangeMyPasswordInput!): SignInPayload! @access(allow: [SHOPPER])
+  "Add an address to the signed-in shopper's account."
+  createMyAddress("The address." input: CustomerAddressInput!): MyAddressPayload! @access(allow: [SHOPPER])
+  "Change one of the signed-in shopper's addresses."
+  updateMyAddress("The address and its changes." input: CustomerAddressUpdateInput!): MyAddressPayload! @access(allow: [SHOPPER])
+  "Delete one of the signed-in shopper's addresses."
+  deleteMyAddress("The address's id." id: Int!): DeletePayload! @access(allow: [SHOPPER])
+  "Replace the signed-in shopper's cookie and tracking consent."
+  updateMyConsent("The new consent." input: MyConsentInput!): CustomerConsentPayload! @access(allow: [SHOPPER])
+  """
+  Sign in as a customer, for support (impersonation): a customer access token
+  minted without the password. Logged with the API token that asked.
+  """
+  impersonateCustomer(
+    "The customer."
+    customerId: Int!
+    "The channel to sign in on."
+    channelId: Int = 1
+  ): SignInPayload! @access(allow: [WRITE])
+}
+
+"A new shopper account."
+input RegisterCustomerInput {
+  "Email, 3 to 255 characters, unique ignoring case."
+  email: String!
+  "The password: 8 to 128 characters with a letter and a digit."
+  password: String!
+  "First name, 1 to 100 characters."
+  firstName: String!
+  "Last name, 1 to 100 characters."
+  lastName: String!
+  "Company, up to 255 characters."
+  company: String
+  "Phone, up to 50 characters."
+  phone: String
+  "Whether the shopper accepts product review and abandoned cart emails."
+  acceptsProductReviewAbandonedCartEmails: Boolean
+  "The channel the account is created on; 1 when absent."
+  channelId: Int
+  "Values of customer form fields."
+  formFields: [FormFieldValueInput!]
+}
+
+"The result of signing in (or registering): a customer access token."
+type SignInPayload {
+  "The customer access token, for ` + "`" + `Authorization: Bearer` + "`" + `; null when there are user errors."
+  accessToken: String
+  "When the token stops working."
+  expiresAt: DateTime
+  "The signed-in customer."
+  customer: Customer
+  "The problems, e.g. INVALID for a wrong email or password, PASSWORD_RESET_REQUIRED."
+  userErrors: [UserError!]!
+}
+
+"The result of a logout."
+type LogoutPayload {
+  "Whether a session ended."
+  loggedOut: Boolean!
+  "The problems."
+  userErrors: [UserError!]!
+}
+
+"Changes to the signed-in shopper's own fields; absent fields are left alone."
+input UpdateMeInput {
+  "Email, unique ignoring case."
+  email: String
+  "First name."
+  firstName: String
+  "Last name."
+  lastName: String
+  "Company; \"\" clears it."
+  company: String
+  "Phone; \"\" clears it."
+  phone: String
+  "Whether the shopper accepts product review and abandoned cart emails."
+  acceptsProductReviewAbandonedCartEmails: Boolean
+  "Values of customer form fields to set."
+  formFields: [FormFieldValueInput!]
+}
+
+"The result of a change to the shopper's account."
+type MePayload {
+  "The account as stored; null when there are user errors."
+  customer: Customer
+  "The problems with the input."
+  userErrors: [UserError!]!
+}
+
+"A password change."
+input ChangeMyPasswordInput {
+  "The current password."
+  currentPassword: String!
+  "The new password: 8 to 128 characters with a letter and a digit."
+  newPassword: String!
+}
+
+"The result of a change to one of the shopper's addresses."
+type MyAddressPayload {
+  "The address as stored; null when there are user errors or it would duplicate another."
+  address: CustomerAddress
+  "The problems with the input."
+  userErrors: [UserError!]!
+}
+
+"The shopper's new consent; ` + "`" + `allow` + "`" + ` and ` + "`" + `deny` + "`" + ` are disjoint."
+input MyConsentInput {
+  "The categories allowed."
+  allow: [ConsentCategory!]!
+  "The categories denied."
+  deny: [ConsentCategory!]!
 }
 `, BuiltIn: false},
 }
@@ -4579,6 +4974,36 @@ func (ec *executionContext) childFields_DiscountRule(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type DiscountRule", field.Name)
 }
 
+func (ec *executionContext) childFields_LogoutPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "loggedOut":
+		return ec.fieldContext_LogoutPayload_loggedOut(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_LogoutPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LogoutPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_MePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customer":
+		return ec.fieldContext_MePayload_customer(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_MePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_MyAddressPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "address":
+		return ec.fieldContext_MyAddressPayload_address(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_MyAddressPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MyAddressPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -4627,6 +5052,20 @@ func (ec *executionContext) childFields_PrivacySettings(ctx context.Context, fie
 		return ec.fieldContext_PrivacySettings_policyUrl(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PrivacySettings", field.Name)
+}
+
+func (ec *executionContext) childFields_SignInPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accessToken":
+		return ec.fieldContext_SignInPayload_accessToken(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_SignInPayload_expiresAt(ctx, field)
+	case "customer":
+		return ec.fieldContext_SignInPayload_customer(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SignInPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SignInPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_StoreCreditAmount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4825,6 +5264,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) dir_access_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "allow",
+		func(ctx context.Context, v any) ([]model.Access, error) {
+			return ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["allow"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_CustomerGroup_customers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4876,6 +5329,20 @@ func (ec *executionContext) field_CustomerGroup_customers_args(ctx context.Conte
 		return nil, err
 	}
 	args["before"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_changeMyPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ChangeMyPasswordInput, error) {
+			return ec.unmarshalNChangeMyPasswordInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐChangeMyPasswordInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -4941,6 +5408,20 @@ func (ec *executionContext) field_Mutation_createCustomers_args(ctx context.Cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) ([]*model.CustomerCreateInput, error) {
 			return ec.unmarshalNCustomerCreateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerCreateInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createMyAddress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CustomerAddressInput, error) {
+			return ec.unmarshalNCustomerAddressInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5047,6 +5528,20 @@ func (ec *executionContext) field_Mutation_deleteCustomers_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteMyAddress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteSubscribers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5066,6 +5561,72 @@ func (ec *executionContext) field_Mutation_deleteSubscribers_args(ctx context.Co
 		return nil, err
 	}
 	args["all"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_impersonateCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "channelId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channelId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "email",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["email"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "password",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["password"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "channelId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channelId"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_registerCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RegisterCustomerInput, error) {
+			return ec.unmarshalNRegisterCustomerInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐRegisterCustomerInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -5173,6 +5734,48 @@ func (ec *executionContext) field_Mutation_updateCustomers_args(ctx context.Cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) ([]*model.CustomerUpdateInput, error) {
 			return ec.unmarshalNCustomerUpdateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerUpdateInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateMe_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateMeInput, error) {
+			return ec.unmarshalNUpdateMeInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUpdateMeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateMyAddress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CustomerAddressUpdateInput, error) {
+			return ec.unmarshalNCustomerAddressUpdateInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateMyConsent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MyConsentInput, error) {
+			return ec.unmarshalNMyConsentInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐMyConsentInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6334,7 +6937,25 @@ func (ec *executionContext) _Customer_notes(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.Notes, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"READ"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, obj, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -9645,7 +10266,25 @@ func (ec *executionContext) _CustomerGroup_customers(ctx context.Context, field 
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.CustomerGroup().Customers(ctx, obj, fc.Args["filter"].(map[string]any), fc.Args["sort"].(*storage.CustomerSort), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"READ"})
+				if err != nil {
+					var zeroVal *model.CustomerConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerConnection
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, obj, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerConnection) graphql.Marshaler {
 			return ec.marshalNCustomerConnection2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerConnection(ctx, selections, v)
 		},
@@ -10355,6 +10994,125 @@ func (ec *executionContext) fieldContext_DiscountRule_productId(_ context.Contex
 	return graphql.NewScalarFieldContext("DiscountRule", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _LogoutPayload_loggedOut(ctx context.Context, field graphql.CollectedField, obj *model.LogoutPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogoutPayload_loggedOut(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LoggedOut, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LogoutPayload_loggedOut(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogoutPayload", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _LogoutPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.LogoutPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogoutPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LogoutPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LogoutPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MePayload_customer(ctx context.Context, field graphql.CollectedField, obj *model.MePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MePayload_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.Customer) graphql.Marshaler {
+			return ec.marshalOCustomer2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MePayload_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.MePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createCustomers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10367,7 +11125,25 @@ func (ec *executionContext) _Mutation_createCustomers(ctx context.Context, field
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().CreateCustomers(ctx, fc.Args["input"].([]*model.CustomerCreateInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.CustomersPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomersPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomersPayload) graphql.Marshaler {
 			return ec.marshalNCustomersPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomersPayload(ctx, selections, v)
 		},
@@ -10411,7 +11187,25 @@ func (ec *executionContext) _Mutation_updateCustomers(ctx context.Context, field
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().UpdateCustomers(ctx, fc.Args["input"].([]*model.CustomerUpdateInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.CustomersPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomersPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomersPayload) graphql.Marshaler {
 			return ec.marshalNCustomersPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomersPayload(ctx, selections, v)
 		},
@@ -10455,7 +11249,25 @@ func (ec *executionContext) _Mutation_deleteCustomers(ctx context.Context, field
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().DeleteCustomers(ctx, fc.Args["idIn"].([]int))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.DeletePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.DeletePayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
 			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
 		},
@@ -10499,7 +11311,25 @@ func (ec *executionContext) _Mutation_createCustomerAddresses(ctx context.Contex
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().CreateCustomerAddresses(ctx, fc.Args["input"].([]*model.CustomerAddressCreateInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.CustomerAddressesPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerAddressesPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerAddressesPayload) graphql.Marshaler {
 			return ec.marshalNCustomerAddressesPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressesPayload(ctx, selections, v)
 		},
@@ -10543,7 +11373,25 @@ func (ec *executionContext) _Mutation_updateCustomerAddresses(ctx context.Contex
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().UpdateCustomerAddresses(ctx, fc.Args["input"].([]*model.CustomerAddressUpdateInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.CustomerAddressesPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerAddressesPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerAddressesPayload) graphql.Marshaler {
 			return ec.marshalNCustomerAddressesPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressesPayload(ctx, selections, v)
 		},
@@ -10587,7 +11435,25 @@ func (ec *executionContext) _Mutation_deleteCustomerAddresses(ctx context.Contex
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().DeleteCustomerAddresses(ctx, fc.Args["idIn"].([]int))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.DeletePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.DeletePayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
 			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
 		},
@@ -10631,7 +11497,25 @@ func (ec *executionContext) _Mutation_createCustomerAttributes(ctx context.Conte
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().CreateCustomerAttributes(ctx, fc.Args["input"].([]*model.CustomerAttributeCreateInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.CustomerAttributesPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerAttributesPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerAttributesPayload) graphql.Marshaler {
 			return ec.marshalNCustomerAttributesPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributesPayload(ctx, selections, v)
 		},
@@ -10675,7 +11559,25 @@ func (ec *executionContext) _Mutation_updateCustomerAttributes(ctx context.Conte
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().UpdateCustomerAttributes(ctx, fc.Args["input"].([]*model.CustomerAttributeUpdateInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.CustomerAttributesPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerAttributesPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerAttributesPayload) graphql.Marshaler {
 			return ec.marshalNCustomerAttributesPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributesPayload(ctx, selections, v)
 		},
@@ -10719,7 +11621,25 @@ func (ec *executionContext) _Mutation_deleteCustomerAttributes(ctx context.Conte
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().DeleteCustomerAttributes(ctx, fc.Args["idIn"].([]int))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.DeletePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.DeletePayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
 			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
 		},
@@ -10763,7 +11683,25 @@ func (ec *executionContext) _Mutation_upsertCustomerAttributeValues(ctx context.
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().UpsertCustomerAttributeValues(ctx, fc.Args["input"].([]*model.CustomerAttributeValueUpsertInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.CustomerAttributeValuesPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerAttributeValuesPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerAttributeValuesPayload) graphql.Marshaler {
 			return ec.marshalNCustomerAttributeValuesPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeValuesPayload(ctx, selections, v)
 		},
@@ -10807,7 +11745,25 @@ func (ec *executionContext) _Mutation_deleteCustomerAttributeValues(ctx context.
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().DeleteCustomerAttributeValues(ctx, fc.Args["idIn"].([]int))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.DeletePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.DeletePayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
 			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
 		},
@@ -10851,7 +11807,25 @@ func (ec *executionContext) _Mutation_createCustomerFormFields(ctx context.Conte
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().CreateCustomerFormFields(ctx, fc.Args["input"].([]*model.CustomerFormFieldCreateInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.CustomerFormFieldsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerFormFieldsPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerFormFieldsPayload) graphql.Marshaler {
 			return ec.marshalNCustomerFormFieldsPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldsPayload(ctx, selections, v)
 		},
@@ -10895,7 +11869,25 @@ func (ec *executionContext) _Mutation_updateCustomerFormFields(ctx context.Conte
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().UpdateCustomerFormFields(ctx, fc.Args["input"].([]*model.CustomerFormFieldUpdateInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.CustomerFormFieldsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerFormFieldsPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerFormFieldsPayload) graphql.Marshaler {
 			return ec.marshalNCustomerFormFieldsPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldsPayload(ctx, selections, v)
 		},
@@ -10939,7 +11931,25 @@ func (ec *executionContext) _Mutation_deleteCustomerFormFields(ctx context.Conte
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().DeleteCustomerFormFields(ctx, fc.Args["idIn"].([]int))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.DeletePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.DeletePayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
 			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
 		},
@@ -10983,7 +11993,25 @@ func (ec *executionContext) _Mutation_upsertCustomerFormFieldValues(ctx context.
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().UpsertCustomerFormFieldValues(ctx, fc.Args["input"].([]*model.CustomerFormFieldValueUpsertInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.CustomerFormFieldValuesPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerFormFieldValuesPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerFormFieldValuesPayload) graphql.Marshaler {
 			return ec.marshalNCustomerFormFieldValuesPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldValuesPayload(ctx, selections, v)
 		},
@@ -11027,7 +12055,25 @@ func (ec *executionContext) _Mutation_updateCustomerConsent(ctx context.Context,
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().UpdateCustomerConsent(ctx, fc.Args["input"].(model.CustomerConsentInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.CustomerConsentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerConsentPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerConsentPayload) graphql.Marshaler {
 			return ec.marshalNCustomerConsentPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerConsentPayload(ctx, selections, v)
 		},
@@ -11071,7 +12117,25 @@ func (ec *executionContext) _Mutation_validateCustomerCredentials(ctx context.Co
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().ValidateCustomerCredentials(ctx, fc.Args["email"].(string), fc.Args["password"].(string), fc.Args["channelId"].(*int))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.CredentialsValidationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CredentialsValidationPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CredentialsValidationPayload) graphql.Marshaler {
 			return ec.marshalNCredentialsValidationPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCredentialsValidationPayload(ctx, selections, v)
 		},
@@ -11115,7 +12179,25 @@ func (ec *executionContext) _Mutation_validateCustomerPassword(ctx context.Conte
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().ValidateCustomerPassword(ctx, fc.Args["customerId"].(int), fc.Args["password"].(string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.PasswordValidationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.PasswordValidationPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PasswordValidationPayload) graphql.Marshaler {
 			return ec.marshalNPasswordValidationPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐPasswordValidationPayload(ctx, selections, v)
 		},
@@ -11159,7 +12241,25 @@ func (ec *executionContext) _Mutation_updateCustomerSettings(ctx context.Context
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().UpdateCustomerSettings(ctx, fc.Args["input"].(model.CustomerSettingsInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.CustomerSettingsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerSettingsPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerSettingsPayload) graphql.Marshaler {
 			return ec.marshalNCustomerSettingsPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerSettingsPayload(ctx, selections, v)
 		},
@@ -11203,7 +12303,25 @@ func (ec *executionContext) _Mutation_updateChannelCustomerSettings(ctx context.
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().UpdateChannelCustomerSettings(ctx, fc.Args["input"].(model.ChannelCustomerSettingsInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.ChannelCustomerSettingsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.ChannelCustomerSettingsPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ChannelCustomerSettingsPayload) graphql.Marshaler {
 			return ec.marshalNChannelCustomerSettingsPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐChannelCustomerSettingsPayload(ctx, selections, v)
 		},
@@ -11247,7 +12365,25 @@ func (ec *executionContext) _Mutation_createCustomerGroup(ctx context.Context, f
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().CreateCustomerGroup(ctx, fc.Args["input"].(model.CustomerGroupCreateInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.CustomerGroupPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerGroupPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerGroupPayload) graphql.Marshaler {
 			return ec.marshalNCustomerGroupPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerGroupPayload(ctx, selections, v)
 		},
@@ -11291,7 +12427,25 @@ func (ec *executionContext) _Mutation_updateCustomerGroup(ctx context.Context, f
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().UpdateCustomerGroup(ctx, fc.Args["input"].(model.CustomerGroupUpdateInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.CustomerGroupPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerGroupPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerGroupPayload) graphql.Marshaler {
 			return ec.marshalNCustomerGroupPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerGroupPayload(ctx, selections, v)
 		},
@@ -11335,7 +12489,25 @@ func (ec *executionContext) _Mutation_deleteCustomerGroups(ctx context.Context, 
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().DeleteCustomerGroups(ctx, fc.Args["idIn"].([]int))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.DeletePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.DeletePayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
 			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
 		},
@@ -11379,7 +12551,25 @@ func (ec *executionContext) _Mutation_createSubscriber(ctx context.Context, fiel
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().CreateSubscriber(ctx, fc.Args["input"].(model.SubscriberCreateInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.SubscriberPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.SubscriberPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SubscriberPayload) graphql.Marshaler {
 			return ec.marshalNSubscriberPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSubscriberPayload(ctx, selections, v)
 		},
@@ -11423,7 +12613,25 @@ func (ec *executionContext) _Mutation_updateSubscriber(ctx context.Context, fiel
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().UpdateSubscriber(ctx, fc.Args["input"].(model.SubscriberUpdateInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.SubscriberPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.SubscriberPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SubscriberPayload) graphql.Marshaler {
 			return ec.marshalNSubscriberPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSubscriberPayload(ctx, selections, v)
 		},
@@ -11467,7 +12675,25 @@ func (ec *executionContext) _Mutation_deleteSubscribers(ctx context.Context, fie
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().DeleteSubscribers(ctx, fc.Args["filter"].(map[string]any), fc.Args["all"].(*bool))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.DeletePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.DeletePayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
 			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
 		},
@@ -11495,6 +12721,678 @@ func (ec *executionContext) fieldContext_Mutation_deleteSubscribers(ctx context.
 	if fc.Args, err = ec.field_Mutation_deleteSubscribers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_registerCustomer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerCustomer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterCustomer(ctx, fc.Args["input"].(model.RegisterCustomerInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"PUBLIC"})
+				if err != nil {
+					var zeroVal *model.SignInPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.SignInPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SignInPayload) graphql.Marshaler {
+			return ec.marshalNSignInPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSignInPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerCustomer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignInPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_registerCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_login(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_login(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Login(ctx, fc.Args["email"].(string), fc.Args["password"].(string), fc.Args["channelId"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"PUBLIC"})
+				if err != nil {
+					var zeroVal *model.SignInPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.SignInPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SignInPayload) graphql.Marshaler {
+			return ec.marshalNSignInPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSignInPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_login(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignInPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_login_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_logout(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_logout(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().Logout(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"SHOPPER"})
+				if err != nil {
+					var zeroVal *model.LogoutPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.LogoutPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LogoutPayload) graphql.Marshaler {
+			return ec.marshalNLogoutPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐLogoutPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_logout(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LogoutPayload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateMe(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateMe(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateMe(ctx, fc.Args["input"].(model.UpdateMeInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"SHOPPER"})
+				if err != nil {
+					var zeroVal *model.MePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.MePayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MePayload) graphql.Marshaler {
+			return ec.marshalNMePayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐMePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateMe(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateMe_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_changeMyPassword(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_changeMyPassword(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ChangeMyPassword(ctx, fc.Args["input"].(model.ChangeMyPasswordInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"SHOPPER"})
+				if err != nil {
+					var zeroVal *model.SignInPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.SignInPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SignInPayload) graphql.Marshaler {
+			return ec.marshalNSignInPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSignInPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_changeMyPassword(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignInPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_changeMyPassword_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createMyAddress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createMyAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateMyAddress(ctx, fc.Args["input"].(model.CustomerAddressInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"SHOPPER"})
+				if err != nil {
+					var zeroVal *model.MyAddressPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.MyAddressPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MyAddressPayload) graphql.Marshaler {
+			return ec.marshalNMyAddressPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐMyAddressPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createMyAddress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MyAddressPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createMyAddress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateMyAddress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateMyAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateMyAddress(ctx, fc.Args["input"].(model.CustomerAddressUpdateInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"SHOPPER"})
+				if err != nil {
+					var zeroVal *model.MyAddressPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.MyAddressPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MyAddressPayload) graphql.Marshaler {
+			return ec.marshalNMyAddressPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐMyAddressPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateMyAddress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MyAddressPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateMyAddress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteMyAddress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteMyAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteMyAddress(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"SHOPPER"})
+				if err != nil {
+					var zeroVal *model.DeletePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.DeletePayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteMyAddress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteMyAddress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateMyConsent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateMyConsent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateMyConsent(ctx, fc.Args["input"].(model.MyConsentInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"SHOPPER"})
+				if err != nil {
+					var zeroVal *model.CustomerConsentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerConsentPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerConsentPayload) graphql.Marshaler {
+			return ec.marshalNCustomerConsentPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerConsentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateMyConsent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerConsentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateMyConsent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_impersonateCustomer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_impersonateCustomer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImpersonateCustomer(ctx, fc.Args["customerId"].(int), fc.Args["channelId"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.SignInPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.SignInPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SignInPayload) graphql.Marshaler {
+			return ec.marshalNSignInPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSignInPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_impersonateCustomer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignInPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_impersonateCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MyAddressPayload_address(ctx context.Context, field graphql.CollectedField, obj *model.MyAddressPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MyAddressPayload_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.CustomerAddress) graphql.Marshaler {
+			return ec.marshalOCustomerAddress2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAddress(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MyAddressPayload_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MyAddressPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerAddress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MyAddressPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.MyAddressPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MyAddressPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MyAddressPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MyAddressPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -11819,7 +13717,25 @@ func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Customers(ctx, fc.Args["filter"].(map[string]any), fc.Args["sort"].(*storage.CustomerSort), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"READ"})
+				if err != nil {
+					var zeroVal *model.CustomerConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerConnection
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerConnection) graphql.Marshaler {
 			return ec.marshalNCustomerConnection2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerConnection(ctx, selections, v)
 		},
@@ -11863,7 +13779,25 @@ func (ec *executionContext) _Query_customer(ctx context.Context, field graphql.C
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Customer(ctx, fc.Args["id"].(int))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"READ"})
+				if err != nil {
+					var zeroVal *storage.Customer
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *storage.Customer
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *storage.Customer) graphql.Marshaler {
 			return ec.marshalOCustomer2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomer(ctx, selections, v)
 		},
@@ -11907,7 +13841,25 @@ func (ec *executionContext) _Query_customerAddresses(ctx context.Context, field 
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().CustomerAddresses(ctx, fc.Args["filter"].(map[string]any), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"READ"})
+				if err != nil {
+					var zeroVal *model.CustomerAddressConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerAddressConnection
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerAddressConnection) graphql.Marshaler {
 			return ec.marshalNCustomerAddressConnection2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressConnection(ctx, selections, v)
 		},
@@ -11951,7 +13903,25 @@ func (ec *executionContext) _Query_customerAttributes(ctx context.Context, field
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().CustomerAttributes(ctx, fc.Args["filter"].(map[string]any), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"READ"})
+				if err != nil {
+					var zeroVal *model.CustomerAttributeConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerAttributeConnection
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerAttributeConnection) graphql.Marshaler {
 			return ec.marshalNCustomerAttributeConnection2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeConnection(ctx, selections, v)
 		},
@@ -11995,7 +13965,25 @@ func (ec *executionContext) _Query_customerAttributeValues(ctx context.Context, 
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().CustomerAttributeValues(ctx, fc.Args["filter"].(map[string]any), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"READ"})
+				if err != nil {
+					var zeroVal *model.CustomerAttributeValueConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerAttributeValueConnection
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerAttributeValueConnection) graphql.Marshaler {
 			return ec.marshalNCustomerAttributeValueConnection2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeValueConnection(ctx, selections, v)
 		},
@@ -12039,7 +14027,25 @@ func (ec *executionContext) _Query_customerFormFields(ctx context.Context, field
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().CustomerFormFields(ctx, fc.Args["filter"].(map[string]any), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"READ", "SHOPPER"})
+				if err != nil {
+					var zeroVal *model.CustomerFormFieldConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerFormFieldConnection
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerFormFieldConnection) graphql.Marshaler {
 			return ec.marshalNCustomerFormFieldConnection2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldConnection(ctx, selections, v)
 		},
@@ -12083,7 +14089,25 @@ func (ec *executionContext) _Query_customerFormFieldValues(ctx context.Context, 
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().CustomerFormFieldValues(ctx, fc.Args["filter"].(map[string]any), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"READ"})
+				if err != nil {
+					var zeroVal *model.CustomerFormFieldValueConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerFormFieldValueConnection
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerFormFieldValueConnection) graphql.Marshaler {
 			return ec.marshalNCustomerFormFieldValueConnection2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldValueConnection(ctx, selections, v)
 		},
@@ -12127,7 +14151,25 @@ func (ec *executionContext) _Query_customerConsent(ctx context.Context, field gr
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().CustomerConsent(ctx, fc.Args["customerId"].(int))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"READ"})
+				if err != nil {
+					var zeroVal *storage.CustomerConsent
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *storage.CustomerConsent
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *storage.CustomerConsent) graphql.Marshaler {
 			return ec.marshalOCustomerConsent2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerConsent(ctx, selections, v)
 		},
@@ -12171,7 +14213,25 @@ func (ec *executionContext) _Query_customerGroups(ctx context.Context, field gra
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().CustomerGroups(ctx, fc.Args["filter"].(map[string]any), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"READ"})
+				if err != nil {
+					var zeroVal *model.CustomerGroupConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerGroupConnection
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerGroupConnection) graphql.Marshaler {
 			return ec.marshalNCustomerGroupConnection2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerGroupConnection(ctx, selections, v)
 		},
@@ -12215,7 +14275,25 @@ func (ec *executionContext) _Query_customerGroup(ctx context.Context, field grap
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().CustomerGroup(ctx, fc.Args["id"].(int))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"READ"})
+				if err != nil {
+					var zeroVal *storage.CustomerGroup
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *storage.CustomerGroup
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *storage.CustomerGroup) graphql.Marshaler {
 			return ec.marshalOCustomerGroup2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerGroup(ctx, selections, v)
 		},
@@ -12259,7 +14337,25 @@ func (ec *executionContext) _Query_subscribers(ctx context.Context, field graphq
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Subscribers(ctx, fc.Args["filter"].(map[string]any), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"READ"})
+				if err != nil {
+					var zeroVal *model.SubscriberConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.SubscriberConnection
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SubscriberConnection) graphql.Marshaler {
 			return ec.marshalNSubscriberConnection2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSubscriberConnection(ctx, selections, v)
 		},
@@ -12303,7 +14399,25 @@ func (ec *executionContext) _Query_subscriber(ctx context.Context, field graphql
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Subscriber(ctx, fc.Args["id"].(int))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"READ"})
+				if err != nil {
+					var zeroVal *storage.Subscriber
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *storage.Subscriber
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *storage.Subscriber) graphql.Marshaler {
 			return ec.marshalOSubscriber2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐSubscriber(ctx, selections, v)
 		},
@@ -12346,7 +14460,25 @@ func (ec *executionContext) _Query_customerSettings(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Query().CustomerSettings(ctx)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"READ"})
+				if err != nil {
+					var zeroVal *storage.CustomerSettings
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *storage.CustomerSettings
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *storage.CustomerSettings) graphql.Marshaler {
 			return ec.marshalNCustomerSettings2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerSettings(ctx, selections, v)
 		},
@@ -12379,7 +14511,25 @@ func (ec *executionContext) _Query_channelCustomerSettings(ctx context.Context, 
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().ChannelCustomerSettings(ctx, fc.Args["channelId"].(int))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"READ"})
+				if err != nil {
+					var zeroVal *storage.ChannelCustomerSettings
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *storage.ChannelCustomerSettings
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *storage.ChannelCustomerSettings) graphql.Marshaler {
 			return ec.marshalNChannelCustomerSettings2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐChannelCustomerSettings(ctx, selections, v)
 		},
@@ -12407,6 +14557,56 @@ func (ec *executionContext) fieldContext_Query_channelCustomerSettings(ctx conte
 	if fc.Args, err = ec.field_Query_channelCustomerSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_me(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Me(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"SHOPPER"})
+				if err != nil {
+					var zeroVal *storage.Customer
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *storage.Customer
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.Customer) graphql.Marshaler {
+			return ec.marshalOCustomer2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -12482,6 +14682,116 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SignInPayload_accessToken(ctx context.Context, field graphql.CollectedField, obj *model.SignInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInPayload_accessToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccessToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SignInPayload_accessToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignInPayload", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SignInPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.SignInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInPayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SignInPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignInPayload", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _SignInPayload_customer(ctx context.Context, field graphql.CollectedField, obj *model.SignInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInPayload_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.Customer) graphql.Marshaler {
+			return ec.marshalOCustomer2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SignInPayload_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SignInPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SignInPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SignInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignInPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignInPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SignInPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -14147,6 +16457,43 @@ func (ec *executionContext) unmarshalInputCategoryAccessInput(ctx context.Contex
 				return it, err
 			}
 			it.Categories = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputChangeMyPasswordInput(ctx context.Context, obj any) (model.ChangeMyPasswordInput, error) {
+	var it model.ChangeMyPasswordInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"currentPassword", "newPassword"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "currentPassword":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currentPassword"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CurrentPassword = data
+		case "newPassword":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newPassword"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NewPassword = data
 		}
 	}
 	return it, nil
@@ -15874,7 +18221,7 @@ func (ec *executionContext) unmarshalInputCustomerUpdateInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "email", "firstName", "lastName", "company", "phone", "notes", "taxExemptCategory", "customerGroupId", "acceptsProductReviewAbandonedCartEmails", "channelIds", "storeCreditAmounts", "authentication"}
+	fieldsInOrder := [...]string{"id", "email", "firstName", "lastName", "company", "phone", "notes", "taxExemptCategory", "customerGroupId", "acceptsProductReviewAbandonedCartEmails", "channelIds", "storeCreditAmounts", "authentication", "formFields"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15972,6 +18319,13 @@ func (ec *executionContext) unmarshalInputCustomerUpdateInput(ctx context.Contex
 				return it, err
 			}
 			it.Authentication = data
+		case "formFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("formFields"))
+			data, err := ec.unmarshalOFormFieldValueInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFormFieldValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FormFields = data
 		}
 	}
 	return it, nil
@@ -16079,6 +18433,43 @@ func (ec *executionContext) unmarshalInputFormFieldValueInput(ctx context.Contex
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputMyConsentInput(ctx context.Context, obj any) (model.MyConsentInput, error) {
+	var it model.MyConsentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"allow", "deny"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "allow":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allow"))
+			data, err := ec.unmarshalNConsentCategory2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐConsentCategoryᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Allow = data
+		case "deny":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deny"))
+			data, err := ec.unmarshalNConsentCategory2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐConsentCategoryᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Deny = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputPrivacySettingsInput(ctx context.Context, obj any) (model.PrivacySettingsInput, error) {
 	var it model.PrivacySettingsInput
 	if obj == nil {
@@ -16111,6 +18502,92 @@ func (ec *executionContext) unmarshalInputPrivacySettingsInput(ctx context.Conte
 				return it, err
 			}
 			it.PolicyURL = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputRegisterCustomerInput(ctx context.Context, obj any) (model.RegisterCustomerInput, error) {
+	var it model.RegisterCustomerInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"email", "password", "firstName", "lastName", "company", "phone", "acceptsProductReviewAbandonedCartEmails", "channelId", "formFields"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "password":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Password = data
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = data
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = data
+		case "company":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("company"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Company = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "acceptsProductReviewAbandonedCartEmails":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("acceptsProductReviewAbandonedCartEmails"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AcceptsProductReviewAbandonedCartEmails = data
+		case "channelId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChannelID = data
+		case "formFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("formFields"))
+			data, err := ec.unmarshalOFormFieldValueInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFormFieldValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FormFields = data
 		}
 	}
 	return it, nil
@@ -16358,6 +18835,78 @@ func (ec *executionContext) unmarshalInputSubscriberUpdateInput(ctx context.Cont
 				return it, err
 			}
 			it.ChannelID = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputUpdateMeInput(ctx context.Context, obj any) (model.UpdateMeInput, error) {
+	var it model.UpdateMeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"email", "firstName", "lastName", "company", "phone", "acceptsProductReviewAbandonedCartEmails", "formFields"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = data
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = data
+		case "company":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("company"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Company = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "acceptsProductReviewAbandonedCartEmails":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("acceptsProductReviewAbandonedCartEmails"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AcceptsProductReviewAbandonedCartEmails = data
+		case "formFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("formFields"))
+			data, err := ec.unmarshalOFormFieldValueInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFormFieldValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FormFields = data
 		}
 	}
 	return it, nil
@@ -19059,6 +21608,92 @@ func (ec *executionContext) _DiscountRule(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var logoutPayloadImplementors = []string{"LogoutPayload"}
+
+func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LogoutPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, logoutPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LogoutPayload")
+		case "loggedOut":
+			out.Values[i] = ec._LogoutPayload_loggedOut(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._LogoutPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var mePayloadImplementors = []string{"MePayload"}
+
+func (ec *executionContext) _MePayload(ctx context.Context, sel ast.SelectionSet, obj *model.MePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MePayload")
+		case "customer":
+			out.Values[i] = ec._MePayload_customer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._MePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -19258,6 +21893,119 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteSubscribers(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registerCustomer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerCustomer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "login":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_login(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "logout":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_logout(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateMe":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateMe(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changeMyPassword":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_changeMyPassword(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createMyAddress":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createMyAddress(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateMyAddress":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateMyAddress(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteMyAddress":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteMyAddress(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateMyConsent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateMyConsent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "impersonateCustomer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_impersonateCustomer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var myAddressPayloadImplementors = []string{"MyAddressPayload"}
+
+func (ec *executionContext) _MyAddressPayload(ctx context.Context, sel ast.SelectionSet, obj *model.MyAddressPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, myAddressPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MyAddressPayload")
+		case "address":
+			out.Values[i] = ec._MyAddressPayload_address(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._MyAddressPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19807,6 +22555,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "me":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_me(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -19820,6 +22590,59 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var signInPayloadImplementors = []string{"SignInPayload"}
+
+func (ec *executionContext) _SignInPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SignInPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signInPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SignInPayload")
+		case "accessToken":
+			out.Values[i] = ec._SignInPayload_accessToken(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._SignInPayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "customer":
+			out.Values[i] = ec._SignInPayload_customer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._SignInPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -20542,6 +23365,46 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNAccess2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccess(ctx context.Context, v any) (model.Access, error) {
+	var res model.Access
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccess2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccess(ctx context.Context, sel ast.SelectionSet, v model.Access) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx context.Context, v any) ([]model.Access, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Access, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAccess2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccess(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Access) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccess2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccess(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -20570,6 +23433,11 @@ func (ec *executionContext) unmarshalNCategoryAccessType2githubᚗcomᚋstorefro
 
 func (ec *executionContext) marshalNCategoryAccessType2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCategoryAccessType(ctx context.Context, sel ast.SelectionSet, v storage.CategoryAccessType) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNChangeMyPasswordInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐChangeMyPasswordInput(ctx context.Context, v any) (model.ChangeMyPasswordInput, error) {
+	res, err := ec.unmarshalInputChangeMyPasswordInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNChannelCustomerGroupSettings2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐChannelCustomerGroupSettings(ctx context.Context, sel ast.SelectionSet, v storage.ChannelCustomerGroupSettings) graphql.Marshaler {
@@ -20762,6 +23630,11 @@ func (ec *executionContext) marshalNCustomerAddressEdge2ᚖgithubᚗcomᚋstoref
 	return ec._CustomerAddressEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCustomerAddressInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressInput(ctx context.Context, v any) (model.CustomerAddressInput, error) {
+	res, err := ec.unmarshalInputCustomerAddressInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCustomerAddressInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressInput(ctx context.Context, v any) (*model.CustomerAddressInput, error) {
 	res, err := ec.unmarshalInputCustomerAddressInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -20775,6 +23648,11 @@ func (ec *executionContext) unmarshalNCustomerAddressType2githubᚗcomᚋstorefr
 
 func (ec *executionContext) marshalNCustomerAddressType2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAddressType(ctx context.Context, sel ast.SelectionSet, v storage.CustomerAddressType) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNCustomerAddressUpdateInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressUpdateInput(ctx context.Context, v any) (model.CustomerAddressUpdateInput, error) {
+	res, err := ec.unmarshalInputCustomerAddressUpdateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNCustomerAddressUpdateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressUpdateInputᚄ(ctx context.Context, v any) ([]*model.CustomerAddressUpdateInput, error) {
@@ -21604,6 +24482,41 @@ func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.S
 	return ret
 }
 
+func (ec *executionContext) marshalNLogoutPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐLogoutPayload(ctx context.Context, sel ast.SelectionSet, v *model.LogoutPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._LogoutPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMePayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐMePayload(ctx context.Context, sel ast.SelectionSet, v *model.MePayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._MePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMyAddressPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐMyAddressPayload(ctx context.Context, sel ast.SelectionSet, v *model.MyAddressPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._MyAddressPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMyConsentInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐMyConsentInput(ctx context.Context, v any) (model.MyConsentInput, error) {
+	res, err := ec.unmarshalInputMyConsentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -21636,6 +24549,21 @@ func (ec *executionContext) marshalNPasswordValidationPayload2ᚖgithubᚗcomᚋ
 
 func (ec *executionContext) marshalNPrivacySettings2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐPrivacySettings(ctx context.Context, sel ast.SelectionSet, v storage.PrivacySettings) graphql.Marshaler {
 	return ec._PrivacySettings(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNRegisterCustomerInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐRegisterCustomerInput(ctx context.Context, v any) (model.RegisterCustomerInput, error) {
+	res, err := ec.unmarshalInputRegisterCustomerInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSignInPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSignInPayload(ctx context.Context, sel ast.SelectionSet, v *model.SignInPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SignInPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNStoreCreditAmount2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐStoreCreditAmountᚄ(ctx context.Context, sel ast.SelectionSet, v []*storage.StoreCreditAmount) graphql.Marshaler {
@@ -21793,6 +24721,11 @@ func (ec *executionContext) marshalNSubscriberPayload2ᚖgithubᚗcomᚋstorefro
 
 func (ec *executionContext) unmarshalNSubscriberUpdateInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSubscriberUpdateInput(ctx context.Context, v any) (model.SubscriberUpdateInput, error) {
 	res, err := ec.unmarshalInputSubscriberUpdateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateMeInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUpdateMeInput(ctx context.Context, v any) (model.UpdateMeInput, error) {
+	res, err := ec.unmarshalInputUpdateMeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -22030,6 +24963,13 @@ func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋstorefrontᚋcust
 		return graphql.Null
 	}
 	return ec._Customer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCustomerAddress2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAddress(ctx context.Context, sel ast.SelectionSet, v *storage.CustomerAddress) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CustomerAddress(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOCustomerAddressFilter2map(ctx context.Context, v any) (map[string]any, error) {

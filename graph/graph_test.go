@@ -3,6 +3,8 @@ package graph_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -23,15 +25,28 @@ type testServer struct {
 	db  *storage.DB
 	srv *httptest.Server
 
+	// token is an API token with the write scope, sent by do.
+	token string
+
 	mu    sync.Mutex
 	stats *storage.Stats // of the last request
 }
 
 // newTestServer starts a server over a new store; it stops with the test.
-func newTestServer(t testing.TB) *testServer {
+// configure, when given, adjusts the handler's options.
+func newTestServer(t testing.TB, configure ...func(*graph.Options)) *testServer {
 	t.Helper()
 	s := &testServer{t: t, db: storagetest.MustOpenDB(t)}
-	h := graph.NewHandler(s.db, graph.Options{})
+	token, _, err := s.db.CreateToken(context.Background(), "tests", []string{storage.ScopeWrite})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.token = token
+	var opts graph.Options
+	for _, c := range configure {
+		c(&opts)
+	}
+	h := graph.NewHandler(s.db, opts)
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &storage.Stats{}
 		s.mu.Lock()
@@ -58,13 +73,15 @@ type response struct {
 	Extensions map[string]any  `json:"extensions"`
 }
 
-// do posts a query with variables and decodes the response.
+// do posts a query with variables as an admin with the write scope, and
+// decodes the response.
 func (s *testServer) do(query string, vars map[string]any) response {
 	s.t.Helper()
-	return s.doWith(query, vars, nil)
+	return s.doWith(query, vars, http.Header{"X-Auth-Token": {s.token}})
 }
 
-// doWith posts with extra request headers.
+// doWith posts with the given request headers only (no credentials unless
+// they carry some).
 func (s *testServer) doWith(query string, vars map[string]any, header http.Header) response {
 	s.t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
@@ -160,3 +177,9 @@ func (n node) id() int { return n.ID }
 
 // jsonUnmarshal decodes a response's data.
 func jsonUnmarshal(data json.RawMessage, out any) error { return json.Unmarshal(data, out) }
+
+// sha256Hex returns the hex SHA-256 of s.
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}

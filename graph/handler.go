@@ -1,9 +1,15 @@
 package graph
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -15,12 +21,30 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// Options configure NewHandler.
+// Options configure NewHandler; the zero value is a sound default.
 type Options struct {
-	// Logger receives internal errors and panics; nil means slog.Default().
+	// Logger receives internal errors, panics and impersonations; nil means
+	// slog.Default().
 	Logger *slog.Logger
 	// MaxBodyBytes bounds a request body; 0 means 1 MiB.
 	MaxBodyBytes int64
+	// Timeout bounds one request; 0 means 15 seconds.
+	Timeout time.Duration
+	// Limits bound depth and cost; the zero value means DefaultLimits.
+	Limits Limits
+	// ParserTokenLimit bounds the tokens of a query; 0 means 15,000.
+	ParserTokenLimit int
+	// DisableIntrospection turns schema introspection off (production).
+	DisableIntrospection bool
+	// CORSOrigins are the browser origins (storefronts) allowed to call the
+	// API from another site, e.g. "https://shop.example.com"; "*" allows any.
+	CORSOrigins []string
+	// ShopperTokenTTL is how long a customer access token lasts; 0 means
+	// one hour.
+	ShopperTokenTTL time.Duration
+	// Throttles pace password checks and sign-ups; the zero value means
+	// DefaultThrottles.
+	Throttles Throttles
 	// Extensions are added to the gqlgen server, in order, before its own
 	// (telemetry, for one).
 	Extensions []graphql.HandlerExtension
@@ -29,9 +53,18 @@ type Options struct {
 	OnBatch func(relation string, keys int)
 }
 
+// CodeRequestTooLarge and CodeTimeout are the codes of a request refused for
+// its size and of one that ran out of time.
+const (
+	CodeRequestTooLarge = "REQUEST_TOO_LARGE"
+	CodeTimeout         = "TIMEOUT"
+)
+
 // NewHandler returns the GraphQL HTTP handler over db: POST and GET
-// transports, a parsed-query cache, introspection, the error presenter, the
-// panic guard, and a fresh set of dataloaders for every operation.
+// transports, a parsed-query cache, automatic persisted queries,
+// introspection (unless disabled), access control, depth and cost limits,
+// the error presenter, the panic guard, and a fresh set of dataloaders for
+// every operation.
 func NewHandler(db *storage.DB, opts Options) http.Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -39,22 +72,47 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 1 << 20
 	}
-	resolver := &Resolver{DB: db, credentials: newThrottle(6*time.Second, 10)}
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: resolver}))
+	if opts.Timeout <= 0 {
+		opts.Timeout = 15 * time.Second
+	}
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits
+	}
+	if opts.ParserTokenLimit <= 0 {
+		opts.ParserTokenLimit = 15_000
+	}
+	if opts.ShopperTokenTTL <= 0 {
+		opts.ShopperTokenTTL = time.Hour
+	}
+	a := newAuth(db, opts.Logger, opts.ShopperTokenTTL)
+	if opts.Throttles == (Throttles{}) {
+		opts.Throttles = DefaultThrottles
+	}
+	th := opts.Throttles
+	resolver := &Resolver{DB: db, log: opts.Logger, auth: a,
+		credentials: newThrottle(th.CredentialsEvery, th.CredentialsBurst), signups: newThrottle(th.SignupsEvery, th.SignupsBurst)}
+	cfg := Config{Resolvers: resolver}
+	cfg.Directives.Access = a.access
+	setComplexity(&cfg.Complexity)
+	srv := handler.New(NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.SetParserTokenLimit(15000)
+	srv.SetParserTokenLimit(opts.ParserTokenLimit)
 	for _, ext := range opts.Extensions {
 		srv.Use(ext)
 	}
-	srv.Use(extension.Introspection{})
+	if !opts.DisableIntrospection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.SetErrorPresenter(presentError(opts.Logger))
 	srv.SetRecoverFunc(recoverPanic(opts.Logger))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(withLoaders(ctx, newLoaders(db, opts.OnBatch)))
 	})
+	srv.Use(&limiter{limits: opts.Limits})
 	// Mutations run one after another; each gets fresh loaders, so what it
 	// reads back is never what an earlier field of the operation cached.
 	srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
@@ -63,5 +121,90 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 		}
 		return next(ctx)
 	})
-	return withClient(http.MaxBytesHandler(srv, opts.MaxBodyBytes))
+	return withClient(cors(opts.CORSOrigins, bounded(opts.MaxBodyBytes, opts.Timeout, identified(a, opts.Logger, srv))))
 }
+
+// identified settles who is calling, once per request and before gqlgen
+// runs: the cost limits (whose budgets are per caller) need it as much as
+// the resolvers. Credential lookups are the request's, not an operation's:
+// they are left out of its statement count.
+func identified(a *auth, log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		c, err := a.identify(storage.WithStats(ctx, nil), r.Header, clientAddress(ctx))
+		if err != nil {
+			log.ErrorContext(ctx, "identify caller", "err", err)
+			writeError(w, http.StatusInternalServerError, CodeInternal, internalMessage)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, callerKey{}, c)))
+	})
+}
+
+// bounded refuses bodies over max bytes with 413, whether or not their
+// size is announced, and gives each request at most timeout.
+func bounded(max int64, timeout time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tooLarge := func() {
+			writeError(w, http.StatusRequestEntityTooLarge, CodeRequestTooLarge,
+				"The request body is larger than "+strconv.FormatInt(max, 10)+" bytes.")
+		}
+		if r.ContentLength > max {
+			tooLarge()
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+				tooLarge()
+				return
+			}
+			if err != nil {
+				writeError(w, http.StatusBadRequest, CodeBadUserInput, "The request body could not be read.")
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// writeError writes a GraphQL-shaped error response outside gqlgen.
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	b, _ := jsonMarshal(map[string]any{"errors": []any{map[string]any{"message": msg, "extensions": map[string]any{"code": code}}}})
+	w.Write(b)
+}
+
+// cors lets the listed browser origins call the API: it answers preflight
+// requests and marks responses for them. Requests from other origins get no
+// CORS headers, so browsers keep their responses from the page.
+func cors(origins []string, next http.Handler) http.Handler {
+	if len(origins) == 0 {
+		return next
+	}
+	any := slices.Contains(origins, "*")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin != "" && (any || slices.Contains(origins, origin)) {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Add("Vary", "Origin")
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+				h.Set("Access-Control-Allow-Headers", strings.Join([]string{"Content-Type", "Authorization", "X-Auth-Token",
+					"X-Request-ID", "Accept"}, ", "))
+				h.Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isTimeout reports whether err comes from a request's deadline.
+func isTimeout(err error) bool { return errors.Is(err, context.DeadlineExceeded) }

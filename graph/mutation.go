@@ -142,6 +142,7 @@ func fromCustomerUpdateInputs(in []*model.CustomerUpdateInput) []storage.Custome
 		if auth := c.Authentication; auth != nil {
 			u.NewPassword, u.ForcePasswordReset = auth.NewPassword, auth.ForcePasswordReset
 		}
+		u.FormFields = formFieldInputs(c.FormFields)
 		out[i] = u
 	}
 	return out

@@ -5,12 +5,23 @@ package graph
 
 //go:generate go tool gqlgen generate
 
-import "github.com/storefront/customers/storage"
+import (
+	"encoding/json"
+	"log/slog"
+
+	"github.com/storefront/customers/storage"
+)
 
 // Resolver is the root of the resolvers; it holds what they share.
 type Resolver struct {
-	DB *storage.DB
-
-	// credentials throttles password checks per email, customer and client.
-	credentials *throttle
+	DB  *storage.DB
+	log *slog.Logger
+	// auth identifies callers and signs shopper tokens.
+	auth *auth
+	// credentials throttles password checks per email, customer and client;
+	// signups throttles registrations per client.
+	credentials, signups *throttle
 }
+
+// jsonMarshal encodes v; the values given never fail to encode.
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

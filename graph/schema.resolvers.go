@@ -294,6 +294,54 @@ func (r *mutationResolver) DeleteSubscribers(ctx context.Context, filter map[str
 	return deleted(r.DB.DeleteSubscribers(ctx, f, all != nil && *all))
 }
 
+func (r *mutationResolver) RegisterCustomer(ctx context.Context, input model.RegisterCustomerInput) (*model.SignInPayload, error) {
+	return r.register(ctx, input)
+}
+
+func (r *mutationResolver) Login(ctx context.Context, email string, password string, channelID *int) (*model.SignInPayload, error) {
+	channel := 1
+	if channelID != nil {
+		channel = *channelID
+	}
+	return r.login(ctx, email, password, channel)
+}
+
+func (r *mutationResolver) Logout(ctx context.Context) (*model.LogoutPayload, error) {
+	return r.logout(ctx)
+}
+
+func (r *mutationResolver) UpdateMe(ctx context.Context, input model.UpdateMeInput) (*model.MePayload, error) {
+	return r.updateMe(ctx, input)
+}
+
+func (r *mutationResolver) ChangeMyPassword(ctx context.Context, input model.ChangeMyPasswordInput) (*model.SignInPayload, error) {
+	return r.changeMyPassword(ctx, input)
+}
+
+func (r *mutationResolver) CreateMyAddress(ctx context.Context, input model.CustomerAddressInput) (*model.MyAddressPayload, error) {
+	return r.createMyAddress(ctx, input)
+}
+
+func (r *mutationResolver) UpdateMyAddress(ctx context.Context, input model.CustomerAddressUpdateInput) (*model.MyAddressPayload, error) {
+	return r.updateMyAddress(ctx, input)
+}
+
+func (r *mutationResolver) DeleteMyAddress(ctx context.Context, id int) (*model.DeletePayload, error) {
+	return r.deleteMyAddress(ctx, id)
+}
+
+func (r *mutationResolver) UpdateMyConsent(ctx context.Context, input model.MyConsentInput) (*model.CustomerConsentPayload, error) {
+	return r.updateMyConsent(ctx, input)
+}
+
+func (r *mutationResolver) ImpersonateCustomer(ctx context.Context, customerID int, channelID *int) (*model.SignInPayload, error) {
+	channel := 1
+	if channelID != nil {
+		channel = *channelID
+	}
+	return r.impersonate(ctx, customerID, channel)
+}
+
 // Customers is the resolver for the customers field.
 func (r *queryResolver) Customers(ctx context.Context, filter map[string]any, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) (*model.CustomerConnection, error) {
 	q, err := parseCustomersQuery(ctx, filter, sort, pageArgs{page, limit, after, before})
@@ -379,6 +427,14 @@ func (r *queryResolver) CustomerSettings(ctx context.Context) (*storage.Customer
 // ChannelCustomerSettings is the resolver for the channelCustomerSettings field.
 func (r *queryResolver) ChannelCustomerSettings(ctx context.Context, channelID int) (*storage.ChannelCustomerSettings, error) {
 	return r.DB.FindChannelSettings(ctx, channelID)
+}
+
+func (r *queryResolver) Me(ctx context.Context) (*storage.Customer, error) {
+	c, err := orNull(r.DB.FindCustomerByID(ctx, shopper(ctx).CustomerID))
+	if c != nil {
+		primeOne(ctx, c, (*primer).customers)
+	}
+	return c, err
 }
 
 func (r *Resolver) Customer() CustomerResolver { return &customerResolver{r} }

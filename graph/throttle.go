@@ -14,6 +14,22 @@ import (
 // CodeThrottled is the top-level error code of a refused, throttled request.
 const CodeThrottled = "THROTTLED"
 
+// Throttles pace the attempts that could guess passwords or flood sign-ups:
+// a key (an email, a customer, a client address) may try Burst times at
+// once, then once per Every.
+type Throttles struct {
+	CredentialsEvery time.Duration
+	CredentialsBurst int
+	SignupsEvery     time.Duration
+	SignupsBurst     int
+}
+
+// DefaultThrottles allow ten password checks, then one every six seconds,
+// per email, customer and client; and five sign-ups, then one every twelve
+// seconds, per client.
+var DefaultThrottles = Throttles{CredentialsEvery: 6 * time.Second, CredentialsBurst: 10,
+	SignupsEvery: 12 * time.Second, SignupsBurst: 5}
+
 // throttle limits how often one key (an email, a customer, a client address)
 // may try something, with a token bucket per key. Buckets idle for long are
 // dropped, so memory stays bounded by the recently active keys.

@@ -74,6 +74,8 @@ type CustomerUpdate struct {
 	StoreCreditAmounts Optional[[]*StoreCreditAmount]
 	NewPassword        *string
 	ForcePasswordReset *bool
+	// FormFields sets values of customer form fields (today's V3 PUT).
+	FormFields []FormFieldValueInput
 }
 
 // Limits of the lists a customer create carries (domain/customers-spec.md
@@ -476,6 +478,15 @@ func (tx *Tx) updateCustomers(ctx context.Context, c *checker, in []CustomerUpda
 	if err != nil {
 		return nil, err
 	}
+	var names []string
+	for _, u := range in {
+		names = append(names, formFieldNames(u.FormFields)...)
+	}
+	fields, err := tx.formFieldsByName(ctx, names)
+	if err != nil {
+		return nil, err
+	}
+	values := make([][]*CustomerFormFieldValue, len(in))
 	next := make([]*Customer, len(in))
 	var folds []string
 	for i, u := range in {
@@ -509,6 +520,7 @@ func (tx *Tx) updateCustomers(ctx context.Context, c *checker, in []CustomerUpda
 			n.ForcePasswordReset = *u.ForcePasswordReset
 		}
 		ic.customerFields(&n)
+		values[i] = ic.formValues(u.FormFields, fields, FormFieldOnCustomer)
 		next[i] = &n
 		folds = append(folds, Fold(n.Email))
 	}
@@ -547,6 +559,13 @@ func (tx *Tx) updateCustomers(ctx context.Context, c *checker, in []CustomerUpda
 		changed := !sameCustomer(old, n) || hashes[i] != ""
 		if u.StoreCreditAmounts.Set && !sameCredit(credit[n.ID], u.StoreCreditAmounts.Value) {
 			if err := tx.replaceStoreCredit(ctx, n.ID, u.StoreCreditAmounts.Value); err != nil {
+				return nil, err
+			}
+			changed = true
+		}
+		for _, v := range values[i] {
+			v.CustomerID = &n.ID
+			if err := tx.upsertFormFieldValue(ctx, v); err != nil {
 				return nil, err
 			}
 			changed = true

@@ -281,14 +281,15 @@ func (s *Stats) Statements() int64 { return s.statements.Load() }
 
 type statsKey struct{}
 
-// WithStats returns a context under which every statement is counted in s.
+// WithStats returns a context under which every statement is counted in s;
+// a nil s counts nothing.
 func WithStats(ctx context.Context, s *Stats) context.Context {
 	return context.WithValue(ctx, statsKey{}, s)
 }
 
 // observe counts and reports one statement.
 func (db *DB) observe(ctx context.Context, statement string, start time.Time, err error) {
-	if s, ok := ctx.Value(statsKey{}).(*Stats); ok {
+	if s, ok := ctx.Value(statsKey{}).(*Stats); ok && s != nil {
 		s.statements.Add(1)
 	}
 	if db.Observer != nil {

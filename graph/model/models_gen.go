@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/storefront/customers/storage"
@@ -18,6 +19,14 @@ type CategoryAccessInput struct {
 	Type storage.CategoryAccessType `json:"type"`
 	// The visible categories; required for SPECIFIC, refused otherwise.
 	Categories []int `json:"categories,omitempty"`
+}
+
+// A password change.
+type ChangeMyPasswordInput struct {
+	// The current password.
+	CurrentPassword string `json:"currentPassword"`
+	// The new password: 8 to 128 characters with a letter and a digit.
+	NewPassword string `json:"newPassword"`
 }
 
 // Changes to a channel's overrides: absent fields are left alone, null removes an override.
@@ -560,6 +569,8 @@ type CustomerUpdateInput struct {
 	StoreCreditAmounts graphql.Omittable[[]*StoreCreditAmountInput] `json:"storeCreditAmounts,omitempty"`
 	// A new password (which ends the customer's sessions) and the reset flag.
 	Authentication *CustomerAuthenticationInput `json:"authentication,omitempty"`
+	// Values of customer form fields to set (today's V3 `PUT /customers`).
+	FormFields []*storage.FormFieldValueInput `json:"formFields,omitempty"`
 }
 
 // The result of a customer batch.
@@ -594,11 +605,43 @@ type DiscountRuleInput struct {
 	ProductID *int `json:"productId,omitempty"`
 }
 
+// The result of a logout.
+type LogoutPayload struct {
+	// Whether a session ended.
+	LoggedOut bool `json:"loggedOut"`
+	// The problems.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The result of a change to the shopper's account.
+type MePayload struct {
+	// The account as stored; null when there are user errors.
+	Customer *storage.Customer `json:"customer,omitempty"`
+	// The problems with the input.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // The API's writes. Batch mutations take `input`, a list of at most 10 items,
 // and are all or nothing: when any item has a problem, `userErrors` lists every
 // problem and nothing at all is written. Deletes take `idIn` and ignore unknown
 // ids.
 type Mutation struct {
+}
+
+// The result of a change to one of the shopper's addresses.
+type MyAddressPayload struct {
+	// The address as stored; null when there are user errors or it would duplicate another.
+	Address *storage.CustomerAddress `json:"address,omitempty"`
+	// The problems with the input.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The shopper's new consent; `allow` and `deny` are disjoint.
+type MyConsentInput struct {
+	// The categories allowed.
+	Allow []storage.ConsentCategory `json:"allow"`
+	// The categories denied.
+	Deny []storage.ConsentCategory `json:"deny"`
 }
 
 // Where a connection's page sits in the whole list (Relay's PageInfo).
@@ -648,6 +691,40 @@ type PrivacySettingsInput struct {
 // `before`, and answers a connection with `nodes`, `edges`, `pageInfo` and
 // `pagination`.
 type Query struct {
+}
+
+// A new shopper account.
+type RegisterCustomerInput struct {
+	// Email, 3 to 255 characters, unique ignoring case.
+	Email string `json:"email"`
+	// The password: 8 to 128 characters with a letter and a digit.
+	Password string `json:"password"`
+	// First name, 1 to 100 characters.
+	FirstName string `json:"firstName"`
+	// Last name, 1 to 100 characters.
+	LastName string `json:"lastName"`
+	// Company, up to 255 characters.
+	Company *string `json:"company,omitempty"`
+	// Phone, up to 50 characters.
+	Phone *string `json:"phone,omitempty"`
+	// Whether the shopper accepts product review and abandoned cart emails.
+	AcceptsProductReviewAbandonedCartEmails *bool `json:"acceptsProductReviewAbandonedCartEmails,omitempty"`
+	// The channel the account is created on; 1 when absent.
+	ChannelID *int `json:"channelId,omitempty"`
+	// Values of customer form fields.
+	FormFields []*storage.FormFieldValueInput `json:"formFields,omitempty"`
+}
+
+// The result of signing in (or registering): a customer access token.
+type SignInPayload struct {
+	// The customer access token, for `Authorization: Bearer`; null when there are user errors.
+	AccessToken *string `json:"accessToken,omitempty"`
+	// When the token stops working.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// The signed-in customer.
+	Customer *storage.Customer `json:"customer,omitempty"`
+	// The problems, e.g. INVALID for a wrong email or password, PASSWORD_RESET_REQUIRED.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // An amount of store credit.
@@ -718,6 +795,24 @@ type SubscriberUpdateInput struct {
 	ChannelID *int `json:"channelId,omitempty"`
 }
 
+// Changes to the signed-in shopper's own fields; absent fields are left alone.
+type UpdateMeInput struct {
+	// Email, unique ignoring case.
+	Email *string `json:"email,omitempty"`
+	// First name.
+	FirstName *string `json:"firstName,omitempty"`
+	// Last name.
+	LastName *string `json:"lastName,omitempty"`
+	// Company; "" clears it.
+	Company *string `json:"company,omitempty"`
+	// Phone; "" clears it.
+	Phone *string `json:"phone,omitempty"`
+	// Whether the shopper accepts product review and abandoned cart emails.
+	AcceptsProductReviewAbandonedCartEmails *bool `json:"acceptsProductReviewAbandonedCartEmails,omitempty"`
+	// Values of customer form fields to set.
+	FormFields []*storage.FormFieldValueInput `json:"formFields,omitempty"`
+}
+
 // A problem with a mutation's input. Any user error means nothing was written.
 type UserError struct {
 	// What kind of problem it is.
@@ -728,6 +823,70 @@ type UserError struct {
 	Field []string `json:"field,omitempty"`
 	// The position of the offending item in the batch; null when the problem is not one item's.
 	Index *int `json:"index,omitempty"`
+}
+
+// A kind of caller.
+type Access string
+
+const (
+	// Anyone, with or without credentials.
+	AccessPublic Access = "PUBLIC"
+	// A signed-in shopper (a customer access token from `login`).
+	AccessShopper Access = "SHOPPER"
+	// An API token with the `store_v2_customers_read_only` or `store_v2_customers` scope.
+	AccessRead Access = "READ"
+	// An API token with the `store_v2_customers` scope.
+	AccessWrite Access = "WRITE"
+)
+
+var AllAccess = []Access{
+	AccessPublic,
+	AccessShopper,
+	AccessRead,
+	AccessWrite,
+}
+
+func (e Access) IsValid() bool {
+	switch e {
+	case AccessPublic, AccessShopper, AccessRead, AccessWrite:
+		return true
+	}
+	return false
+}
+
+func (e Access) String() string {
+	return string(e)
+}
+
+func (e *Access) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Access(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Access", str)
+	}
+	return nil
+}
+
+func (e Access) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Access) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Access) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // What a problem with a mutation's input is.
@@ -750,6 +909,8 @@ const (
 	UserErrorCodeLimitExceeded UserErrorCode = "LIMIT_EXCEEDED"
 	// The value cannot change after creation.
 	UserErrorCodeImmutable UserErrorCode = "IMMUTABLE"
+	// The shopper must choose a new password before signing in (`forcePasswordReset`).
+	UserErrorCodePasswordResetRequired UserErrorCode = "PASSWORD_RESET_REQUIRED"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -761,11 +922,12 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeTooManyItems,
 	UserErrorCodeLimitExceeded,
 	UserErrorCodeImmutable,
+	UserErrorCodePasswordResetRequired,
 }
 
 func (e UserErrorCode) IsValid() bool {
 	switch e {
-	case UserErrorCodeInvalid, UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeConflict, UserErrorCodeNotFound, UserErrorCodeTooManyItems, UserErrorCodeLimitExceeded, UserErrorCodeImmutable:
+	case UserErrorCodeInvalid, UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeConflict, UserErrorCodeNotFound, UserErrorCodeTooManyItems, UserErrorCodeLimitExceeded, UserErrorCodeImmutable, UserErrorCodePasswordResetRequired:
 		return true
 	}
 	return false

@@ -1,0 +1,256 @@
+package graph
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/complexity"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/storefront/customers/storage"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Limits keep one client from starving the others: a maximum query depth,
+// a maximum cost per operation, and a cost budget per caller that refills
+// over time (the calculated-cost model of the big commerce APIs). The cost
+// of an operation is computed from the query before anything runs: a list
+// costs its `limit` (or, for a customer's own lists, an estimate) times the
+// cost of one item, and every object one; scalars are free.
+type Limits struct {
+	// MaxDepth bounds how deeply selections nest.
+	MaxDepth int
+	// MaxCost bounds one operation's cost.
+	MaxCost int
+	// Budget is how much cost a caller may spend at once; it refills at
+	// Restore per second.
+	Budget, Restore int
+}
+
+// DefaultLimits allow a full page of 250 customers with every relation
+// (about 80,000), and a few such pages a second, per caller.
+var DefaultLimits = Limits{MaxDepth: 15, MaxCost: 100_000, Budget: 250_000, Restore: 25_000}
+
+// CodeComplexityLimit is the code of an operation refused for its depth or
+// cost.
+const CodeComplexityLimit = "COMPLEXITY_LIMIT_EXCEEDED"
+
+// embeddedListSize estimates the length of the lists a record embeds
+// whole, like a customer's addresses (V3's embedded lists hold up to 10).
+const embeddedListSize = 10
+
+// limiter is the gqlgen extension that enforces Limits and reports the cost
+// in `extensions.cost`.
+type limiter struct {
+	limits  Limits
+	schema  graphql.ExecutableSchema
+	mu      sync.Mutex
+	buckets map[string]*costBucket
+	swept   time.Time
+}
+
+type costBucket struct {
+	available float64
+	at        time.Time
+}
+
+var (
+	_ graphql.HandlerExtension        = (*limiter)(nil)
+	_ graphql.OperationContextMutator = (*limiter)(nil)
+	_ graphql.ResponseInterceptor     = (*limiter)(nil)
+)
+
+// ExtensionName implements graphql.HandlerExtension.
+func (l *limiter) ExtensionName() string { return "Limits" }
+
+// Validate implements graphql.HandlerExtension.
+func (l *limiter) Validate(s graphql.ExecutableSchema) error {
+	l.schema = s
+	return nil
+}
+
+// costKey holds the operation's cost report in its context.
+type costKey struct{}
+
+// costReport is what `extensions.cost` shows.
+type costReport struct {
+	RequestedQueryCost int            `json:"requestedQueryCost"`
+	MaximumQueryCost   int            `json:"maximumQueryCost"`
+	ThrottleStatus     throttleStatus `json:"throttleStatus"`
+}
+
+type throttleStatus struct {
+	MaximumAvailable   int `json:"maximumAvailable"`
+	CurrentlyAvailable int `json:"currentlyAvailable"`
+	RestoreRate        int `json:"restoreRate"`
+}
+
+// MutateOperationContext checks depth and cost, and takes the cost from
+// the caller's budget, before the operation runs.
+func (l *limiter) MutateOperationContext(ctx context.Context, op *graphql.OperationContext) *gqlerror.Error {
+	if op.Operation == nil {
+		return nil
+	}
+	if d := depth(op, op.Operation.SelectionSet, 0, map[string]bool{}); d > l.limits.MaxDepth {
+		return limitError("The query nests %d levels deep; the limit is %d.", d, l.limits.MaxDepth)
+	}
+	cost := complexity.Calculate(ctx, l.schema, op.Operation, op.Variables, complexity.WithFixedScalarValue(0))
+	report := &costReport{RequestedQueryCost: cost, MaximumQueryCost: l.limits.MaxCost,
+		ThrottleStatus: throttleStatus{MaximumAvailable: l.limits.Budget, RestoreRate: l.limits.Restore}}
+	op.Stats.SetExtension("cost", report)
+	if cost > l.limits.MaxCost {
+		return limitError("The query costs %d; the limit is %d. Ask for smaller pages or fewer fields.", cost, l.limits.MaxCost)
+	}
+	available, ok := l.spend(callerOf(ctx).key(), cost)
+	report.ThrottleStatus.CurrentlyAvailable = available
+	if !ok {
+		return &gqlerror.Error{
+			Message:    "The cost budget is spent; it refills at " + strconv.Itoa(l.limits.Restore) + " a second.",
+			Extensions: map[string]any{"code": CodeThrottled, "cost": report},
+		}
+	}
+	return nil
+}
+
+// InterceptResponse adds the cost report to the response's extensions.
+func (l *limiter) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	res := next(ctx)
+	if res == nil || !graphql.HasOperationContext(ctx) {
+		return res
+	}
+	if report, ok := graphql.GetOperationContext(ctx).Stats.GetExtension("cost").(*costReport); ok {
+		if res.Extensions == nil {
+			res.Extensions = map[string]any{}
+		}
+		res.Extensions["cost"] = report
+	}
+	return res
+}
+
+// spend takes cost from the caller's bucket, which refills continuously;
+// it returns what is left, and whether there was enough.
+func (l *limiter) spend(key string, cost int) (int, bool) {
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.buckets == nil {
+		l.buckets = map[string]*costBucket{}
+	}
+	// Drop full buckets now and then, so memory follows active callers.
+	if now.Sub(l.swept) > time.Minute {
+		for k, b := range l.buckets {
+			if b.refilled(now, l.limits) >= float64(l.limits.Budget) {
+				delete(l.buckets, k)
+			}
+		}
+		l.swept = now
+	}
+	b := l.buckets[key]
+	if b == nil {
+		b = &costBucket{available: float64(l.limits.Budget), at: now}
+		l.buckets[key] = b
+	}
+	b.available, b.at = b.refilled(now, l.limits), now
+	if b.available < float64(cost) {
+		return int(b.available), false
+	}
+	b.available -= float64(cost)
+	return int(b.available), true
+}
+
+func (b *costBucket) refilled(now time.Time, l Limits) float64 {
+	return math.Min(float64(l.Budget), b.available+now.Sub(b.at).Seconds()*float64(l.Restore))
+}
+
+// depth returns how deeply sel nests, following fragments (validation has
+// already refused fragment cycles; seen guards anyway).
+func depth(op *graphql.OperationContext, sel ast.SelectionSet, level int, seen map[string]bool) int {
+	deepest := level
+	for _, s := range sel {
+		var d int
+		switch s := s.(type) {
+		case *ast.Field:
+			if len(s.SelectionSet) == 0 {
+				d = level + 1
+			} else {
+				d = depth(op, s.SelectionSet, level+1, seen)
+			}
+		case *ast.InlineFragment:
+			d = depth(op, s.SelectionSet, level, seen)
+		case *ast.FragmentSpread:
+			if seen[s.Name] {
+				continue
+			}
+			seen[s.Name] = true
+			if f := op.Doc.Fragments.ForName(s.Name); f != nil {
+				d = depth(op, f.SelectionSet, level, seen)
+			}
+			delete(seen, s.Name)
+		}
+		deepest = max(deepest, d)
+	}
+	return deepest
+}
+
+func limitError(format string, args ...any) *gqlerror.Error {
+	err := gqlerror.Errorf(format, args...)
+	err.Extensions = map[string]any{"code": CodeComplexityLimit}
+	return err
+}
+
+// listCost is the cost of a list of n items costing child each.
+func listCost(n, child int) int {
+	if n < 0 {
+		n = 0
+	}
+	return n * (1 + child)
+}
+
+// pageCost is the cost of a connection field: its limit (the default when
+// absent) times the cost of its children. A limit out of range costs as the
+// maximum: the field refuses it with BAD_USER_INPUT anyway.
+func pageCost(child int, limit *int) int {
+	n := storage.DefaultLimit
+	if limit != nil {
+		n = min(*limit, storage.MaxLimit)
+	}
+	return listCost(n, child)
+}
+
+// setComplexity gives every list field its cost: connections by their
+// limit, embedded lists by embeddedListSize.
+func setComplexity(c *ComplexityRoot) {
+	page := func(child int, _ map[string]any, _ *int, limit *int, _ *string, _ *string) int {
+		return pageCost(child, limit)
+	}
+	embedded := func(child int) int { return listCost(embeddedListSize, child) }
+	c.Query.Customers = func(child int, _ map[string]any, _ *storage.CustomerSort, _ *int, limit *int, _ *string, _ *string) int {
+		return pageCost(child, limit)
+	}
+	c.CustomerGroup.Customers = func(child int, _ map[string]any, _ *storage.CustomerSort, _ *int, limit *int, _ *string, _ *string) int {
+		return pageCost(child, limit)
+	}
+	c.Query.CustomerAddresses = page
+	c.Query.CustomerAttributes = page
+	c.Query.CustomerAttributeValues = page
+	c.Query.CustomerFormFields = page
+	c.Query.CustomerFormFieldValues = page
+	c.Query.CustomerGroups = page
+	c.Query.Subscribers = page
+	c.Customer.Addresses = embedded
+	c.Customer.Attributes = embedded
+	c.Customer.FormFields = embedded
+	c.Customer.StoreCredit = embedded
+	c.CustomerAddress.FormFields = embedded
+	c.CustomerGroup.DiscountRules = embedded
+	c.CustomersPayload.Customers = batch
+	c.CustomerAddressesPayload.Addresses = batch
+	c.CustomerAttributeValuesPayload.AttributeValues = batch
+	c.CustomerFormFieldValuesPayload.FormFieldValues = batch
+}
+
+// batch is the cost of a mutation payload's list: at most MaxBatch items.
+func batch(child int) int { return listCost(storage.MaxBatch, child) }
