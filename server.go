@@ -26,6 +26,7 @@ import (
 	"github.com/storefront/customers/playground"
 	"github.com/storefront/customers/storage"
 	"github.com/storefront/customers/telemetry"
+	"github.com/storefront/customers/webhook"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -75,6 +76,14 @@ type config struct {
 	playground    bool
 	corsOrigins   string
 	shopperTTL    time.Duration
+	// storeID and storeHash name the store in webhook envelopes.
+	storeID, storeHash string
+	// webhookDeactivate is how long a webhook may fail before it is off;
+	// webhookRetry is the wait after a first failure.
+	webhookDeactivate, webhookRetry time.Duration
+	// readHeaderTimeout bounds how long a client may take to send its
+	// request headers (the slow-loris guard).
+	readHeaderTimeout time.Duration
 }
 
 // parseServeFlags reads the serving flags; env ADDR and DB_PATH give the
@@ -90,6 +99,11 @@ func parseServeFlags(args []string) (config, error) {
 	fs.BoolVar(&cfg.playground, "playground", envOr("PLAYGROUND", "true") == "true", "serve the GraphiQL playground at /; turn off in production (env PLAYGROUND)")
 	fs.StringVar(&cfg.corsOrigins, "cors-origins", envOr("CORS_ORIGINS", ""), "comma-separated browser origins (storefronts) allowed to call the API (env CORS_ORIGINS)")
 	fs.DurationVar(&cfg.shopperTTL, "shopper-token-ttl", time.Hour, "how long a customer access token lasts")
+	fs.StringVar(&cfg.storeID, "store-id", envOr("STORE_ID", "1"), "the store id that webhook envelopes carry (env STORE_ID)")
+	fs.StringVar(&cfg.storeHash, "store-hash", envOr("STORE_HASH", "customers"), "the store hash of webhook envelopes' producer, stores/{hash} (env STORE_HASH)")
+	fs.DurationVar(&cfg.webhookDeactivate, "webhook-deactivate-after", webhook.DefaultDeactivateAfter, "how long a webhook may keep failing before it is turned off")
+	fs.DurationVar(&cfg.webhookRetry, "webhook-first-retry", webhook.DefaultFirstRetry, "the wait after a webhook delivery's first failure; each further failure triples it, up to an hour")
+	fs.DurationVar(&cfg.readHeaderTimeout, "read-header-timeout", 10*time.Second, "how long a client may take to send its request headers")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -164,13 +178,27 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 		return err
 	}
 	srv := &http.Server{
-		Handler:           newMux(db, log, cfg, demoToken, obs),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		Handler: newMux(db, log, cfg, demoToken, obs),
+		// Slow-loris guard. Read and write deadlines are per request (set by
+		// the GraphQL handler), so subscription streams can stay open.
+		ReadHeaderTimeout: cfg.readHeaderTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// The webhook dispatcher runs beside the server and stops after it,
+	// letting attempts in flight finish.
+	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	dispatcher := webhook.New(db, webhook.Config{StoreID: cfg.storeID, StoreHash: cfg.storeHash,
+		DeactivateAfter: cfg.webhookDeactivate, FirstRetry: cfg.webhookRetry, Logger: log,
+		Observe:    obs.metrics.ObserveWebhookAttempt,
+		QueueDepth: func(n int) { obs.metrics.WebhookQueue.Set(float64(n)) }})
+	dispatched := make(chan error, 1)
+	go func() { dispatched <- dispatcher.Run(dispatchCtx) }()
+	defer func() {
+		stopDispatch()
+		<-dispatched
+	}()
+
 	fmt.Fprintf(stdout, "GraphQL playground: http://%s/\n", ln.Addr())
 	log.Info("serving", "addr", ln.Addr().String(), "db", cfg.db)
 	if ready != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
 	"github.com/storefront/customers/storage"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -90,11 +92,34 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 	}
 	th := opts.Throttles
 	resolver := &Resolver{DB: db, log: opts.Logger, auth: a,
-		credentials: newThrottle(th.CredentialsEvery, th.CredentialsBurst), signups: newThrottle(th.SignupsEvery, th.SignupsBurst)}
+		credentials: newThrottle(th.CredentialsEvery, th.CredentialsBurst), signups: newThrottle(th.SignupsEvery, th.SignupsBurst),
+		events: &feed{db: db}}
 	cfg := Config{Resolvers: resolver}
 	cfg.Directives.Access = a.access
 	setComplexity(&cfg.Complexity)
 	srv := handler.New(NewExecutableSchema(cfg))
+	// Subscriptions: graphql-transport-ws (and the legacy graphql-ws), whose
+	// init payload carries the credentials, from the allowed origins only;
+	// and server-sent events, authenticated like any request.
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: 15 * time.Second,
+		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+			h := http.Header{}
+			if v := p.Authorization(); v != "" {
+				h.Set("Authorization", v)
+			}
+			if v := p.GetString("X-Auth-Token"); v != "" {
+				h.Set("X-Auth-Token", v)
+			}
+			c, err := a.identify(storage.WithStats(ctx, nil), h, clientAddress(ctx))
+			if err != nil {
+				return ctx, nil, err
+			}
+			return context.WithValue(ctx, callerKey{}, c), nil, nil
+		},
+		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{OriginPatterns: originPatterns(opts.CORSOrigins)}},
+	})
+	srv.AddTransport(transport.SSE{KeepAlivePingInterval: 15 * time.Second})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -142,9 +167,18 @@ func identified(a *auth, log *slog.Logger, next http.Handler) http.Handler {
 }
 
 // bounded refuses bodies over max bytes with 413, whether or not their
-// size is announced, and gives each request at most timeout.
+// size is announced, and gives each request at most timeout to be read and
+// answered; subscription streams (websocket, server-sent events) run on.
 func bounded(max int64, timeout time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rc := http.NewResponseController(w)
+		deadline := time.Now().Add(timeout)
+		rc.SetReadDeadline(deadline)
+		rc.SetWriteDeadline(deadline.Add(5 * time.Second))
 		tooLarge := func() {
 			writeError(w, http.StatusRequestEntityTooLarge, CodeRequestTooLarge,
 				"The request body is larger than "+strconv.FormatInt(max, 10)+" bytes.")
@@ -204,6 +238,21 @@ func cors(origins []string, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// originPatterns turns CORS origins into the websocket's origin patterns
+// (hosts); a page from the API's own host is always allowed.
+func originPatterns(origins []string) []string {
+	var out []string
+	for _, o := range origins {
+		if o == "*" {
+			return []string{"*"}
+		}
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			out = append(out, u.Host)
+		}
+	}
+	return out
 }
 
 // isTimeout reports whether err comes from a request's deadline.

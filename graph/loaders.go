@@ -32,6 +32,9 @@ type Loaders struct {
 	StoreCreditByCustomerID     *relation[int, []*storage.StoreCreditAmount]
 	ConsentByCustomerID         *relation[int, *storage.CustomerConsent]
 	GroupByID                   *relation[int, *storage.CustomerGroup]
+	WebhookByID                 *relation[int, *storage.Webhook]
+	EventByID                   *relation[int, *storage.Event]
+	AttemptsByDeliveryID        *relation[int, []*storage.WebhookAttempt]
 	// CustomersByGroup pages the customers of many groups at once; its key
 	// names the group and the page query.
 	CustomersByGroup *relation[groupCustomersKey, *storage.Page[*storage.Customer]]
@@ -64,6 +67,9 @@ func newLoaders(db *storage.DB, onBatch func(relation string, keys int)) *Loader
 		StoreCreditByCustomerID:     newRelation("store_credit", onBatch, db.FindStoreCreditByCustomerIDs, empty[*storage.StoreCreditAmount]),
 		ConsentByCustomerID:         newRelation("consent", onBatch, db.FindConsentByCustomerIDs, noConsent),
 		GroupByID:                   newRelation("group", onBatch, db.FindGroupsByIDs, zero[int, *storage.CustomerGroup]),
+		WebhookByID:                 newRelation("webhook", onBatch, db.FindWebhooksByIDs, zero[int, *storage.Webhook]),
+		EventByID:                   newRelation("event", onBatch, db.FindEventsByIDs, zero[int, *storage.Event]),
+		AttemptsByDeliveryID:        newRelation("attempts", onBatch, db.FindAttemptsByDeliveryIDs, empty[*storage.WebhookAttempt]),
 	}
 	l.CustomersByGroup = newRelation("group_customers", onBatch, l.customersByGroup(db), zero[groupCustomersKey, *storage.Page[*storage.Customer]])
 	return l

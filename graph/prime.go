@@ -227,3 +227,21 @@ func nonNil[T any](vs []*T) []*T {
 	}
 	return out
 }
+
+// deliveries primes the relations sel asks of webhook deliveries.
+func (p *primer) deliveries(sel ast.SelectionSet, ds []*storage.WebhookDelivery) {
+	ids, hooks, events := make([]int, len(ds)), make([]int, len(ds)), make([]int, len(ds))
+	for i, d := range ds {
+		ids[i], hooks[i], events[i] = d.ID, d.WebhookID, d.EventID
+	}
+	for _, f := range p.fields(sel, "WebhookDelivery") {
+		switch f.Name {
+		case "webhook":
+			p.l.WebhookByID.prime(p.ctx, hooks)
+		case "event":
+			p.l.EventByID.prime(p.ctx, events)
+		case "attempts":
+			p.l.AttemptsByDeliveryID.prime(p.ctx, ids)
+		}
+	}
+}

@@ -8,6 +8,7 @@ package graph
 import (
 	"encoding/json"
 	"log/slog"
+	"strconv"
 
 	"github.com/storefront/customers/storage"
 )
@@ -21,7 +22,12 @@ type Resolver struct {
 	// credentials throttles password checks per email, customer and client;
 	// signups throttles registrations per client.
 	credentials, signups *throttle
+	// events feeds the customerEvents subscriptions.
+	events *feed
 }
+
+// itoa formats an int.
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // jsonMarshal encodes v; the values given never fail to encode.
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

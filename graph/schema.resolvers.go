@@ -342,6 +342,41 @@ func (r *mutationResolver) ImpersonateCustomer(ctx context.Context, customerID i
 	return r.impersonate(ctx, customerID, channel)
 }
 
+func (r *mutationResolver) CreateWebhook(ctx context.Context, input model.WebhookCreateInput) (*model.WebhookPayload, error) {
+	w, secret, err := r.DB.CreateWebhook(ctx, storage.WebhookInput{Scope: input.Scope, Destination: input.Destination,
+		IsActive: input.IsActive, Headers: headers(input.Headers)})
+	out, ue, err := writtenOne(w, err)
+	if err != nil {
+		return nil, err
+	}
+	p := &model.WebhookPayload{Webhook: out, UserErrors: ue}
+	if out != nil {
+		p.Secret = &secret
+	}
+	return p, nil
+}
+
+func (r *mutationResolver) UpdateWebhook(ctx context.Context, input model.WebhookUpdateInput) (*model.WebhookPayload, error) {
+	out, ue, err := writtenOne(r.DB.UpdateWebhook(ctx, storage.WebhookUpdate{ID: input.ID, Scope: input.Scope,
+		Destination: input.Destination, IsActive: input.IsActive, Headers: headers(input.Headers)}))
+	if err != nil {
+		return nil, err
+	}
+	return &model.WebhookPayload{Webhook: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) DeleteWebhooks(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
+	return deleted(r.DB.DeleteWebhooks(ctx, idIn))
+}
+
+func (r *mutationResolver) RetryWebhookDelivery(ctx context.Context, id int) (*model.WebhookDeliveryPayload, error) {
+	out, ue, err := writtenOne(r.DB.RetryDelivery(ctx, id))
+	if err != nil {
+		return nil, err
+	}
+	return &model.WebhookDeliveryPayload{Delivery: out, UserErrors: ue}, nil
+}
+
 // Customers is the resolver for the customers field.
 func (r *queryResolver) Customers(ctx context.Context, filter map[string]any, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) (*model.CustomerConnection, error) {
 	q, err := parseCustomersQuery(ctx, filter, sort, pageArgs{page, limit, after, before})
@@ -437,6 +472,46 @@ func (r *queryResolver) Me(ctx context.Context) (*storage.Customer, error) {
 	return c, err
 }
 
+func (r *queryResolver) Webhooks(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.WebhookConnection, error) {
+	return list(ctx, filter, webhookFilter, pageArgs{page, limit, after, before}, r.DB.FindWebhooks, webhookConnection, "Webhook", nil)
+}
+
+func (r *queryResolver) WebhookDeliveries(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.WebhookDeliveryConnection, error) {
+	return list(ctx, filter, deliveryFilter, pageArgs{page, limit, after, before}, r.DB.FindDeliveries, deliveryConnection,
+		"WebhookDelivery", (*primer).deliveries)
+}
+
+func (r *subscriptionResolver) CustomerEvents(ctx context.Context, scopes []string, afterID *int) (<-chan *model.CustomerEvent, error) {
+	return r.customerEvents(ctx, scopes, afterID)
+}
+
+func (r *webhookResolver) Headers(ctx context.Context, obj *storage.Webhook) ([]*model.WebhookHeader, error) {
+	return headerList(obj.Headers), nil
+}
+
+func (r *webhookResolver) DeactivatedReason(ctx context.Context, obj *storage.Webhook) (*string, error) {
+	if obj.DeactivatedReason == "" {
+		return nil, nil
+	}
+	return &obj.DeactivatedReason, nil
+}
+
+func (r *webhookDeliveryResolver) Webhook(ctx context.Context, obj *storage.WebhookDelivery) (*storage.Webhook, error) {
+	return loadersFor(ctx).WebhookByID.Load(ctx, obj.WebhookID)
+}
+
+func (r *webhookDeliveryResolver) Event(ctx context.Context, obj *storage.WebhookDelivery) (*model.CustomerEvent, error) {
+	e, err := loadersFor(ctx).EventByID.Load(ctx, obj.EventID)
+	if err != nil || e == nil {
+		return nil, err
+	}
+	return toEvent(e), nil
+}
+
+func (r *webhookDeliveryResolver) Attempts(ctx context.Context, obj *storage.WebhookDelivery) ([]*storage.WebhookAttempt, error) {
+	return loadersFor(ctx).AttemptsByDeliveryID.Load(ctx, obj.ID)
+}
+
 func (r *Resolver) Customer() CustomerResolver { return &customerResolver{r} }
 
 func (r *Resolver) CustomerAddress() CustomerAddressResolver { return &customerAddressResolver{r} }
@@ -455,6 +530,12 @@ func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
+func (r *Resolver) Webhook() WebhookResolver { return &webhookResolver{r} }
+
+func (r *Resolver) WebhookDelivery() WebhookDeliveryResolver { return &webhookDeliveryResolver{r} }
+
 type (
 	customerResolver               struct{ *Resolver }
 	customerAddressResolver        struct{ *Resolver }
@@ -463,4 +544,7 @@ type (
 	customerGroupResolver          struct{ *Resolver }
 	mutationResolver               struct{ *Resolver }
 	queryResolver                  struct{ *Resolver }
+	subscriptionResolver           struct{ *Resolver }
+	webhookResolver                struct{ *Resolver }
+	webhookDeliveryResolver        struct{ *Resolver }
 )

@@ -70,26 +70,64 @@ func (tx *Tx) addEvent(ctx context.Context, scope string, data EventData) error 
 		scope, string(b), hex.EncodeToString(sum[:]), tx.now.Unix()); err != nil {
 		return fmt.Errorf("add event: %w", err)
 	}
+	tx.events = true
 	return nil
 }
 
 // FindEventsAfter returns up to limit events whose id is above afterID, in
 // id order: the outbox as a log.
 func (db *DB) FindEventsAfter(ctx context.Context, afterID int64, limit int) ([]*Event, error) {
-	events, err := queryAll(ctx, db, db.reader, func(s rowScanner) (*Event, error) {
-		var (
-			e    Event
-			data string
-			at   int64
-		)
-		if err := s.Scan(&e.ID, &e.Scope, &data, &e.Hash, &at); err != nil {
-			return nil, err
-		}
-		e.Data, e.CreatedAt = json.RawMessage(data), time.Unix(at, 0).UTC()
-		return &e, nil
-	}, `SELECT id, scope, data, hash, created_at FROM events WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
+	events, err := queryAll(ctx, db, db.reader, scanEvent,
+		`SELECT id, scope, data, hash, created_at FROM events WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("find events: %w", err)
 	}
 	return events, nil
+}
+
+// LastEventID returns the id of the newest event, or 0.
+func (db *DB) LastEventID(ctx context.Context) (int64, error) {
+	ids, err := queryAll(ctx, db, db.reader, func(s rowScanner) (int64, error) {
+		var id int64
+		return id, s.Scan(&id)
+	}, `SELECT COALESCE(MAX(id), 0) FROM events`)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	return ids[0], nil
+}
+
+func scanEvent(s rowScanner) (*Event, error) {
+	var (
+		e    Event
+		data string
+		at   int64
+	)
+	if err := s.Scan(&e.ID, &e.Scope, &data, &e.Hash, &at); err != nil {
+		return nil, err
+	}
+	e.Data, e.CreatedAt = json.RawMessage(data), time.Unix(at, 0).UTC()
+	return &e, nil
+}
+
+// EventSignal returns a channel that is closed when a transaction that
+// recorded events (or made a delivery due) commits: event consumers wait
+// on it instead of polling.
+func (db *DB) EventSignal() <-chan struct{} {
+	db.signalMu.Lock()
+	defer db.signalMu.Unlock()
+	if db.signal == nil {
+		db.signal = make(chan struct{})
+	}
+	return db.signal
+}
+
+// signalEvents wakes the consumers waiting on EventSignal.
+func (db *DB) signalEvents() {
+	db.signalMu.Lock()
+	defer db.signalMu.Unlock()
+	if db.signal != nil {
+		close(db.signal)
+		db.signal = nil
+	}
 }

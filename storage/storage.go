@@ -20,6 +20,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -53,6 +54,10 @@ type DB struct {
 
 	// eventSeq makes every event's hash unique.
 	eventSeq atomic.Uint64
+
+	// signal is closed when events commit (EventSignal).
+	signalMu sync.Mutex
+	signal   chan struct{}
 }
 
 // Open opens (creating if needed) the database file at path, applies the
@@ -229,6 +234,8 @@ type Tx struct {
 	// stmts holds the statements prepared in this transaction; they close
 	// with it.
 	stmts map[string]*sql.Stmt
+	// events records that the transaction added events.
+	events bool
 }
 
 // beginWrite starts a write transaction on the writer (BEGIN IMMEDIATE).
@@ -250,10 +257,14 @@ func (db *DB) beginRead(ctx context.Context) (*Tx, error) {
 	return &Tx{tx: tx, db: db, now: db.Now().UTC().Truncate(time.Second)}, nil
 }
 
-// Commit commits the transaction.
+// Commit commits the transaction, and wakes the event consumers when it
+// recorded events.
 func (tx *Tx) Commit() error {
 	if err := tx.tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", formatError(err))
+	}
+	if tx.events {
+		tx.db.signalEvents()
 	}
 	return nil
 }

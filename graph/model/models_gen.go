@@ -359,6 +359,36 @@ type CustomerEdge struct {
 	Node *storage.Customer `json:"node"`
 }
 
+// An event of the store's outbox, as webhooks receive it (V3 webhook envelope).
+type CustomerEvent struct {
+	// The event's id, increasing; webhooks get it as `webhook-id` (`evt_<id>`).
+	ID int `json:"id"`
+	// What happened, e.g. `store/customer/created`.
+	Scope string `json:"scope"`
+	// Which record it happened to.
+	Data *CustomerEventData `json:"data"`
+	// A hash of the event, 40 hex characters.
+	Hash string `json:"hash"`
+	// When it happened.
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// The customer of an address event.
+type CustomerEventAddress struct {
+	// The customer's id.
+	CustomerID int `json:"customerId"`
+}
+
+// The record an event is about.
+type CustomerEventData struct {
+	// `customer` for customer and address events, `subscriber` for subscriber events.
+	Type string `json:"type"`
+	// The customer's, address's or subscriber's id.
+	ID int `json:"id"`
+	// For address events, the address's customer.
+	Address *CustomerEventAddress `json:"address,omitempty"`
+}
+
 // A page of form field definitions.
 type CustomerFormFieldConnection struct {
 	// The form fields of the page.
@@ -795,6 +825,10 @@ type SubscriberUpdateInput struct {
 	ChannelID *int `json:"channelId,omitempty"`
 }
 
+// The API's event streams.
+type Subscription struct {
+}
+
 // Changes to the signed-in shopper's own fields; absent fields are left alone.
 type UpdateMeInput struct {
 	// Email, unique ignoring case.
@@ -823,6 +857,106 @@ type UserError struct {
 	Field []string `json:"field,omitempty"`
 	// The position of the offending item in the batch; null when the problem is not one item's.
 	Index *int `json:"index,omitempty"`
+}
+
+// A page of webhooks.
+type WebhookConnection struct {
+	// The webhooks of the page.
+	Nodes []*storage.Webhook `json:"nodes"`
+	// The webhooks of the page, each with its cursor.
+	Edges []*WebhookEdge `json:"edges"`
+	// Cursors and whether more pages exist.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// V3's pagination block.
+	Pagination *Pagination `json:"pagination"`
+}
+
+// A webhook to register.
+type WebhookCreateInput struct {
+	// A scope (`store/customer/created`) or a prefix ending in `/*` (`store/customer/*`).
+	Scope string `json:"scope"`
+	// An https URL; plain http only to loopback addresses, for development.
+	Destination string `json:"destination"`
+	// Whether to send events to it; true when absent.
+	IsActive *bool `json:"isActive,omitempty"`
+	// Custom headers to send with every request.
+	Headers []*WebhookHeaderInput `json:"headers,omitempty"`
+}
+
+// A page of deliveries.
+type WebhookDeliveryConnection struct {
+	// The deliveries of the page.
+	Nodes []*storage.WebhookDelivery `json:"nodes"`
+	// The deliveries of the page, each with its cursor.
+	Edges []*WebhookDeliveryEdge `json:"edges"`
+	// Cursors and whether more pages exist.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// V3's pagination block.
+	Pagination *Pagination `json:"pagination"`
+}
+
+// A delivery and its cursor.
+type WebhookDeliveryEdge struct {
+	// Opaque cursor, for `after` or `before`.
+	Cursor string `json:"cursor"`
+	// The delivery.
+	Node *storage.WebhookDelivery `json:"node"`
+}
+
+// The result of a delivery retry.
+type WebhookDeliveryPayload struct {
+	// The delivery, due now; null when there are user errors.
+	Delivery *storage.WebhookDelivery `json:"delivery,omitempty"`
+	// The problems with the input.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A webhook and its cursor.
+type WebhookEdge struct {
+	// Opaque cursor, for `after` or `before`.
+	Cursor string `json:"cursor"`
+	// The webhook.
+	Node *storage.Webhook `json:"node"`
+}
+
+// A custom request header.
+type WebhookHeader struct {
+	// The header name.
+	Name string `json:"name"`
+	// The header value.
+	Value string `json:"value"`
+}
+
+// A custom request header.
+type WebhookHeaderInput struct {
+	// The header name; the signature and content headers are the server's.
+	Name string `json:"name"`
+	// The header value.
+	Value string `json:"value"`
+}
+
+// The result of a webhook change.
+type WebhookPayload struct {
+	// The webhook as stored; null when there are user errors.
+	Webhook *storage.Webhook `json:"webhook,omitempty"`
+	// The signing secret (`whsec_...`): shown by createWebhook only, this once.
+	Secret *string `json:"secret,omitempty"`
+	// The problems with the input.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Changes to a webhook; absent fields are left alone.
+type WebhookUpdateInput struct {
+	// The webhook.
+	ID int `json:"id"`
+	// The scope or scope prefix.
+	Scope *string `json:"scope,omitempty"`
+	// The destination URL.
+	Destination *string `json:"destination,omitempty"`
+	// Whether to send events to it.
+	IsActive *bool `json:"isActive,omitempty"`
+	// Custom headers, replacing the current ones.
+	Headers []*WebhookHeaderInput `json:"headers,omitempty"`
 }
 
 // A kind of caller.

@@ -2,10 +2,12 @@
 -- fixed-width UTC (2019-02-19T18:34:16Z), so they compare as text. Money is
 -- INTEGER ten-thousandths of the currency unit (V2 shows four decimals),
 -- never REAL. *_fold columns hold Fold()ed text for case-insensitive,
--- Unicode-aware matching, written by the store beside the original.
+-- Unicode-aware matching, written by the store beside the original. Ids
+-- that events and clients refer to are AUTOINCREMENT: a deleted record's id
+-- is never given to a new one.
 
 CREATE TABLE customer_groups (
-    id                  INTEGER PRIMARY KEY,
+    id                  INTEGER PRIMARY KEY AUTOINCREMENT,
     name                TEXT    NOT NULL,
     name_fold           TEXT    NOT NULL,
     is_default          INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
@@ -25,7 +27,7 @@ CREATE UNIQUE INDEX customer_groups_one_default ON customer_groups (is_default) 
 CREATE UNIQUE INDEX customer_groups_one_guest ON customer_groups (is_group_for_guests) WHERE is_group_for_guests = 1;
 
 CREATE TABLE customers (
-    id                      INTEGER PRIMARY KEY,
+    id                      INTEGER PRIMARY KEY AUTOINCREMENT,
     email                   TEXT    NOT NULL,
     email_fold              TEXT    NOT NULL,
     first_name              TEXT    NOT NULL,
@@ -61,7 +63,7 @@ CREATE INDEX customers_phone ON customers (phone);
 CREATE INDEX customers_registration_ip ON customers (registration_ip_address);
 
 CREATE TABLE customer_addresses (
-    id                INTEGER PRIMARY KEY,
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
     customer_id       INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
     first_name        TEXT    NOT NULL,
     last_name         TEXT    NOT NULL,
@@ -81,7 +83,7 @@ CREATE INDEX customer_addresses_company ON customer_addresses (company);
 CREATE INDEX customer_addresses_name ON customer_addresses (name_fold);
 
 CREATE TABLE customer_attributes (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     name          TEXT    NOT NULL,
     name_fold     TEXT    NOT NULL,
     type          TEXT    NOT NULL CHECK (type IN ('string', 'number', 'date')),
@@ -91,7 +93,7 @@ CREATE TABLE customer_attributes (
 CREATE UNIQUE INDEX customer_attributes_name ON customer_attributes (name);
 
 CREATE TABLE customer_attribute_values (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     customer_id   INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
     attribute_id  INTEGER NOT NULL REFERENCES customer_attributes (id) ON DELETE CASCADE,
     value         TEXT    NOT NULL,
@@ -105,7 +107,7 @@ CREATE INDEX customer_attribute_values_date_created ON customer_attribute_values
 CREATE INDEX customer_attribute_values_date_modified ON customer_attribute_values (date_modified);
 
 CREATE TABLE customer_form_fields (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     name          TEXT    NOT NULL,
     label         TEXT    NOT NULL DEFAULT '',
     type          TEXT    NOT NULL CHECK (type IN ('text', 'multiline', 'password', 'date', 'numbers', 'checkboxes', 'radiobuttons', 'picklist')),
@@ -147,7 +149,7 @@ CREATE TABLE customer_store_credit (
 CREATE INDEX customer_store_credit_customer ON customer_store_credit (customer_id);
 
 CREATE TABLE subscribers (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     email         TEXT    NOT NULL,
     email_fold    TEXT    NOT NULL,
     first_name    TEXT    NOT NULL DEFAULT '',
@@ -188,7 +190,7 @@ CREATE TABLE channel_customer_settings (
 -- The event outbox: every announced write adds its events in the same
 -- transaction; delivery reads them in id order.
 CREATE TABLE events (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     scope      TEXT    NOT NULL,
     data       TEXT    NOT NULL, -- JSON of the envelope's `data`
     hash       TEXT    NOT NULL,

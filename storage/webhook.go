@@ -1,0 +1,709 @@
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Webhook is a registration: events whose scope matches Scope are posted
+// to Destination (domain/customers-spec.md §6.3). The signing secret is
+// never part of it: it is shown once, by CreateWebhook.
+type Webhook struct {
+	ID          int
+	Scope       string
+	Destination string
+	IsActive    bool
+	Headers     map[string]string
+	// DeactivatedReason says why the server turned the webhook off, if it
+	// did; empty otherwise.
+	DeactivatedReason string
+	DateCreated       time.Time
+	DateModified      time.Time
+}
+
+// EventScopes are the scopes the store announces.
+var EventScopes = []string{ScopeCustomerCreated, ScopeCustomerUpdated, ScopeCustomerDeleted,
+	ScopeAddressCreated, ScopeAddressUpdated, ScopeAddressDeleted,
+	ScopeSubscriberCreated, ScopeSubscriberUpdated, ScopeSubscriberDeleted}
+
+// ScopeMatches reports whether a scope pattern (a scope, or a prefix ending
+// in "/*" such as store/customer/*) covers scope.
+func ScopeMatches(pattern, scope string) bool {
+	if p, ok := strings.CutSuffix(pattern, "/*"); ok {
+		return strings.HasPrefix(scope, p+"/")
+	}
+	return pattern == scope
+}
+
+// WebhookInput is a webhook to create.
+type WebhookInput struct {
+	Scope       string
+	Destination string
+	// IsActive defaults to true.
+	IsActive *bool
+	Headers  map[string]string
+}
+
+// WebhookUpdate changes a webhook; nil fields are left alone. Turning a
+// webhook back on clears its failure record.
+type WebhookUpdate struct {
+	ID          int
+	Scope       *string
+	Destination *string
+	IsActive    *bool
+	Headers     map[string]string
+}
+
+// reservedHeaders are set by the dispatcher and cannot be custom headers.
+var reservedHeaders = []string{"Content-Type", "Content-Length", "Host", "Webhook-Id", "Webhook-Timestamp",
+	"Webhook-Signature", "User-Agent", "Transfer-Encoding", "Connection"}
+
+// webhook checks a webhook's fields.
+func (ic *itemChecker) webhook(w *Webhook) {
+	matches := false
+	for _, s := range EventScopes {
+		matches = matches || ScopeMatches(w.Scope, s)
+	}
+	if !matches {
+		ic.fail(EINVALID, "scope", "%q names no event; scopes are %s, or a prefix with /* such as store/customer/*.",
+			truncate(w.Scope, 60), strings.Join(EventScopes, ", "))
+	}
+	ic.destination("destination", w.Destination)
+	if len(w.Headers) > 20 {
+		ic.fail(ETOOMANYITEMS, "headers", "At most 20 custom headers.")
+	}
+	for k, v := range w.Headers {
+		canon := http.CanonicalHeaderKey(k)
+		switch {
+		case k == "" || strings.ContainsAny(k, " \t\r\n:()<>@,;\\\"/[]?={}") || len(k) > 100:
+			ic.fail(EINVALID, "headers", "%q is not a header name.", truncate(k, 40))
+		case containsFold(reservedHeaders, canon):
+			ic.fail(EINVALID, "headers", "%s is set by the server.", canon)
+		case strings.ContainsAny(v, "\r\n\x00") || len(v) > 4096:
+			ic.fail(EINVALID, "headers", "The value of %s is not a header value.", canon)
+		}
+	}
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// destination checks a webhook URL: https, or http to a loopback address
+// (for development).
+func (ic *itemChecker) destination(field, v string) {
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" || u.User != nil || len(v) > 2048 {
+		ic.fail(EINVALID, field, "Must be an absolute https URL without credentials.")
+		return
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			ic.fail(EINVALID, field, "Must use https; plain http is allowed only to loopback addresses.")
+		}
+	default:
+		ic.fail(EINVALID, field, "Must be an https URL.")
+	}
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// newSecret makes a webhook signing secret: whsec_ and 24 random bytes in
+// base64, as Standard Webhooks spells them.
+func newSecret() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return "whsec_" + base64.StdEncoding.EncodeToString(b), nil
+}
+
+// SecretKey returns the HMAC key of a whsec_ secret.
+func SecretKey(secret string) ([]byte, error) {
+	return base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+}
+
+const webhookColumns = `w.id, w.scope, w.destination, w.is_active, w.headers, w.deactivated_reason, w.date_created, w.date_modified`
+
+func scanWebhook(s rowScanner, extra ...any) (*Webhook, error) {
+	var (
+		w                          Webhook
+		headers, created, modified string
+	)
+	if err := s.Scan(append([]any{&w.ID, &w.Scope, &w.Destination, &w.IsActive, &headers, &w.DeactivatedReason,
+		&created, &modified}, extra...)...); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(headers), &w.Headers); err != nil {
+		return nil, fmt.Errorf("webhook %d headers: %w", w.ID, err)
+	}
+	return &w, parseTimes(created, &w.DateCreated, modified, &w.DateModified)
+}
+
+var webhookList = listDef[*Webhook]{name: "webhooks", from: "webhooks w", columns: webhookColumns, scan: scanWebhook}
+
+// WebhookFilter filters webhooks.
+type WebhookFilter struct {
+	IDIn     []int
+	Scope    *string
+	IsActive *bool
+}
+
+func (f *WebhookFilter) where() where {
+	var w where
+	in(&w, "w.id", f.IDIn)
+	if f.Scope != nil {
+		w.add("w.scope = ?", *f.Scope)
+	}
+	if f.IsActive != nil {
+		w.add("w.is_active = ?", *f.IsActive)
+	}
+	return w
+}
+
+// FindWebhooks returns one page of the webhooks that match f, by id.
+func (db *DB) FindWebhooks(ctx context.Context, f WebhookFilter, req PageRequest) (*Page[*Webhook], error) {
+	return findPage(ctx, db, webhookList, f.where(), idOrder("w.id"), req)
+}
+
+// FindWebhooksByIDs returns the webhooks with the ids.
+func (db *DB) FindWebhooksByIDs(ctx context.Context, ids []int) (map[int]*Webhook, error) {
+	return findByIDs(ctx, db, db.reader, webhookList, "w.id", ids, func(w *Webhook) int { return w.ID })
+}
+
+// CreateWebhook registers a webhook and returns it with its signing secret,
+// which is not shown again. It returns Errors (INVALID for a scope that
+// names no event, a destination that is not https or a loopback http URL,
+// or a reserved header).
+func (db *DB) CreateWebhook(ctx context.Context, in WebhookInput) (*Webhook, string, error) {
+	w := &Webhook{Scope: in.Scope, Destination: in.Destination, IsActive: true, Headers: in.Headers}
+	if in.IsActive != nil {
+		w.IsActive = *in.IsActive
+	}
+	if w.Headers == nil {
+		w.Headers = map[string]string{}
+	}
+	var c checker
+	c.root("input").webhook(w)
+	if c.err() != nil {
+		return nil, "", c.err()
+	}
+	secret, err := newSecret()
+	if err != nil {
+		return nil, "", fmt.Errorf("create webhook: %w", err)
+	}
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	defer tx.Rollback()
+	w.DateCreated, w.DateModified = tx.now, tx.now
+	headers, _ := json.Marshal(w.Headers)
+	id, err := tx.exec(ctx, `INSERT INTO webhooks (scope, destination, is_active, headers, secret, date_created, date_modified)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, w.Scope, w.Destination, w.IsActive, string(headers), secret,
+		formatTime(tx.now), formatTime(tx.now))
+	if err != nil {
+		return nil, "", fmt.Errorf("create webhook: %w", err)
+	}
+	w.ID = int(id)
+	return w, secret, tx.Commit()
+}
+
+// UpdateWebhook changes a webhook. It returns Errors: NOT_FOUND for an
+// unknown id, and the field codes of CreateWebhook.
+func (db *DB) UpdateWebhook(ctx context.Context, u WebhookUpdate) (*Webhook, error) {
+	var c checker
+	ic := c.root("input")
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	found, err := byID(ctx, tx, webhookList, "w.id", []int{u.ID}, func(w *Webhook) int { return w.ID })
+	if err != nil {
+		return nil, err
+	}
+	w := found[u.ID]
+	if w == nil {
+		ic.fail(ENOTFOUND, "id", "There is no webhook %d.", u.ID)
+		return nil, c.err()
+	}
+	wasActive := w.IsActive
+	setString(&w.Scope, u.Scope)
+	setString(&w.Destination, u.Destination)
+	if u.IsActive != nil {
+		w.IsActive = *u.IsActive
+	}
+	if u.Headers != nil {
+		w.Headers = u.Headers
+	}
+	ic.webhook(w)
+	if c.err() != nil {
+		return nil, c.err()
+	}
+	if w.IsActive && !wasActive {
+		w.DeactivatedReason = ""
+	}
+	w.DateModified = tx.now
+	headers, _ := json.Marshal(w.Headers)
+	if _, err := tx.exec(ctx, `UPDATE webhooks SET scope = ?, destination = ?, is_active = ?, headers = ?,
+		deactivated_reason = ?, failing_since = CASE WHEN ? THEN NULL ELSE failing_since END, date_modified = ?
+		WHERE id = ?`, w.Scope, w.Destination, w.IsActive, string(headers), w.DeactivatedReason, w.IsActive && !wasActive,
+		formatTime(tx.now), w.ID); err != nil {
+		return nil, fmt.Errorf("update webhook: %w", err)
+	}
+	return w, tx.Commit()
+}
+
+// DeleteWebhooks deletes webhooks with their deliveries and returns the ids
+// it deleted.
+func (db *DB) DeleteWebhooks(ctx context.Context, ids []int) ([]int, error) {
+	return db.deleteByID(ctx, "webhooks", ids, nil)
+}
+
+// WebhookDeliveryStatus is where a delivery stands.
+type WebhookDeliveryStatus string
+
+// Delivery statuses.
+const (
+	DeliveryPending   WebhookDeliveryStatus = "pending"
+	DeliverySucceeded WebhookDeliveryStatus = "succeeded"
+	DeliveryDead      WebhookDeliveryStatus = "dead"
+)
+
+var deliveryStatuses = []WebhookDeliveryStatus{DeliveryPending, DeliverySucceeded, DeliveryDead}
+
+// MarshalGQL implements graphql.Marshaler.
+func (v WebhookDeliveryStatus) MarshalGQL(w io.Writer) { writeEnum(w, v) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (v *WebhookDeliveryStatus) UnmarshalGQL(x any) (err error) {
+	*v, err = parseEnum(x, deliveryStatuses, "WebhookDeliveryStatus")
+	return err
+}
+
+// WebhookDelivery is one event on its way to one webhook.
+type WebhookDelivery struct {
+	ID             int
+	WebhookID      int
+	EventID        int
+	Status         WebhookDeliveryStatus
+	AttemptCount   int
+	NextAttemptAt  *time.Time
+	LastAttemptAt  *time.Time
+	LastStatusCode *int
+	LastDurationMs *int
+	LastError      string
+	DateCreated    time.Time
+}
+
+// WebhookAttempt is one try of a delivery.
+type WebhookAttempt struct {
+	DeliveryID int
+	Number     int
+	At         time.Time
+	StatusCode *int
+	DurationMs int
+	Error      string
+}
+
+const deliveryColumns = `d.id, d.webhook_id, d.event_id, d.status, d.attempts, d.next_attempt_at, d.last_attempt_at,
+	d.last_status_code, d.last_duration_ms, d.last_error, d.date_created`
+
+func scanDelivery(s rowScanner, extra ...any) (*WebhookDelivery, error) {
+	var (
+		d           WebhookDelivery
+		next, last  sql.NullString
+		created     string
+		code, durMs sql.NullInt64
+	)
+	if err := s.Scan(append([]any{&d.ID, &d.WebhookID, &d.EventID, &d.Status, &d.AttemptCount, &next, &last, &code, &durMs,
+		&d.LastError, &created}, extra...)...); err != nil {
+		return nil, err
+	}
+	var err error
+	if d.DateCreated, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	if d.NextAttemptAt, err = parseNullTime(next); err != nil {
+		return nil, err
+	}
+	if d.LastAttemptAt, err = parseNullTime(last); err != nil {
+		return nil, err
+	}
+	if code.Valid {
+		c := int(code.Int64)
+		d.LastStatusCode = &c
+	}
+	if durMs.Valid {
+		ms := int(durMs.Int64)
+		d.LastDurationMs = &ms
+	}
+	return &d, nil
+}
+
+func parseNullTime(s sql.NullString) (*time.Time, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	t, err := parseTime(s.String)
+	return &t, err
+}
+
+var deliveryList = listDef[*WebhookDelivery]{name: "deliveries", from: "webhook_deliveries d", columns: deliveryColumns, scan: scanDelivery}
+
+// WebhookDeliveryFilter filters deliveries.
+type WebhookDeliveryFilter struct {
+	IDIn        []int
+	WebhookIDIn []int
+	EventIDIn   []int
+	Status      *WebhookDeliveryStatus
+}
+
+func (f *WebhookDeliveryFilter) where() where {
+	var w where
+	in(&w, "d.id", f.IDIn)
+	in(&w, "d.webhook_id", f.WebhookIDIn)
+	in(&w, "d.event_id", f.EventIDIn)
+	if f.Status != nil {
+		w.add("d.status = ?", string(*f.Status))
+	}
+	return w
+}
+
+// FindDeliveries returns one page of the deliveries that match f, newest
+// first.
+func (db *DB) FindDeliveries(ctx context.Context, f WebhookDeliveryFilter, req PageRequest) (*Page[*WebhookDelivery], error) {
+	return findPage(ctx, db, deliveryList, f.where(), ordering{name: "id:desc", keys: []sortKey{{col: "d.id"}}, desc: true}, req)
+}
+
+// FindAttemptsByDeliveryIDs returns the attempts of each delivery, in order.
+func (db *DB) FindAttemptsByDeliveryIDs(ctx context.Context, ids []int) (map[int][]*WebhookAttempt, error) {
+	all, err := queryAll(ctx, db, db.reader, func(s rowScanner) (*WebhookAttempt, error) {
+		var (
+			a    WebhookAttempt
+			at   string
+			code sql.NullInt64
+		)
+		if err := s.Scan(&a.DeliveryID, &a.Number, &at, &code, &a.DurationMs, &a.Error); err != nil {
+			return nil, err
+		}
+		if code.Valid {
+			c := int(code.Int64)
+			a.StatusCode = &c
+		}
+		var err error
+		a.At, err = parseTime(at)
+		return &a, err
+	}, `SELECT delivery_id, number, at, status_code, duration_ms, error FROM webhook_attempts
+		WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY delivery_id, number`, jsonArray(ids))
+	if err != nil {
+		return nil, fmt.Errorf("find attempts: %w", err)
+	}
+	out := map[int][]*WebhookAttempt{}
+	for _, a := range all {
+		out[a.DeliveryID] = append(out[a.DeliveryID], a)
+	}
+	return out, nil
+}
+
+// FindEventsByIDs returns the outbox events with the ids.
+func (db *DB) FindEventsByIDs(ctx context.Context, ids []int) (map[int]*Event, error) {
+	events, err := queryAll(ctx, db, db.reader, scanEvent,
+		`SELECT id, scope, data, hash, created_at FROM events WHERE id IN (SELECT value FROM json_each(?))`, jsonArray(ids))
+	if err != nil {
+		return nil, fmt.Errorf("find events: %w", err)
+	}
+	out := make(map[int]*Event, len(events))
+	for _, e := range events {
+		out[int(e.ID)] = e
+	}
+	return out, nil
+}
+
+// RetryDelivery makes a delivery due now, whatever its status: the
+// dispatcher sends it again. It returns Errors: NOT_FOUND for an unknown id,
+// INVALID when its webhook is inactive.
+func (db *DB) RetryDelivery(ctx context.Context, id int) (*WebhookDelivery, error) {
+	var c checker
+	ic := c.root("")
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	active, err := queryTx(ctx, tx, func(s rowScanner) (bool, error) {
+		var b bool
+		return b, s.Scan(&b)
+	}, `SELECT w.is_active FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = ?`, id)
+	if err != nil {
+		return nil, fmt.Errorf("retry delivery: %w", err)
+	}
+	switch {
+	case len(active) == 0:
+		ic.fail(ENOTFOUND, "id", "There is no delivery %d.", id)
+	case !active[0]:
+		ic.fail(EINVALID, "id", "The delivery's webhook is inactive; turn it on first.")
+	}
+	if c.err() != nil {
+		return nil, c.err()
+	}
+	if _, err := tx.exec(ctx, `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ? WHERE id = ?`,
+		formatTime(tx.now), id); err != nil {
+		return nil, fmt.Errorf("retry delivery: %w", err)
+	}
+	found, err := byID(ctx, tx, deliveryList, "d.id", []int{id}, func(d *WebhookDelivery) int { return d.ID })
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	db.signalEvents()
+	return found[id], nil
+}
+
+// FanOut turns up to limit outbox events, past the webhooks' cursor, into
+// deliveries for the active webhooks whose scope matches, and moves the
+// cursor, in one transaction: every event is fanned out exactly once. It
+// returns how many events it took.
+func (db *DB) FanOut(ctx context.Context, limit int) (int, error) {
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	cursor, err := tx.count(ctx, `SELECT event_id FROM outbox_cursor WHERE name = 'webhooks'`)
+	if err != nil {
+		return 0, err
+	}
+	events, err := queryTx(ctx, tx, scanEvent, `SELECT id, scope, data, hash, created_at FROM events WHERE id > ? ORDER BY id LIMIT ?`,
+		cursor, limit)
+	if err != nil || len(events) == 0 {
+		return 0, err
+	}
+	hooks, err := queryTx(ctx, tx, webhookList.scanRow, `SELECT `+webhookColumns+` FROM webhooks w WHERE w.is_active = 1`)
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range events {
+		for _, h := range hooks {
+			if !ScopeMatches(h.Scope, e.Scope) {
+				continue
+			}
+			if _, err := tx.exec(ctx, `INSERT INTO webhook_deliveries (webhook_id, event_id, next_attempt_at, date_created)
+				VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, h.ID, e.ID, formatTime(tx.now), formatTime(tx.now)); err != nil {
+				return 0, fmt.Errorf("fan out: %w", err)
+			}
+		}
+	}
+	if _, err := tx.exec(ctx, `UPDATE outbox_cursor SET event_id = ? WHERE name = 'webhooks'`, events[len(events)-1].ID); err != nil {
+		return 0, fmt.Errorf("fan out: %w", err)
+	}
+	return len(events), tx.Commit()
+}
+
+// DueDelivery is a claimed delivery with what sending it takes.
+type DueDelivery struct {
+	Delivery *WebhookDelivery
+	Webhook  *Webhook
+	Secret   string
+	Event    *Event
+}
+
+// ClaimDue claims up to limit pending deliveries that are due, at most
+// perWebhook in flight per webhook counting the inFlight ones: each is
+// leased until now+lease, so a crash mid-attempt leads to another attempt
+// (at least once).
+func (db *DB) ClaimDue(ctx context.Context, limit int, lease time.Duration, perWebhook int, inFlight map[int]int) ([]*DueDelivery, error) {
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	busy := map[string]int{}
+	for id, n := range inFlight {
+		busy[strconv.Itoa(id)] = n
+	}
+	busyJSON, _ := json.Marshal(busy)
+	ids, err := queryTx(ctx, tx, scanInt, `SELECT id FROM (
+		SELECT d.id, d.next_attempt_at,
+			ROW_NUMBER() OVER (PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.id) AS rn,
+			? - COALESCE(json_extract(?, '$."' || d.webhook_id || '"'), 0) AS room
+		FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+		WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.is_active = 1
+	) WHERE rn <= room ORDER BY next_attempt_at, id LIMIT ?`, perWebhook, string(busyJSON), formatTime(tx.now), limit)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	if _, err := tx.exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (SELECT value FROM json_each(?))`,
+		formatTime(tx.now.Add(lease)), jsonArray(ids)); err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	type row struct {
+		d      *WebhookDelivery
+		secret string
+		e      Event
+		data   string
+		at     int64
+	}
+	rows, err := queryTx(ctx, tx, func(s rowScanner) (row, error) {
+		var r row
+		var err error
+		r.d, err = scanDelivery(s, &r.secret, &r.e.ID, &r.e.Scope, &r.data, &r.e.Hash, &r.at)
+		return r, err
+	}, `SELECT `+deliveryColumns+`, w.secret, e.id, e.scope, e.data, e.hash, e.created_at
+		FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.id = d.event_id
+		WHERE d.id IN (SELECT value FROM json_each(?)) ORDER BY d.next_attempt_at, d.id`, jsonArray(ids))
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	hooks, err := byID(ctx, tx, webhookList, "w.id", webhookIDs(rows, func(r row) int { return r.d.WebhookID }),
+		func(w *Webhook) int { return w.ID })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*DueDelivery, len(rows))
+	for i, r := range rows {
+		e := r.e
+		e.Data, e.CreatedAt = json.RawMessage(r.data), time.Unix(r.at, 0).UTC()
+		out[i] = &DueDelivery{Delivery: r.d, Webhook: hooks[r.d.WebhookID], Secret: r.secret, Event: &e}
+	}
+	return out, tx.Commit()
+}
+
+func webhookIDs[T any](rows []T, id func(T) int) []int {
+	seen := map[int]bool{}
+	var out []int
+	for _, r := range rows {
+		if i := id(r); !seen[i] {
+			seen[i] = true
+			out = append(out, i)
+		}
+	}
+	sort.Ints(out)
+	return out
+}
+
+// AttemptResult is the outcome of one try to send a delivery.
+type AttemptResult struct {
+	At         time.Time
+	StatusCode *int
+	Duration   time.Duration
+	Err        string
+	OK         bool
+	// Retry is when to try again after a failure.
+	Retry time.Time
+}
+
+// RecordAttempt records one attempt of a delivery. Success settles it and
+// clears its webhook's failures. Failure schedules the retry, unless the
+// webhook has been failing for longer than deactivateAfter: then the
+// webhook is turned off and its pending deliveries are dead.
+func (db *DB) RecordAttempt(ctx context.Context, d *WebhookDelivery, r AttemptResult, deactivateAfter time.Duration) error {
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	number := d.AttemptCount + 1
+	ms := int(r.Duration / time.Millisecond)
+	if _, err := tx.exec(ctx, `INSERT INTO webhook_attempts (delivery_id, number, at, status_code, duration_ms, error)
+		VALUES (?, ?, ?, ?, ?, ?)`, d.ID, number, formatTime(r.At), r.StatusCode, ms, r.Err); err != nil {
+		return fmt.Errorf("record attempt: %w", err)
+	}
+	status, next := string(DeliveryPending), any(formatTime(r.Retry))
+	if r.OK {
+		status, next = string(DeliverySucceeded), nil
+	}
+	if _, err := tx.exec(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_attempt_at = ?,
+		last_status_code = ?, last_duration_ms = ?, last_error = ? WHERE id = ?`,
+		status, number, next, formatTime(r.At), r.StatusCode, ms, r.Err, d.ID); err != nil {
+		return fmt.Errorf("record attempt: %w", err)
+	}
+	if r.OK {
+		if _, err := tx.exec(ctx, `UPDATE webhooks SET failing_since = NULL WHERE id = ?`, d.WebhookID); err != nil {
+			return fmt.Errorf("record attempt: %w", err)
+		}
+		return tx.Commit()
+	}
+	if _, err := tx.exec(ctx, `UPDATE webhooks SET failing_since = COALESCE(failing_since, ?) WHERE id = ?`,
+		formatTime(r.At), d.WebhookID); err != nil {
+		return fmt.Errorf("record attempt: %w", err)
+	}
+	since, err := queryTx(ctx, tx, func(s rowScanner) (string, error) {
+		var v string
+		return v, s.Scan(&v)
+	}, `SELECT failing_since FROM webhooks WHERE id = ?`, d.WebhookID)
+	if err != nil {
+		return fmt.Errorf("record attempt: %w", err)
+	}
+	if len(since) == 1 {
+		t, err := parseTime(since[0])
+		if err != nil {
+			return err
+		}
+		if r.At.Sub(t) >= deactivateAfter {
+			reason := fmt.Sprintf("Deliveries failed for %s (since %s); turn the webhook on again once the destination answers.",
+				deactivateAfter, formatTime(t))
+			if _, err := tx.exec(ctx, `UPDATE webhooks SET is_active = 0, deactivated_reason = ?, date_modified = ? WHERE id = ?`,
+				reason, formatTime(tx.now), d.WebhookID); err != nil {
+				return fmt.Errorf("deactivate webhook: %w", err)
+			}
+			if _, err := tx.exec(ctx, `UPDATE webhook_deliveries SET status = 'dead', next_attempt_at = NULL
+				WHERE webhook_id = ? AND status = 'pending'`, d.WebhookID); err != nil {
+				return fmt.Errorf("deactivate webhook: %w", err)
+			}
+		}
+	}
+	return tx.Commit()
+}
+
+// NextDue returns when the earliest pending delivery of an active webhook
+// is due, or nil when none is pending.
+func (db *DB) NextDue(ctx context.Context) (*time.Time, error) {
+	next, err := queryAll(ctx, db, db.reader, func(s rowScanner) (sql.NullString, error) {
+		var v sql.NullString
+		return v, s.Scan(&v)
+	}, `SELECT MIN(d.next_attempt_at) FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+		WHERE d.status = 'pending' AND w.is_active = 1`)
+	if err != nil || len(next) == 0 {
+		return nil, err
+	}
+	return parseNullTime(next[0])
+}
+
+// PendingDeliveries counts the deliveries waiting to be sent (for the
+// queue depth metric).
+func (db *DB) PendingDeliveries(ctx context.Context) (int, error) {
+	n, err := queryAll(ctx, db, db.reader, scanInt, `SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'`)
+	if err != nil || len(n) == 0 {
+		return 0, err
+	}
+	return n[0], nil
+}
