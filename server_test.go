@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -186,4 +187,32 @@ func TestParseServeFlags(t *testing.T) {
 	if _, err := parseServeFlags([]string{"extra"}); err == nil {
 		t.Fatal("an unexpected argument was accepted")
 	}
+}
+
+// TestServe_SlowLoris: a client that sends its headers too slowly is cut
+// off, and a normal request answers right after.
+func TestServe_SlowLoris(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "customers.db")
+	url, printed, stop := startServer(t, "-db", db, "-demo", "-read-header-timeout", "300ms")
+	defer stop()
+	token := demoToken.FindStringSubmatch(printed.String())[1]
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "POST /graphql HTTP/1.1\r\nHost: x\r\nX-Slow: "); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	start := time.Now()
+	buf := make([]byte, 512)
+	n, err := conn.Read(buf)
+	if err == nil && !strings.Contains(string(buf[:n]), "408") {
+		t.Fatalf("the server answered %q instead of cutting the slow client off", buf[:n])
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Fatalf("the slow client held the connection %s", waited)
+	}
+	post(t, url, token, `{ customers(limit: 1) { nodes { id } } }`)
 }
