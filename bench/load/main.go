@@ -13,7 +13,9 @@
 // GraphQL figure as a ratio of the baseline's, the servers' resident memory
 // (VmRSS sampled from /proc while serving), and the issue's targets for
 // the data set's size; -json writes the same as JSON, -profile a CPU profile
-// of each server under each scenario.
+// of each server under each scenario. On a shared machine it also reports
+// how many cores other processes used during each measurement ("other"),
+// so that a disturbed run shows as one.
 //
 // The servers are separate processes so that their memory is their own;
 // the load generator shares the machine's cores with them, equally for
@@ -135,6 +137,10 @@ type Stats struct {
 	RSSMeanMiB float64 `json:"rss_mean_mib,omitempty"`
 	RSSPeakMiB float64 `json:"rss_peak_mib,omitempty"`
 	BodyBytes  int     `json:"body_bytes"`
+	// OtherCores is how many cores other processes of the machine used,
+	// on average, while this side ran (from /proc/stat, less the load
+	// generator's and the servers' own CPU time): the noise of the run.
+	OtherCores float64 `json:"other_cores"`
 }
 
 // Target is one of the issue's targets, checked against a run.
@@ -203,7 +209,7 @@ func run(o options) (*Results, error) {
 				order = []*side{gql, base}
 			}
 			for _, s := range order {
-				if err := measure(client, s, sc, n, o, runs[s.name], rep); err != nil {
+				if err := measure(client, s, sc, n, o, runs[s.name], rep, []int{gql.pid, base.pid}); err != nil {
 					return nil, fmt.Errorf("%s %s: %w", sc.Name, s.name, err)
 				}
 			}
@@ -346,6 +352,7 @@ type runner struct {
 	rss        []float64
 	peak       float64
 	bodyBytes  int
+	otherCPU   float64 // core-seconds used by other processes
 }
 
 func newRunner() *runner { return &runner{} }
@@ -363,6 +370,7 @@ func (r *runner) stats() Stats {
 		sum += d
 	}
 	s.ReqPerSec = float64(len(r.lat)) / r.elapsed.Seconds()
+	s.OtherCores = r.otherCPU / r.elapsed.Seconds()
 	s.MeanMs = ms(sum / time.Duration(len(r.lat)))
 	s.P50Ms, s.P90Ms, s.P99Ms, s.MaxMs = q(0.50), q(0.90), q(0.99), ms(r.lat[len(r.lat)-1])
 	for _, v := range r.rss {
@@ -374,7 +382,7 @@ func (r *runner) stats() Stats {
 
 // measure warms up, then runs one closed loop of o.conc connections for
 // o.dur against s, sampling its memory, and adds the samples to r.
-func measure(client *http.Client, s *side, sc suite.Scenario, n int, o options, r *runner, rep int) error {
+func measure(client *http.Client, s *side, sc suite.Scenario, n int, o options, r *runner, rep int, pids []int) error {
 	if o.warmup > 0 {
 		if _, err := loop(client, s, sc, n, o.conc, o.warmup, uint64(1000+rep), nil); err != nil {
 			return err
@@ -407,7 +415,9 @@ func measure(client *http.Client, s *side, sc suite.Scenario, n int, o options, 
 		profile = make(chan error, 1)
 		go func() { profile <- fetchProfile(s, sc, o, rep) }()
 	}
+	cpu0 := cpuNow(pids)
 	elapsed, err := loop(client, s, sc, n, o.conc, o.dur, uint64(rep), r)
+	cpu1 := cpuNow(pids)
 	close(stopSampling)
 	<-sampled
 	if profile != nil {
@@ -419,6 +429,7 @@ func measure(client *http.Client, s *side, sc suite.Scenario, n int, o options, 
 		return err
 	}
 	r.elapsed += elapsed
+	r.otherCPU += max(0, (cpu1.busy-cpu0.busy)-(cpu1.ours-cpu0.ours))
 	if s.pid != 0 {
 		if _, hwm, err := memory(s.pid); err == nil {
 			r.peak = max(r.peak, hwm)
@@ -499,6 +510,51 @@ func loop(client *http.Client, s *side, sc suite.Scenario, n, conc int, d time.D
 	return elapsed, nil
 }
 
+// cpuSample is the machine's busy CPU time and this run's own (the load
+// process and the servers), in core-seconds.
+type cpuSample struct{ busy, ours float64 }
+
+// clockTick is USER_HZ, the unit of /proc's CPU times (100 on Linux).
+const clockTick = 100
+
+// cpuNow reads /proc/stat and the CPU times of this process and pids; on
+// a system without /proc it returns zeros.
+func cpuNow(pids []int) cpuSample {
+	var c cpuSample
+	if b, err := os.ReadFile("/proc/stat"); err == nil {
+		line, _, _ := strings.Cut(string(b), "\n")
+		f := strings.Fields(line)
+		// cpu user nice system idle iowait irq softirq steal ...
+		for i, v := range f[1:] {
+			if i == 3 || i == 4 || i > 7 {
+				continue // idle, iowait, guest
+			}
+			x, _ := strconv.ParseFloat(v, 64)
+			c.busy += x / clockTick
+		}
+	}
+	for _, pid := range append([]int{os.Getpid()}, pids...) {
+		if pid == 0 {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// Fields after the command's closing parenthesis: utime and stime
+		// are the 12th and 13th.
+		_, rest, ok := strings.Cut(string(b), ") ")
+		f := strings.Fields(rest)
+		if !ok || len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseFloat(f[11], 64)
+		s, _ := strconv.ParseFloat(f[12], 64)
+		c.ours += (u + s) / clockTick
+	}
+	return c
+}
+
 // memory reads a process's VmRSS and VmHWM in MiB.
 func memory(pid int) (rss, hwm float64, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
@@ -545,18 +601,18 @@ func fetchProfile(s *side, sc suite.Scenario, o options, rep int) error {
 
 func printScenario(r Scenario) {
 	fmt.Printf("\n%s\n", r.Name)
-	fmt.Printf("  %-9s %9s %8s %8s %8s %8s %7s %9s\n", "side", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "RSS MiB")
+	fmt.Printf("  %-9s %9s %8s %8s %8s %8s %7s %9s %7s\n", "side", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "RSS MiB", "other")
 	for _, x := range []struct {
 		name string
 		s    Stats
 	}{{"baseline", r.Baseline}, {"graphql", r.GraphQL}} {
-		fmt.Printf("  %-9s %9.1f %8.2f %8.2f %8.2f %8.1f %7d %9.1f\n", x.name, x.s.ReqPerSec, x.s.P50Ms, x.s.P90Ms, x.s.P99Ms,
-			x.s.MaxMs, x.s.Errors, x.s.RSSMaxMiB)
+		fmt.Printf("  %-9s %9.1f %8.2f %8.2f %8.2f %8.1f %7d %9.1f %7.2f\n", x.name, x.s.ReqPerSec, x.s.P50Ms, x.s.P90Ms, x.s.P99Ms,
+			x.s.MaxMs, x.s.Errors, x.s.RSSMaxMiB, x.s.OtherCores)
 		if x.s.FirstError != "" {
 			fmt.Printf("    first error: %s\n", x.s.FirstError)
 		}
 	}
-	fmt.Printf("  graphql/baseline: throughput %.2fx, p50 %.1fx slower, p99 %.1fx slower\n", r.ThroughputRatio, r.P50Ratio, r.P99Ratio)
+	fmt.Printf("  graphql/baseline: throughput %.2fx, p50 %.2fx, p99 %.2fx (other: cores used by other processes)\n", r.ThroughputRatio, r.P50Ratio, r.P99Ratio)
 }
 
 // targets are the issue's targets for the run's data set size: 10k for
