@@ -84,6 +84,8 @@ type config struct {
 	// readHeaderTimeout bounds how long a client may take to send its
 	// request headers (the slow-loris guard).
 	readHeaderTimeout time.Duration
+	// compiledReads turns the compiled read path on (graph/compiled.go).
+	compiledReads bool
 }
 
 // parseServeFlags reads the serving flags; env ADDR and DB_PATH give the
@@ -103,6 +105,7 @@ func parseServeFlags(args []string) (config, error) {
 	fs.StringVar(&cfg.storeHash, "store-hash", envOr("STORE_HASH", "customers"), "the store hash of webhook envelopes' producer, stores/{hash} (env STORE_HASH)")
 	fs.DurationVar(&cfg.webhookDeactivate, "webhook-deactivate-after", webhook.DefaultDeactivateAfter, "how long a webhook may keep failing before it is turned off")
 	fs.DurationVar(&cfg.webhookRetry, "webhook-first-retry", webhook.DefaultFirstRetry, "the wait after a webhook delivery's first failure; each further failure triples it, up to an hour")
+	fs.BoolVar(&cfg.compiledReads, "compiled-reads", envOr("COMPILED_READS", "true") == "true", "answer customer reads on the compiled read path; false runs every operation on gqlgen's executor (env COMPILED_READS)")
 	fs.DurationVar(&cfg.readHeaderTimeout, "read-header-timeout", 10*time.Second, "how long a client may take to send its request headers")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -237,7 +240,7 @@ func newMux(db *storage.DB, log *slog.Logger, cfg config, demoToken string, obs 
 		}
 	}
 	gql := graph.NewHandler(db, graph.Options{Logger: log, Extensions: obs.extensions(log), OnBatch: obs.metrics.ObserveBatch, DisableIntrospection: !cfg.introspection,
-		CORSOrigins: origins, ShopperTokenTTL: cfg.shopperTTL})
+		CORSOrigins: origins, ShopperTokenTTL: cfg.shopperTTL, DisableCompiledReads: !cfg.compiledReads, OnExec: obs.metrics.ObserveExecutor})
 	mux.Handle("/graphql", gql)
 	if cfg.playground {
 		headers := map[string]string{}

@@ -353,6 +353,11 @@ func TestServe_LogsAndMetrics(t *testing.T) {
 			{"customers_graphql_operations_total", []string{"operation=invalid", "outcome=error"}, 1},
 			{"customers_graphql_operation_duration_seconds", []string{"operation=NewestCustomers"}, 2},
 			{"customers_graphql_operation_sql_statements", []string{"operation=NewestCustomers"}, 2},
+			// The customer reads run compiled; the one with a bad limit and
+			// the password check on gqlgen's executor; the invalid
+			// operation on neither.
+			{"customers_graphql_executions_total", []string{"executor=compiled"}, 3},
+			{"customers_graphql_executions_total", []string{"executor=reference"}, 2},
 			{"customers_graphql_errors_total", []string{"code=BAD_USER_INPUT"}, 1},
 			{"customers_graphql_errors_total", []string{"code=GRAPHQL_VALIDATION_FAILED"}, 1},
 			{"customers_http_requests_total", []string{"route=/graphql", "code=422"}, 1},

@@ -6,7 +6,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/storefront/customers/graph/model"
 	"github.com/storefront/customers/storage"
-	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // pageArgs are the paging arguments every list field takes.
@@ -33,33 +32,12 @@ func (a pageArgs) request(ctx context.Context) storage.PageRequest {
 	if a.before != nil {
 		req.Before = *a.before
 	}
-	if fc := graphql.GetFieldContext(ctx); fc != nil && graphql.HasOperationContext(ctx) {
-		wants(graphql.GetOperationContext(ctx), fc.Field.Selections, &req)
+	fc := graphql.GetFieldContext(ctx)
+	l, _ := ctx.Value(loadersKey{}).(*Loaders)
+	if fc != nil && l != nil && l.schema != nil && graphql.HasOperationContext(ctx) {
+		wantsOf(buildNode(l.schema, graphql.GetOperationContext(ctx), fc.Field.Selections, fc.Field.Definition.Type.Name()), &req)
 	}
 	return req
-}
-
-// wants marks in req the costly parts of a connection that sel selects.
-func wants(op *graphql.OperationContext, sel ast.SelectionSet, req *storage.PageRequest) {
-	for _, f := range graphql.CollectFields(op, sel, nil) {
-		switch f.Name {
-		case "pagination":
-			for _, p := range graphql.CollectFields(op, f.Selections, nil) {
-				if p.Name == "total" || p.Name == "totalPages" {
-					req.WantTotal = true
-				}
-			}
-		case "pageInfo":
-			for _, p := range graphql.CollectFields(op, f.Selections, nil) {
-				switch p.Name {
-				case "hasPreviousPage":
-					req.WantHasPrevious = true
-				case "hasNextPage":
-					req.WantHasNext = true
-				}
-			}
-		}
-	}
 }
 
 // connectionParts are the parts every connection type shares.

@@ -38,6 +38,12 @@ type Options struct {
 	ParserTokenLimit int
 	// DisableIntrospection turns schema introspection off (production).
 	DisableIntrospection bool
+	// DisableCompiledReads runs every operation on gqlgen's executor, the
+	// reference, instead of the compiled read path (compiled.go).
+	DisableCompiledReads bool
+	// OnExec, when set, is told which executor ran each operation:
+	// "compiled" or "reference".
+	OnExec func(executor string)
 	// CORSOrigins are the browser origins (storefronts) allowed to call the
 	// API from another site, e.g. "https://shop.example.com"; "*" allows any.
 	CORSOrigins []string
@@ -97,7 +103,9 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 	cfg := Config{Resolvers: resolver}
 	cfg.Directives.Access = a.access
 	setComplexity(&cfg.Complexity)
-	srv := handler.New(NewExecutableSchema(cfg))
+	es := newCompiledSchema(NewExecutableSchema(cfg), db, opts)
+	schema := es.Schema()
+	srv := handler.New(es)
 	// Subscriptions: graphql-transport-ws (and the legacy graphql-ws), whose
 	// init payload carries the credentials, from the allowed origins only;
 	// and server-sent events, authenticated like any request.
@@ -135,14 +143,14 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 	srv.SetErrorPresenter(presentError(opts.Logger))
 	srv.SetRecoverFunc(recoverPanic(opts.Logger))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(withLoaders(ctx, newLoaders(db, opts.OnBatch)))
+		return next(withLoaders(ctx, newLoaders(db, schema, opts.OnBatch)))
 	})
 	srv.Use(&limiter{limits: opts.Limits})
 	// Mutations run one after another; each gets fresh loaders, so what it
 	// reads back is never what an earlier field of the operation cached.
 	srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 		if graphql.GetOperationContext(ctx).Operation.Operation == ast.Mutation {
-			ctx = withLoaders(ctx, newLoaders(db, opts.OnBatch))
+			ctx = withLoaders(ctx, newLoaders(db, schema, opts.OnBatch))
 		}
 		return next(ctx)
 	})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/graph-gophers/dataloader/v7"
 	"github.com/storefront/customers/storage"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // Loaders batch the nested lookups of one GraphQL operation: every customer
@@ -41,6 +42,9 @@ type Loaders struct {
 
 	// queries holds the parsed page queries that groupCustomersKey names.
 	queries sync.Map // string -> customersQuery
+
+	// schema is the GraphQL schema, which plans of selections are built on.
+	schema *ast.Schema
 }
 
 // loaderWait is how long a loader collects keys before it runs: short,
@@ -51,10 +55,10 @@ const loaderWait = 500 * time.Microsecond
 // loaderBatch bounds a batch; a page holds at most 250 parents.
 const loaderBatch = 1000
 
-// newLoaders builds the loaders of one operation; onBatch, when set, is
-// told the size of every batched lookup.
-func newLoaders(db *storage.DB, onBatch func(relation string, keys int)) *Loaders {
-	l := &Loaders{
+// newLoaders builds the loaders of one operation over schema; onBatch, when
+// set, is told the size of every batched lookup.
+func newLoaders(db *storage.DB, schema *ast.Schema, onBatch func(relation string, keys int)) *Loaders {
+	l := &Loaders{schema: schema,
 		CustomerByID:                newRelation("customer", onBatch, db.FindCustomersByIDs, zero[int, *storage.Customer]),
 		AddressesByCustomerID:       newRelation("addresses", onBatch, db.FindAddressesByCustomerIDs, empty[*storage.CustomerAddress]),
 		AddressCountByCustomerID:    newRelation("address_count", onBatch, db.CountAddressesByCustomerIDs, zero[int, int]),
@@ -148,9 +152,8 @@ func (r *relation[K, V]) Load(ctx context.Context, k K) (V, error) {
 }
 
 // prime fetches, in one call, the keys not primed before, leaves them in the
-// loader's cache, and returns the values of all keys in order. On failure it
-// returns what it has; the field resolvers then load and report the error.
-func (r *relation[K, V]) prime(ctx context.Context, keys []K) []V {
+// loader's cache, and returns the values of all keys in order.
+func (r *relation[K, V]) prime(ctx context.Context, keys []K) ([]V, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var todo []K
@@ -164,7 +167,7 @@ func (r *relation[K, V]) prime(ctx context.Context, keys []K) []V {
 	if len(todo) > 0 {
 		found, err := r.lookup(ctx, todo)
 		if err != nil {
-			return nil
+			return nil, err
 		}
 		for _, k := range todo {
 			v := r.value(found, k)
@@ -176,7 +179,17 @@ func (r *relation[K, V]) prime(ctx context.Context, keys []K) []V {
 	for i, k := range keys {
 		out[i] = r.primed[k]
 	}
-	return out
+	return out, nil
+}
+
+// get returns the primed value of k; prime must have fetched k.
+func (r *relation[K, V]) get(k K) V {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if v, ok := r.primed[k]; ok {
+		return v
+	}
+	return r.missing(k)
 }
 
 // customersQuery is one page query of a group's customers.

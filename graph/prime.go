@@ -5,85 +5,58 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/storefront/customers/storage"
-	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // Priming makes the statement count of a read independent of its size, and
-// deterministic. A list resolver, once it has its page, walks the selection
-// level by level and fetches each relation for every key of that level in
-// one call, leaving the values in the loaders' caches; the field resolvers
-// then find them there. Without it, batches would depend on timing: 250
-// customers asking for their addresses one by one may straddle a loader's
-// wait and split into several statements (dataloader's own LoadMany starts a
-// goroutine per key, so it cannot help).
+// deterministic. Once a list has its page, a walk of the selection's plan
+// fetches each relation for every key of a level in one call, level by
+// level, leaving the values in the loaders' caches; the field resolvers (or
+// the compiled executor) then find them there. Without it, batches would
+// depend on timing: 250 customers asking for their addresses one by one may
+// straddle a loader's wait and split into several statements (dataloader's
+// own LoadMany starts a goroutine per key, so it cannot help).
 
-// primer walks one operation's selections.
+// primer walks plans for one operation.
 type primer struct {
 	ctx context.Context
-	op  *graphql.OperationContext
 	l   *Loaders
 }
 
-// newPrimer returns a primer for the operation in ctx, or nil when there is
-// none (a resolver called outside an operation).
+// newPrimer returns a primer for the operation in ctx, or nil outside one.
 func newPrimer(ctx context.Context) *primer {
-	if !graphql.HasOperationContext(ctx) {
-		return nil
-	}
 	l, _ := ctx.Value(loadersKey{}).(*Loaders)
-	if l == nil {
+	if l == nil || l.schema == nil || !graphql.HasOperationContext(ctx) {
 		return nil
 	}
-	return &primer{ctx: ctx, op: graphql.GetOperationContext(ctx), l: l}
+	return &primer{ctx: ctx, l: l}
 }
 
-// fields returns the fields sel selects on an object of type typ.
-func (p *primer) fields(sel ast.SelectionSet, typ string) []graphql.CollectedField {
-	return graphql.CollectFields(p.op, sel, []string{typ})
-}
-
-// nodeSelections returns the selections made of a connection's nodes, in
-// `nodes` and in `edges { node }`.
-func (p *primer) nodeSelections(conn ast.SelectionSet, typ string) []ast.SelectionSet {
-	var out []ast.SelectionSet
-	for _, f := range p.fields(conn, typ+"Connection") {
-		switch f.Name {
-		case "nodes":
-			out = append(out, f.Selections)
-		case "edges":
-			for _, e := range p.fields(f.Selections, typ+"Edge") {
-				if e.Name == "node" {
-					out = append(out, e.Selections)
-				}
-			}
-		}
-	}
-	return out
-}
-
-// connection primes what a resolved connection field selects of its nodes.
-func primeConnection[T any](ctx context.Context, typ string, items []T, prime func(*primer, ast.SelectionSet, []T)) {
+// primeConnection primes, for a resolved connection field of nodes of type
+// typ, what its selection asks of the nodes. Errors are left for the field
+// resolvers, which load again and report them.
+func primeConnection[T any](ctx context.Context, typ string, items []T, prime func(*primer, *planNode, []T) error) {
 	p := newPrimer(ctx)
 	fc := graphql.GetFieldContext(ctx)
 	if p == nil || fc == nil || len(items) == 0 {
 		return
 	}
-	for _, sel := range p.nodeSelections(fc.Field.Selections, typ) {
-		prime(p, sel, items)
+	conn := buildNode(p.l.schema, graphql.GetOperationContext(ctx), fc.Field.Selections, typ+"Connection")
+	for _, n := range conn.nodeSelections() {
+		prime(p, n, items)
 	}
 }
 
-// primeOne primes what a single-object field selects of its object.
-func primeOne[T any](ctx context.Context, v T, prime func(*primer, ast.SelectionSet, []T)) {
+// primeOne primes what a single-object field of type typ selects.
+func primeOne[T any](ctx context.Context, typ string, v T, prime func(*primer, *planNode, []T) error) {
 	p := newPrimer(ctx)
 	fc := graphql.GetFieldContext(ctx)
 	if p == nil || fc == nil {
 		return
 	}
-	prime(p, fc.Field.Selections, []T{v})
+	prime(p, buildNode(p.l.schema, graphql.GetOperationContext(ctx), fc.Field.Selections, typ), []T{v})
 }
 
-// flatten joins the lists a LoadMany returned.
+// flatten joins lists.
 func flatten[T any](lists [][]T) []T {
 	var out []T
 	for _, l := range lists {
@@ -92,8 +65,11 @@ func flatten[T any](lists [][]T) []T {
 	return out
 }
 
-// customers primes the relations sel asks of customers.
-func (p *primer) customers(sel ast.SelectionSet, cs []*storage.Customer) {
+// customers primes the relations n asks of customers.
+func (p *primer) customers(n *planNode, cs []*storage.Customer) error {
+	if len(cs) == 0 {
+		return nil
+	}
 	ids := make([]int, len(cs))
 	var groups []int
 	for i, c := range cs {
@@ -102,117 +78,208 @@ func (p *primer) customers(sel ast.SelectionSet, cs []*storage.Customer) {
 			groups = append(groups, *c.CustomerGroupID)
 		}
 	}
-	for _, f := range p.fields(sel, "Customer") {
-		switch f.Name {
+	for _, f := range n.fields {
+		var err error
+		switch f.name {
 		case "addresses":
-			p.addresses(f.Selections, flatten(p.l.AddressesByCustomerID.prime(p.ctx, ids)))
+			var as [][]*storage.CustomerAddress
+			if as, err = p.l.AddressesByCustomerID.prime(p.ctx, ids); err == nil && f.child != nil {
+				err = p.addresses(f.child, flatten(as))
+			}
 		case "attributes":
-			p.attributeValues(f.Selections, flatten(p.l.AttributeValuesByCustomerID.prime(p.ctx, ids)))
+			var vs [][]*storage.CustomerAttributeValue
+			if vs, err = p.l.AttributeValuesByCustomerID.prime(p.ctx, ids); err == nil && f.child != nil {
+				err = p.attributeValues(f.child, flatten(vs))
+			}
 		case "formFields":
-			p.formFieldValues(f.Selections, flatten(p.l.FormFieldValuesByCustomerID.prime(p.ctx, ids)))
+			var vs [][]*storage.CustomerFormFieldValue
+			if vs, err = p.l.FormFieldValuesByCustomerID.prime(p.ctx, ids); err == nil && f.child != nil {
+				err = p.formFieldValues(f.child, flatten(vs))
+			}
 		case "storeCredit":
-			p.l.StoreCreditByCustomerID.prime(p.ctx, ids)
+			_, err = p.l.StoreCreditByCustomerID.prime(p.ctx, ids)
 		case "consent":
-			p.l.ConsentByCustomerID.prime(p.ctx, ids)
+			_, err = p.l.ConsentByCustomerID.prime(p.ctx, ids)
 		case "addressCount":
-			p.l.AddressCountByCustomerID.prime(p.ctx, ids)
+			_, err = p.l.AddressCountByCustomerID.prime(p.ctx, ids)
 		case "attributeCount":
-			p.l.AttributeCountByCustomerID.prime(p.ctx, ids)
+			_, err = p.l.AttributeCountByCustomerID.prime(p.ctx, ids)
 		case "group":
 			if len(groups) > 0 {
-				p.groups(f.Selections, p.l.GroupByID.prime(p.ctx, groups))
+				var gs []*storage.CustomerGroup
+				if gs, err = p.l.GroupByID.prime(p.ctx, groups); err == nil && f.child != nil {
+					err = p.groups(f.child, nonNil(gs))
+				}
 			}
 		}
+		if err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
-// addresses primes the relations sel asks of addresses.
-func (p *primer) addresses(sel ast.SelectionSet, as []*storage.CustomerAddress) {
+// addresses primes the relations n asks of addresses.
+func (p *primer) addresses(n *planNode, as []*storage.CustomerAddress) error {
 	if len(as) == 0 {
-		return
+		return nil
 	}
 	ids, customers := make([]int, len(as)), make([]int, len(as))
 	for i, a := range as {
 		ids[i], customers[i] = a.ID, a.CustomerID
 	}
-	for _, f := range p.fields(sel, "CustomerAddress") {
-		switch f.Name {
+	for _, f := range n.fields {
+		var err error
+		switch f.name {
 		case "formFields":
-			p.formFieldValues(f.Selections, flatten(p.l.FormFieldValuesByAddressID.prime(p.ctx, ids)))
+			var vs [][]*storage.CustomerFormFieldValue
+			if vs, err = p.l.FormFieldValuesByAddressID.prime(p.ctx, ids); err == nil && f.child != nil {
+				err = p.formFieldValues(f.child, flatten(vs))
+			}
 		case "customer":
-			p.customers(f.Selections, nonNil(p.l.CustomerByID.prime(p.ctx, customers)))
+			var cs []*storage.Customer
+			if cs, err = p.l.CustomerByID.prime(p.ctx, customers); err == nil && f.child != nil {
+				err = p.customers(f.child, nonNil(cs))
+			}
+		}
+		if err != nil {
+			return err
 		}
 	}
+	return nil
 }
 
-// attributeValues primes the relations sel asks of attribute values.
-func (p *primer) attributeValues(sel ast.SelectionSet, vs []*storage.CustomerAttributeValue) {
+// attributeValues primes the relations n asks of attribute values.
+func (p *primer) attributeValues(n *planNode, vs []*storage.CustomerAttributeValue) error {
 	if len(vs) == 0 {
-		return
+		return nil
 	}
 	attrs, customers := make([]int, len(vs)), make([]int, len(vs))
 	for i, v := range vs {
 		attrs[i], customers[i] = v.AttributeID, v.CustomerID
 	}
-	for _, f := range p.fields(sel, "CustomerAttributeValue") {
-		switch f.Name {
+	for _, f := range n.fields {
+		var err error
+		switch f.name {
 		case "attribute":
-			p.l.AttributeByID.prime(p.ctx, attrs)
+			_, err = p.l.AttributeByID.prime(p.ctx, attrs)
 		case "customer":
-			p.customers(f.Selections, nonNil(p.l.CustomerByID.prime(p.ctx, customers)))
+			var cs []*storage.Customer
+			if cs, err = p.l.CustomerByID.prime(p.ctx, customers); err == nil && f.child != nil {
+				err = p.customers(f.child, nonNil(cs))
+			}
+		}
+		if err != nil {
+			return err
 		}
 	}
+	return nil
 }
 
-// formFieldValues primes the relations sel asks of form field values.
-func (p *primer) formFieldValues(sel ast.SelectionSet, vs []*storage.CustomerFormFieldValue) {
+// formFieldValues primes the relations n asks of form field values.
+func (p *primer) formFieldValues(n *planNode, vs []*storage.CustomerFormFieldValue) error {
 	if len(vs) == 0 {
-		return
+		return nil
 	}
 	fields := make([]int, len(vs))
 	for i, v := range vs {
 		fields[i] = v.FormFieldID
 	}
-	for _, f := range p.fields(sel, "CustomerFormFieldValue") {
-		if f.Name == "field" {
-			p.l.FormFieldByID.prime(p.ctx, fields)
+	for _, f := range n.fields {
+		if f.name == "field" {
+			if _, err := p.l.FormFieldByID.prime(p.ctx, fields); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
 }
 
-// groups primes the relations sel asks of groups: their customer pages, and
+// groups primes the relations n asks of groups: their customer pages, and
 // what those pages' customers select.
-func (p *primer) groups(sel ast.SelectionSet, gs []*storage.CustomerGroup) {
-	gs = nonNil(gs)
+func (p *primer) groups(n *planNode, gs []*storage.CustomerGroup) error {
 	if len(gs) == 0 {
-		return
+		return nil
 	}
-	for _, f := range p.fields(sel, "CustomerGroup") {
-		if f.Name != "customers" {
+	op := graphql.GetOperationContext(p.ctx)
+	for _, f := range n.fields {
+		if f.name != "customers" || f.child == nil {
 			continue
 		}
-		args := f.ArgumentMap(p.op.Variables)
-		q, err := parseCustomersQueryArgs(args)
+		q, err := parseCustomersQueryArgs(f.ast.ArgumentMap(op.Variables))
 		if err != nil {
-			continue // the field's resolver reports it
+			return err
 		}
-		wants(p.op, f.Selections, &q.Req)
+		wantsOf(f.child, &q.Req)
 		keys := make([]groupCustomersKey, len(gs))
 		for i, g := range gs {
 			keys[i] = p.l.groupCustomers(g.ID, q)
 		}
-		pages := p.l.CustomersByGroup.prime(p.ctx, keys)
+		pages, err := p.l.CustomersByGroup.prime(p.ctx, keys)
+		if err != nil {
+			return err
+		}
 		var cs []*storage.Customer
 		for _, pg := range pages {
 			if pg != nil {
 				cs = append(cs, pg.Items...)
 			}
 		}
-		if len(cs) == 0 {
+		for _, nodes := range f.child.nodeSelections() {
+			if err := p.customers(nodes, cs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// deliveries primes the relations n asks of webhook deliveries.
+func (p *primer) deliveries(n *planNode, ds []*storage.WebhookDelivery) error {
+	ids, hooks, events := make([]int, len(ds)), make([]int, len(ds)), make([]int, len(ds))
+	for i, d := range ds {
+		ids[i], hooks[i], events[i] = d.ID, d.WebhookID, d.EventID
+	}
+	for _, f := range n.fields {
+		var err error
+		switch f.name {
+		case "webhook":
+			_, err = p.l.WebhookByID.prime(p.ctx, hooks)
+		case "event":
+			_, err = p.l.EventByID.prime(p.ctx, events)
+		case "attempts":
+			_, err = p.l.AttemptsByDeliveryID.prime(p.ctx, ids)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wantsOf marks in req the costly parts of a connection that its plan node
+// selects: the total, and the far-side page flags.
+func wantsOf(conn *planNode, req *storage.PageRequest) {
+	for _, f := range conn.fields {
+		if f.child == nil {
 			continue
 		}
-		for _, nodes := range p.nodeSelections(f.Selections, "Customer") {
-			p.customers(nodes, cs)
+		switch f.name {
+		case "pagination":
+			for _, p := range f.child.fields {
+				if p.name == "total" || p.name == "totalPages" {
+					req.WantTotal = true
+				}
+			}
+		case "pageInfo":
+			for _, p := range f.child.fields {
+				switch p.name {
+				case "hasPreviousPage":
+					req.WantHasPrevious = true
+				case "hasNextPage":
+					req.WantHasNext = true
+				}
+			}
 		}
 	}
 }
@@ -226,22 +293,4 @@ func nonNil[T any](vs []*T) []*T {
 		}
 	}
 	return out
-}
-
-// deliveries primes the relations sel asks of webhook deliveries.
-func (p *primer) deliveries(sel ast.SelectionSet, ds []*storage.WebhookDelivery) {
-	ids, hooks, events := make([]int, len(ds)), make([]int, len(ds)), make([]int, len(ds))
-	for i, d := range ds {
-		ids[i], hooks[i], events[i] = d.ID, d.WebhookID, d.EventID
-	}
-	for _, f := range p.fields(sel, "WebhookDelivery") {
-		switch f.Name {
-		case "webhook":
-			p.l.WebhookByID.prime(p.ctx, hooks)
-		case "event":
-			p.l.EventByID.prime(p.ctx, events)
-		case "attempts":
-			p.l.AttemptsByDeliveryID.prime(p.ctx, ids)
-		}
-	}
 }

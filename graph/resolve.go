@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/storefront/customers/storage"
-	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // Helpers that keep the resolvers to a line or two.
@@ -15,7 +14,7 @@ import (
 // the selection asks of the page's nodes.
 func list[F, T, C any](ctx context.Context, filter map[string]any, parse func(map[string]any) (F, error), args pageArgs,
 	find func(context.Context, F, storage.PageRequest) (*storage.Page[T], error), conn func(*storage.Page[T]) C,
-	typ string, prime func(*primer, ast.SelectionSet, []T)) (C, error) {
+	typ string, prime func(*primer, *planNode, []T) error) (C, error) {
 	var zero C
 	f, err := parse(filter)
 	if err != nil {

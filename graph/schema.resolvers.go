@@ -395,7 +395,7 @@ func (r *queryResolver) Customers(ctx context.Context, filter map[string]any, so
 func (r *queryResolver) Customer(ctx context.Context, id int) (*storage.Customer, error) {
 	c, err := orNull(r.DB.FindCustomerByID(ctx, id))
 	if c != nil {
-		primeOne(ctx, c, (*primer).customers)
+		primeOne(ctx, "Customer", c, (*primer).customers)
 	}
 	return c, err
 }
@@ -439,7 +439,7 @@ func (r *queryResolver) CustomerGroups(ctx context.Context, filter map[string]an
 func (r *queryResolver) CustomerGroup(ctx context.Context, id int) (*storage.CustomerGroup, error) {
 	g, err := orNull(r.DB.FindGroupByID(ctx, id))
 	if g != nil {
-		primeOne(ctx, g, (*primer).groups)
+		primeOne(ctx, "CustomerGroup", g, (*primer).groups)
 	}
 	return g, err
 }
@@ -467,7 +467,7 @@ func (r *queryResolver) ChannelCustomerSettings(ctx context.Context, channelID i
 func (r *queryResolver) Me(ctx context.Context) (*storage.Customer, error) {
 	c, err := orNull(r.DB.FindCustomerByID(ctx, shopper(ctx).CustomerID))
 	if c != nil {
-		primeOne(ctx, c, (*primer).customers)
+		primeOne(ctx, "Customer", c, (*primer).customers)
 	}
 	return c, err
 }

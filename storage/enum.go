@@ -18,6 +18,10 @@ func gqlName[T ~string](v T) string {
 	return strings.ToUpper(strings.ReplaceAll(string(v), ":", "_"))
 }
 
+// EnumName returns the GraphQL name of a V3 enum value, as MarshalGQL
+// writes it (unquoted).
+func EnumName[T ~string](v T) string { return gqlName(v) }
+
 // writeEnum writes the GraphQL form of v.
 func writeEnum[T ~string](w io.Writer, v T) {
 	io.WriteString(w, strconv.Quote(gqlName(v)))

@@ -63,6 +63,7 @@ type Metrics struct {
 	opDuration    *prometheus.HistogramVec
 	opStatements  *prometheus.HistogramVec
 	gqlErrors     *prometheus.CounterVec
+	executions    *prometheus.CounterVec
 	batchSize     *prometheus.HistogramVec
 	sqlDuration   *prometheus.HistogramVec
 	operationName *capped
@@ -110,6 +111,10 @@ func NewMetrics(build Build) *Metrics {
 			Namespace: namespace, Name: "graphql_errors_total",
 			Help: "Errors in GraphQL responses by extensions.code (UNKNOWN when there is none).",
 		}, []string{"code"}),
+		executions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "graphql_executions_total",
+			Help: "GraphQL operations by the executor that ran them: compiled (the compiled read path) or reference (gqlgen's).",
+		}, []string{"executor"}),
 		batchSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "dataloader_batch_size",
 			Help:    "Keys per batched lookup (dataloader batch or priming fetch), by relation.",
@@ -122,6 +127,9 @@ func NewMetrics(build Build) *Metrics {
 		}, []string{"outcome"}),
 		operationName: newCapped(MaxOperationNames, OperationOther),
 		errorCode:     newCapped(50, "OTHER"),
+	}
+	for _, executor := range []string{"compiled", "reference"} {
+		m.executions.WithLabelValues(executor)
 	}
 	for _, outcome := range []string{WebhookDelivered, WebhookFailed, WebhookAbandoned} {
 		m.WebhookDeliveries.WithLabelValues(outcome)
@@ -138,7 +146,7 @@ func NewMetrics(build Build) *Metrics {
 		buildInfo,
 		m.WebhookQueue, m.WebhookDeliveries,
 		m.httpRequests, m.httpDuration,
-		m.operations, m.opDuration, m.opStatements, m.gqlErrors,
+		m.operations, m.opDuration, m.opStatements, m.gqlErrors, m.executions,
 		m.batchSize, m.sqlDuration,
 	)
 	return m
@@ -153,6 +161,12 @@ func (m *Metrics) Handler() http.Handler {
 // graph.Options.OnBatch.
 func (m *Metrics) ObserveBatch(relation string, keys int) {
 	m.batchSize.WithLabelValues(relation).Observe(float64(keys))
+}
+
+// ObserveExecutor counts one operation run by executor ("compiled" or
+// "reference"); it fits graph.Options.OnExec.
+func (m *Metrics) ObserveExecutor(executor string) {
+	m.executions.WithLabelValues(executor).Inc()
 }
 
 // OperationLabel returns the operation label for an operation name: name
