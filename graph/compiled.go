@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -39,6 +40,8 @@ type compiledSchema struct {
 	db     *storage.DB
 	plans  *lru.LRU[*plan]
 	onExec func(string)
+	// onBatch is Options.OnBatch, for the executions' own loaders.
+	onBatch func(relation string, keys int)
 	// off sends every operation to the reference (Options.DisableCompiledReads).
 	off bool
 }
@@ -48,7 +51,8 @@ func newCompiledSchema(es graphql.ExecutableSchema, db *storage.DB, opts Options
 	if onExec == nil {
 		onExec = func(string) {}
 	}
-	return &compiledSchema{ExecutableSchema: es, db: db, plans: lru.New[*plan](1000), onExec: onExec, off: opts.DisableCompiledReads}
+	return &compiledSchema{ExecutableSchema: es, db: db, plans: lru.New[*plan](1000), onExec: onExec, onBatch: opts.OnBatch,
+		off: opts.DisableCompiledReads}
 }
 
 // plan is a planned read operation: its root fields, or nil fields when
@@ -56,6 +60,8 @@ func newCompiledSchema(es graphql.ExecutableSchema, db *storage.DB, opts Options
 type plan struct {
 	root *planNode
 	ok   bool
+	// view reads the columns the plan writes, and no others.
+	view *storage.View
 }
 
 // Exec runs a covered query with the compiled executor, and anything else
@@ -81,6 +87,7 @@ func (s *compiledSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		done = true
 		if data, err := s.run(rctx, op, p); err == nil {
 			s.onExec("compiled")
+			recordRaw(rctx, data)
 			return &graphql.Response{Data: data}
 		}
 		s.onExec("reference")
@@ -98,8 +105,73 @@ func (s *compiledSchema) planFor(ctx context.Context, op *graphql.OperationConte
 	}
 	root := buildNode(s.Schema(), op, op.Operation.SelectionSet, "Query")
 	p := &plan{root: root, ok: covered(root)}
+	if p.ok {
+		var err error
+		if p.view, err = s.db.View(columnsOf(root)); err != nil {
+			p.ok = false // a column missing from the store's views: a bug, and the reference still answers
+		}
+	}
 	s.plans.Add(ctx, key, p)
 	return p
+}
+
+// viewColumns maps the fields of the compiled types to the stored columns
+// they are written from (storage.Columns); the keys that relate records are
+// always read, so fields written from keys or from other records need none.
+var viewColumns = map[string]map[string][]string{
+	"Customer": {
+		"email": {"email"}, "firstName": {"first_name"}, "lastName": {"last_name"}, "company": {"company"},
+		"phone": {"phone"}, "notes": {"notes"}, "taxExemptCategory": {"tax_exempt_category"},
+		"registrationIpAddress": {"registration_ip_address"}, "customerGroupId": {"customer_group_id"},
+		"group": {"customer_group_id"}, "acceptsProductReviewAbandonedCartEmails": {"accepts_product_review_abandoned_cart_emails"},
+		"originChannelId": {"origin_channel_id"}, "channelIds": {"channel_ids"}, "dateCreated": {"date_created"},
+		"dateModified": {"date_modified"}, "authentication": {"force_password_reset"},
+	},
+	"CustomerAddress": {
+		"firstName": {"first_name"}, "lastName": {"last_name"}, "company": {"company"}, "address1": {"address1"},
+		"address2": {"address2"}, "city": {"city"}, "stateOrProvince": {"state_or_province"}, "postalCode": {"postal_code"},
+		"countryCode": {"country_code"}, "country": {"country_code"}, "phone": {"phone"}, "addressType": {"address_type"},
+	},
+	"CustomerAttributeValue": {"value": {"value"}, "dateCreated": {"date_created"}, "dateModified": {"date_modified"}},
+	"CustomerAttribute":      {"name": {"name"}, "type": {"type"}, "dateCreated": {"date_created"}, "dateModified": {"date_modified"}},
+	"CustomerFormFieldValue": {"name": {"name"}, "value": {"value"}},
+	"CustomerFormField": {
+		"name": {"name"}, "label": {"label"}, "type": {"type"}, "appliesTo": {"applies_to"}, "required": {"required"},
+		"options": {"options"}, "dateCreated": {"date_created"}, "dateModified": {"date_modified"},
+	},
+	"CustomerGroup": {
+		"name": {"name"}, "isDefault": {"is_default"}, "isGroupForGuests": {"is_group_for_guests"},
+		"categoryAccess": {"category_access_type", "category_access_categories"}, "discountRules": {"discount_rules"},
+		"dateCreated": {"date_created"}, "dateModified": {"date_modified"},
+	},
+}
+
+// columnsOf returns the columns, per record type, that the plan writes
+// anywhere: every read of a type in one execution uses the same columns, so
+// the records the loaders share are complete for every field that reads
+// them.
+func columnsOf(root *planNode) storage.Columns {
+	byType := map[string][]string{}
+	for typ := range viewColumns {
+		byType[typ] = []string{}
+	}
+	var walk func(n *planNode)
+	walk = func(n *planNode) {
+		for _, f := range n.fields {
+			for _, col := range viewColumns[n.typ][f.name] {
+				if !slices.Contains(byType[n.typ], col) {
+					byType[n.typ] = append(byType[n.typ], col)
+				}
+			}
+			if f.child != nil {
+				walk(f.child)
+			}
+		}
+	}
+	walk(root)
+	return storage.Columns{Customer: byType["Customer"], Address: byType["CustomerAddress"],
+		AttributeValue: byType["CustomerAttributeValue"], Attribute: byType["CustomerAttribute"],
+		FormFieldValue: byType["CustomerFormFieldValue"], FormField: byType["CustomerFormField"], Group: byType["CustomerGroup"]}
 }
 
 // planKey names a plan: query text, operation name, and the variables that
@@ -162,8 +234,11 @@ type execution struct {
 	ctx context.Context
 	op  *graphql.OperationContext
 	db  *storage.DB
-	l   *Loaders
-	b   []byte
+	// view reads the plan's columns; l are the execution's own loaders over
+	// it, whose records gqlgen's resolvers never see.
+	view *storage.View
+	l    *Loaders
+	b    []byte
 	// pages and single hold the root fields' records; groupQueries holds
 	// the parsed arguments of group `customers` fields.
 	pages        map[*planField]*storage.Page[*storage.Customer]
@@ -176,25 +251,40 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &
 
 // run executes the plan: access, roots, relations, then the JSON.
 func (s *compiledSchema) run(ctx context.Context, op *graphql.OperationContext, p *plan) ([]byte, error) {
-	l, _ := ctx.Value(loadersKey{}).(*Loaders)
-	if l == nil || !allowed(callerOf(ctx), p.root) {
+	if !allowed(callerOf(ctx), p.root) {
 		return nil, errFallback
 	}
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
-	x := &execution{ctx: ctx, op: op, db: s.db, l: l, b: (*bp)[:0],
+	x := &execution{ctx: ctx, op: op, db: s.db, view: p.view, l: newLoaders(s.db, p.view, s.Schema(), s.onBatch), b: (*bp)[:0],
 		pages: map[*planField]*storage.Page[*storage.Customer]{}, single: map[*planField]*storage.Customer{},
 		groupQueries: map[*planField]customersQuery{}}
-	for _, f := range p.root.fields {
-		if err := x.fetchRoot(f); err != nil {
-			return nil, err
-		}
+	if err := x.fetch(p.root); err != nil {
+		return nil, err
 	}
 	if err := x.object(p.root, x.query); err != nil {
 		return nil, err
 	}
 	*bp = x.b
 	return slices.Clone(x.b), nil
+}
+
+// fetch reads every record the plan writes, in one snapshot of the store.
+func (x *execution) fetch(root *planNode) error {
+	ctx, end, err := x.db.Snapshot(x.ctx)
+	if err != nil {
+		return err
+	}
+	defer end()
+	outer := x.ctx
+	x.ctx = ctx
+	defer func() { x.ctx = outer }()
+	for _, f := range root.fields {
+		if err := x.fetchRoot(f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // allowed reports whether the caller may use every field of the plan that
@@ -252,7 +342,7 @@ func (x *execution) fetchRootIn(ctx context.Context, f *planField, args map[stri
 		if f.child != nil {
 			wantsOf(f.child, &q.Req)
 		}
-		pg, err := x.db.FindCustomers(ctx, q.Filter, q.Sort, q.Req)
+		pg, err := x.view.FindCustomers(ctx, q.Filter, q.Sort, q.Req)
 		if err != nil {
 			return err
 		}
@@ -269,7 +359,7 @@ func (x *execution) fetchRootIn(ctx context.Context, f *planField, args map[stri
 		if err != nil {
 			return err
 		}
-		c, err := orNull(x.db.FindCustomerByID(ctx, id))
+		c, err := orNull(x.view.FindCustomerByID(ctx, id))
 		if err != nil {
 			return err
 		}
@@ -301,7 +391,7 @@ func (x *execution) float(f float64) error {
 }
 
 // time writes a DateTime as model.MarshalDateTime does.
-func (x *execution) time(t time.Time) { x.b = strconv.AppendQuote(x.b, storage.FormatTime(t)) }
+func (x *execution) time(t time.Time) { x.b = storage.AppendTime(x.b, t) }
 
 // writeEnum writes an enum value as the storage enums' MarshalGQL do.
 func writeEnum[T ~string](x *execution, v T) { x.b = strconv.AppendQuote(x.b, storage.EnumName(v)) }
@@ -333,13 +423,17 @@ func (x *execution) ints(vs []int) {
 	x.raw("]")
 }
 
-// appendQuoted is gqlgen's writeQuotedString as an appender.
+// appendQuoted writes a string as gqlgen's writeQuotedString does, then as
+// encoding/json's compaction of the response leaves it: <, >, & and the
+// line and paragraph separators escaped. The transport then sends it as is
+// (transport.go), and any other encoder leaves it unchanged.
 func appendQuoted(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
 	for i, c := range s {
-		if c < 0x20 || c == '\\' || c == '"' {
+		switch {
+		case c < 0x20 || c == '\\' || c == '"':
 			b = append(b, s[start:i]...)
 			switch c {
 			case '\t':
@@ -357,10 +451,34 @@ func appendQuoted(b []byte, s string) []byte {
 				b = append(b, hex[c>>4], hex[c&0xf])
 			}
 			start = i + 1
+		case c == '<' || c == '>' || c == '&':
+			b = append(b, s[start:i]...)
+			b = append(b, `\u00`...)
+			b = append(b, hex[c>>4], hex[c&0xf])
+			start = i + 1
+		case c == '\u2028' || c == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, `\u202`...)
+			b = append(b, hex[c&0xf])
+			start = i + 3
 		}
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// appendRawJSON writes a stored JSON value as the response's compaction
+// leaves it: compact, HTML-escaped.
+func appendRawJSON(b, raw []byte) ([]byte, error) {
+	if !bytes.ContainsAny(raw, " \t\r\n<>&\u2028\u2029") {
+		return append(b, raw...), nil
+	}
+	var compact, escaped bytes.Buffer
+	if err := json.Compact(&compact, raw); err != nil {
+		return b, err
+	}
+	json.HTMLEscape(&escaped, compact.Bytes())
+	return append(b, escaped.Bytes()...), nil
 }
 
 // object writes {"key":value,...} for the node's fields; value writes one
@@ -424,7 +542,7 @@ func (x *execution) connection(n *planNode, pg *storage.Page[*storage.Customer])
 		case "edges":
 			i := 0
 			return array(x, pg.Items, func(c *storage.Customer) error {
-				cursor := pg.Cursors[i]
+				cursor := pg.Cursor(i)
 				i++
 				return x.object(f.child, func(e *planField) error {
 					switch e.name {
@@ -446,12 +564,12 @@ func (x *execution) connection(n *planNode, pg *storage.Page[*storage.Customer])
 				case "hasPreviousPage":
 					x.bool(pg.HasPrevious)
 				case "startCursor", "endCursor":
-					if len(pg.Cursors) == 0 {
+					if len(pg.Items) == 0 {
 						x.null()
 					} else if p.name == "startCursor" {
-						x.str(pg.Cursors[0])
+						x.str(pg.Cursor(0))
 					} else {
-						x.str(pg.Cursors[len(pg.Cursors)-1])
+						x.str(pg.Cursor(len(pg.Items) - 1))
 					}
 				default:
 					return errFallback
@@ -681,7 +799,9 @@ func (x *execution) formFieldValue(n *planNode, v *storage.CustomerFormFieldValu
 			if err != nil {
 				return err
 			}
-			x.b = append(x.b, b...)
+			if x.b, err = appendRawJSON(x.b, b); err != nil {
+				return err
+			}
 		case "customerId":
 			x.optInt(v.CustomerID)
 		case "addressId":

@@ -73,11 +73,11 @@ func connectionOf[T, E any](pg *storage.Page[T], edge func(cursor string, node T
 		c.pagination.CurrentPage = &page
 	}
 	for i, n := range pg.Items {
-		c.edges[i] = edge(pg.Cursors[i], n)
+		c.edges[i] = edge(pg.Cursor(i), n)
 	}
-	if len(pg.Cursors) > 0 {
-		c.pageInfo.StartCursor = &pg.Cursors[0]
-		c.pageInfo.EndCursor = &pg.Cursors[len(pg.Cursors)-1]
+	if len(c.edges) > 0 {
+		start, end := pg.Cursor(0), pg.Cursor(len(pg.Items)-1)
+		c.pageInfo.StartCursor, c.pageInfo.EndCursor = &start, &end
 	}
 	return c
 }

@@ -130,7 +130,7 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 	srv.AddTransport(transport.SSE{KeepAlivePingInterval: 15 * time.Second})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(opts.ParserTokenLimit)
 	for _, ext := range opts.Extensions {
@@ -143,14 +143,14 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 	srv.SetErrorPresenter(presentError(opts.Logger))
 	srv.SetRecoverFunc(recoverPanic(opts.Logger))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(withLoaders(ctx, newLoaders(db, schema, opts.OnBatch)))
+		return next(withLoaders(ctx, newLoaders(db, db, schema, opts.OnBatch)))
 	})
 	srv.Use(&limiter{limits: opts.Limits})
 	// Mutations run one after another; each gets fresh loaders, so what it
 	// reads back is never what an earlier field of the operation cached.
 	srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 		if graphql.GetOperationContext(ctx).Operation.Operation == ast.Mutation {
-			ctx = withLoaders(ctx, newLoaders(db, schema, opts.OnBatch))
+			ctx = withLoaders(ctx, newLoaders(db, db, schema, opts.OnBatch))
 		}
 		return next(ctx)
 	})

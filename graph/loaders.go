@@ -55,27 +55,43 @@ const loaderWait = 500 * time.Microsecond
 // loaderBatch bounds a batch; a page holds at most 250 parents.
 const loaderBatch = 1000
 
-// newLoaders builds the loaders of one operation over schema; onBatch, when
-// set, is told the size of every batched lookup.
-func newLoaders(db *storage.DB, schema *ast.Schema, onBatch func(relation string, keys int)) *Loaders {
+// source is what the loaders read the customer graph from: the store, with
+// every column, or a storage.View of the columns a compiled plan writes.
+type source interface {
+	FindCustomersByIDs(ctx context.Context, ids []int) (map[int]*storage.Customer, error)
+	FindCustomersByGroupIDs(ctx context.Context, groupIDs []int, f storage.CustomerFilter, s storage.CustomerSort,
+		req storage.PageRequest) (map[int]*storage.Page[*storage.Customer], error)
+	FindAddressesByCustomerIDs(ctx context.Context, ids []int) (map[int][]*storage.CustomerAddress, error)
+	FindAttributeValuesByCustomerIDs(ctx context.Context, ids []int) (map[int][]*storage.CustomerAttributeValue, error)
+	FindAttributesByIDs(ctx context.Context, ids []int) (map[int]*storage.CustomerAttribute, error)
+	FindFormFieldValuesByCustomerIDs(ctx context.Context, ids []int) (map[int][]*storage.CustomerFormFieldValue, error)
+	FindFormFieldValuesByAddressIDs(ctx context.Context, ids []int) (map[int][]*storage.CustomerFormFieldValue, error)
+	FindFormFieldsByIDs(ctx context.Context, ids []int) (map[int]*storage.CustomerFormField, error)
+	FindGroupsByIDs(ctx context.Context, ids []int) (map[int]*storage.CustomerGroup, error)
+}
+
+// newLoaders builds the loaders of one operation over schema, reading the
+// customer graph from src and the rest from db; onBatch, when set, is told
+// the size of every batched lookup.
+func newLoaders(db *storage.DB, src source, schema *ast.Schema, onBatch func(relation string, keys int)) *Loaders {
 	l := &Loaders{schema: schema,
-		CustomerByID:                newRelation("customer", onBatch, db.FindCustomersByIDs, zero[int, *storage.Customer]),
-		AddressesByCustomerID:       newRelation("addresses", onBatch, db.FindAddressesByCustomerIDs, empty[*storage.CustomerAddress]),
+		CustomerByID:                newRelation("customer", onBatch, src.FindCustomersByIDs, zero[int, *storage.Customer]),
+		AddressesByCustomerID:       newRelation("addresses", onBatch, src.FindAddressesByCustomerIDs, empty[*storage.CustomerAddress]),
 		AddressCountByCustomerID:    newRelation("address_count", onBatch, db.CountAddressesByCustomerIDs, zero[int, int]),
-		AttributeValuesByCustomerID: newRelation("attribute_values", onBatch, db.FindAttributeValuesByCustomerIDs, empty[*storage.CustomerAttributeValue]),
+		AttributeValuesByCustomerID: newRelation("attribute_values", onBatch, src.FindAttributeValuesByCustomerIDs, empty[*storage.CustomerAttributeValue]),
 		AttributeCountByCustomerID:  newRelation("attribute_count", onBatch, db.CountAttributeValuesByCustomerIDs, zero[int, int]),
-		AttributeByID:               newRelation("attribute", onBatch, db.FindAttributesByIDs, zero[int, *storage.CustomerAttribute]),
-		FormFieldValuesByCustomerID: newRelation("customer_form_field_values", onBatch, db.FindFormFieldValuesByCustomerIDs, empty[*storage.CustomerFormFieldValue]),
-		FormFieldValuesByAddressID:  newRelation("address_form_field_values", onBatch, db.FindFormFieldValuesByAddressIDs, empty[*storage.CustomerFormFieldValue]),
-		FormFieldByID:               newRelation("form_field", onBatch, db.FindFormFieldsByIDs, zero[int, *storage.CustomerFormField]),
+		AttributeByID:               newRelation("attribute", onBatch, src.FindAttributesByIDs, zero[int, *storage.CustomerAttribute]),
+		FormFieldValuesByCustomerID: newRelation("customer_form_field_values", onBatch, src.FindFormFieldValuesByCustomerIDs, empty[*storage.CustomerFormFieldValue]),
+		FormFieldValuesByAddressID:  newRelation("address_form_field_values", onBatch, src.FindFormFieldValuesByAddressIDs, empty[*storage.CustomerFormFieldValue]),
+		FormFieldByID:               newRelation("form_field", onBatch, src.FindFormFieldsByIDs, zero[int, *storage.CustomerFormField]),
 		StoreCreditByCustomerID:     newRelation("store_credit", onBatch, db.FindStoreCreditByCustomerIDs, empty[*storage.StoreCreditAmount]),
 		ConsentByCustomerID:         newRelation("consent", onBatch, db.FindConsentByCustomerIDs, noConsent),
-		GroupByID:                   newRelation("group", onBatch, db.FindGroupsByIDs, zero[int, *storage.CustomerGroup]),
+		GroupByID:                   newRelation("group", onBatch, src.FindGroupsByIDs, zero[int, *storage.CustomerGroup]),
 		WebhookByID:                 newRelation("webhook", onBatch, db.FindWebhooksByIDs, zero[int, *storage.Webhook]),
 		EventByID:                   newRelation("event", onBatch, db.FindEventsByIDs, zero[int, *storage.Event]),
 		AttemptsByDeliveryID:        newRelation("attempts", onBatch, db.FindAttemptsByDeliveryIDs, empty[*storage.WebhookAttempt]),
 	}
-	l.CustomersByGroup = newRelation("group_customers", onBatch, l.customersByGroup(db), zero[groupCustomersKey, *storage.Page[*storage.Customer]])
+	l.CustomersByGroup = newRelation("group_customers", onBatch, l.customersByGroup(src), zero[groupCustomersKey, *storage.Page[*storage.Customer]])
 	return l
 }
 
@@ -97,7 +113,8 @@ func noConsent(id int) *storage.CustomerConsent { return storage.ConsentFor(nil,
 type relation[K comparable, V any] struct {
 	name    string
 	onBatch func(relation string, keys int)
-	loader  *dataloader.Loader[K, V]
+	once    sync.Once
+	loader  *dataloader.Loader[K, V] // see dataloader()
 	fetch   func(context.Context, []K) (map[K]V, error)
 	// missing is the value of a key that fetch did not return.
 	missing func(K) V
@@ -108,11 +125,26 @@ type relation[K comparable, V any] struct {
 
 func newRelation[K comparable, V any](name string, onBatch func(string, int), fetch func(context.Context, []K) (map[K]V, error),
 	missing func(K) V) *relation[K, V] {
-	r := &relation[K, V]{name: name, onBatch: onBatch, fetch: fetch, missing: missing, primed: map[K]V{}}
-	r.loader = dataloader.NewBatchedLoader(r.batch,
-		dataloader.WithWait[K, V](loaderWait),
-		dataloader.WithBatchCapacity[K, V](loaderBatch))
-	return r
+	return &relation[K, V]{name: name, onBatch: onBatch, fetch: fetch, missing: missing, primed: map[K]V{}}
+}
+
+// dataloader returns the relation's dataloader, made on first use: most
+// operations (and every compiled one) find all they need primed.
+func (r *relation[K, V]) dataloader() *dataloader.Loader[K, V] {
+	r.once.Do(func() {
+		l := dataloader.NewBatchedLoader(r.batch,
+			dataloader.WithWait[K, V](loaderWait),
+			dataloader.WithBatchCapacity[K, V](loaderBatch))
+		// What was primed before the loader existed; prime reads r.loader
+		// under r.mu.
+		r.mu.Lock()
+		for k, v := range r.primed {
+			l.Prime(context.Background(), k, v)
+		}
+		r.loader = l
+		r.mu.Unlock()
+	})
+	return r.loader
 }
 
 // batch is the dataloader batch function: one fetch, results in key order
@@ -148,7 +180,7 @@ func (r *relation[K, V]) value(found map[K]V, k K) V {
 // Load returns the value of one key, batched with the other loads of the
 // operation.
 func (r *relation[K, V]) Load(ctx context.Context, k K) (V, error) {
-	return r.loader.Load(ctx, k)()
+	return r.dataloader().Load(ctx, k)()
 }
 
 // prime fetches, in one call, the keys not primed before, leaves them in the
@@ -172,7 +204,9 @@ func (r *relation[K, V]) prime(ctx context.Context, keys []K) ([]V, error) {
 		for _, k := range todo {
 			v := r.value(found, k)
 			r.primed[k] = v
-			r.loader.Prime(ctx, k, v)
+			if r.loader != nil {
+				r.loader.Prime(ctx, k, v)
+			}
 		}
 	}
 	out := make([]V, len(keys))
@@ -215,7 +249,7 @@ func (l *Loaders) groupCustomers(groupID int, q customersQuery) groupCustomersKe
 
 // customersByGroup runs one statement per distinct page query over all the
 // groups that asked for it.
-func (l *Loaders) customersByGroup(db *storage.DB) func(context.Context, []groupCustomersKey) (map[groupCustomersKey]*storage.Page[*storage.Customer], error) {
+func (l *Loaders) customersByGroup(src source) func(context.Context, []groupCustomersKey) (map[groupCustomersKey]*storage.Page[*storage.Customer], error) {
 	return func(ctx context.Context, keys []groupCustomersKey) (map[groupCustomersKey]*storage.Page[*storage.Customer], error) {
 		groups := map[string][]int{}
 		var order []string
@@ -229,7 +263,7 @@ func (l *Loaders) customersByGroup(db *storage.DB) func(context.Context, []group
 		for _, query := range order {
 			v, _ := l.queries.Load(query)
 			q := v.(customersQuery)
-			found, err := db.FindCustomersByGroupIDs(ctx, groups[query], q.Filter, q.Sort, q.Req)
+			found, err := src.FindCustomersByGroupIDs(ctx, groups[query], q.Filter, q.Sort, q.Req)
 			if err != nil {
 				return nil, err
 			}

@@ -148,7 +148,11 @@ const tokenUseResolution = time.Hour
 
 // FindToken returns the active API token token is, or ENOTFOUND.
 func (db *DB) FindToken(ctx context.Context, token string) (*APIToken, error) {
-	t, err := queryOne(ctx, db, db.reader, "Unknown or revoked token.", scanToken,
+	lookup, err := keyLookup(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, err := queryOne(lookup, db, db.reader, "Unknown or revoked token.", scanToken,
 		`SELECT `+tokenColumns+` FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`, hashToken(token))
 	if err != nil {
 		return nil, err

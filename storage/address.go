@@ -72,5 +72,5 @@ func (db *DB) FindAddresses(ctx context.Context, f CustomerAddressFilter, req Pa
 
 // FindAddressesByCustomerIDs returns every address of each customer, by id.
 func (db *DB) FindAddressesByCustomerIDs(ctx context.Context, ids []int) (map[int][]*CustomerAddress, error) {
-	return findByParents(ctx, db, db.reader, addressList, "a.customer_id", "a.id", ids, func(a *CustomerAddress) int { return a.CustomerID })
+	return db.all.FindAddressesByCustomerIDs(ctx, ids)
 }

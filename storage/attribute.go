@@ -96,7 +96,7 @@ func (db *DB) FindAttributes(ctx context.Context, f CustomerAttributeFilter, req
 
 // FindAttributesByIDs returns the attribute definitions with the ids, by id.
 func (db *DB) FindAttributesByIDs(ctx context.Context, ids []int) (map[int]*CustomerAttribute, error) {
-	return findByIDs(ctx, db, db.reader, attributeList, "t.id", ids, func(a *CustomerAttribute) int { return a.ID })
+	return db.all.FindAttributesByIDs(ctx, ids)
 }
 
 // CustomerAttributeValueFilter holds the V3 filters of the attribute value
@@ -153,6 +153,5 @@ func (db *DB) FindAttributeValues(ctx context.Context, f CustomerAttributeValueF
 // FindAttributeValuesByCustomerIDs returns every attribute value of each
 // customer, by id.
 func (db *DB) FindAttributeValuesByCustomerIDs(ctx context.Context, ids []int) (map[int][]*CustomerAttributeValue, error) {
-	return findByParents(ctx, db, db.reader, attributeValueList, "v.customer_id", "v.id", ids,
-		func(v *CustomerAttributeValue) int { return v.CustomerID })
+	return db.all.FindAttributeValuesByCustomerIDs(ctx, ids)
 }

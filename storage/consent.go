@@ -25,6 +25,10 @@ func noConsent(customerID int) *CustomerConsent {
 // FindConsentByCustomerIDs returns the consent of each customer that has
 // stored one; the others are absent from the map.
 func (db *DB) FindConsentByCustomerIDs(ctx context.Context, ids []int) (map[int]*CustomerConsent, error) {
+	ctx, err := keyLookup(ctx)
+	if err != nil {
+		return nil, err
+	}
 	all, err := queryAll(ctx, db, db.reader, scanConsent,
 		`SELECT customer_id, allow, deny, updated_at FROM customer_consent
 		WHERE customer_id IN (SELECT value FROM json_each(?))`, jsonArray(ids))

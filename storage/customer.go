@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -113,13 +114,8 @@ func scanCustomer(s rowScanner, extra ...any) (*Customer, error) {
 		id := int(group.Int64)
 		c.CustomerGroupID = &id
 	}
-	if channels.Valid {
-		if err := json.Unmarshal([]byte(channels.String), &c.ChannelIDs); err != nil {
-			return nil, fmt.Errorf("customer %d channel_ids: %w", c.ID, err)
-		}
-		if c.ChannelIDs == nil {
-			c.ChannelIDs = []int{}
-		}
+	if err := c.setChannelIDs(channels); err != nil {
+		return nil, err
 	}
 	var err error
 	if c.DateCreated, err = parseTime(created); err != nil {
@@ -129,6 +125,21 @@ func scanCustomer(s rowScanner, extra ...any) (*Customer, error) {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// setChannelIDs decodes the stored channel ids: NULL is global access.
+func (c *Customer) setChannelIDs(stored sql.NullString) error {
+	if !stored.Valid {
+		c.ChannelIDs = nil
+		return nil
+	}
+	if err := json.Unmarshal([]byte(stored.String), &c.ChannelIDs); err != nil {
+		return fmt.Errorf("customer %d channel_ids: %w", c.ID, err)
+	}
+	if c.ChannelIDs == nil {
+		c.ChannelIDs = []int{}
+	}
+	return nil
 }
 
 var customerList = listDef[*Customer]{
@@ -141,7 +152,60 @@ var customerList = listDef[*Customer]{
 // FindCustomers returns one page of the customers that match f, in the
 // order s. It returns EINVALID for a bad page, limit or cursor.
 func (db *DB) FindCustomers(ctx context.Context, f CustomerFilter, s CustomerSort, req PageRequest) (*Page[*Customer], error) {
-	return findPage(ctx, db, customerList, f.where(), s.ordering(), req)
+	return db.all.FindCustomers(ctx, f, s, req)
+}
+
+// trigramCandidates is how many trigram matches a name:like search may have
+// for the trigram index to serve it. Past it, the terms are common, and a
+// scan in the page's order, which stops at the page's end, reads fewer
+// rows than the matches would.
+var trigramCandidates = 5000 // a variable for the tests
+
+// customerWhere builds f's conditions, and for a name:like search whose
+// terms are rare enough narrows it to the trigram index's candidates.
+func (db *DB) customerWhere(ctx context.Context, f *CustomerFilter) (where, error) {
+	w := f.where()
+	match := trigramQuery(f.NameLike)
+	if match == "" {
+		return w, nil
+	}
+	n, err := queryOne(ctx, db, db.reader, "", scanInt, `SELECT COUNT(*) FROM (SELECT rowid FROM customers_name_trigrams
+		WHERE customers_name_trigrams MATCH ? LIMIT ?)`, match, trigramCandidates)
+	if err != nil {
+		return w, fmt.Errorf("find customers: %w", err)
+	}
+	if n < trigramCandidates {
+		w.add(`c.id IN (SELECT rowid FROM customers_name_trigrams WHERE customers_name_trigrams MATCH ?)`, match)
+	}
+	return w, nil
+}
+
+// trigramQuery returns the FTS5 query for rows whose folded name may
+// contain one of terms: for each term, all of its trigrams. It returns ""
+// when a term is shorter than a trigram, which the index cannot serve, or
+// holds a NUL.
+func trigramQuery(terms []string) string {
+	if len(terms) == 0 {
+		return ""
+	}
+	var ors []string
+	for _, t := range terms {
+		rs := []rune(Fold(t))
+		if len(rs) < 3 || strings.ContainsRune(t, 0) { // FTS5 queries end at NUL
+			return ""
+		}
+		var ands []string
+		seen := map[string]bool{}
+		for i := 0; i+3 <= len(rs); i++ {
+			g := string(rs[i : i+3])
+			if !seen[g] {
+				seen[g] = true
+				ands = append(ands, `"`+strings.ReplaceAll(g, `"`, `""`)+`"`)
+			}
+		}
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	return strings.Join(ors, " OR ")
 }
 
 // FindCustomersByGroupIDs returns, for each group id, one page of its
@@ -149,17 +213,17 @@ func (db *DB) FindCustomers(ctx context.Context, f CustomerFilter, s CustomerSor
 // groups in one statement. It returns EINVALID for a bad page, limit or
 // cursor.
 func (db *DB) FindCustomersByGroupIDs(ctx context.Context, groupIDs []int, f CustomerFilter, s CustomerSort, req PageRequest) (map[int]*Page[*Customer], error) {
-	return findPages(ctx, db, customerList, f.where(), s.ordering(), req, "c.customer_group_id", groupIDs)
+	return db.all.FindCustomersByGroupIDs(ctx, groupIDs, f, s, req)
 }
 
 // FindCustomerByID returns the customer with the id, or ENOTFOUND.
 func (db *DB) FindCustomerByID(ctx context.Context, id int) (*Customer, error) {
-	return findOne(ctx, db, customerList, "c.id", id, "Customer not found.")
+	return db.all.FindCustomerByID(ctx, id)
 }
 
 // FindCustomersByIDs returns the customers with the ids that exist, by id.
 func (db *DB) FindCustomersByIDs(ctx context.Context, ids []int) (map[int]*Customer, error) {
-	return findByIDs(ctx, db, db.reader, customerList, "c.id", ids, func(c *Customer) int { return c.ID })
+	return db.all.FindCustomersByIDs(ctx, ids)
 }
 
 // CountAddressesByCustomerIDs returns how many addresses each customer has;
@@ -177,6 +241,10 @@ func (db *DB) CountAttributeValuesByCustomerIDs(ctx context.Context, ids []int) 
 }
 
 func (db *DB) countByParent(ctx context.Context, stmt string, ids []int) (map[int]int, error) {
+	ctx, err := keyLookup(ctx)
+	if err != nil {
+		return nil, err
+	}
 	pairs, err := queryAll(ctx, db, db.reader, func(s rowScanner) ([2]int, error) {
 		var p [2]int
 		return p, s.Scan(&p[0], &p[1])
@@ -194,6 +262,10 @@ func (db *DB) countByParent(ctx context.Context, stmt string, ids []int) (map[in
 // FindStoreCreditByCustomerIDs returns the store credit entries of each
 // customer, in entry order.
 func (db *DB) FindStoreCreditByCustomerIDs(ctx context.Context, ids []int) (map[int][]*StoreCreditAmount, error) {
+	ctx, err := keyLookup(ctx)
+	if err != nil {
+		return nil, err
+	}
 	type row struct {
 		customer int
 		amount   int64
@@ -202,7 +274,7 @@ func (db *DB) FindStoreCreditByCustomerIDs(ctx context.Context, ids []int) (map[
 		var r row
 		return r, s.Scan(&r.customer, &r.amount)
 	}, `SELECT customer_id, amount FROM customer_store_credit
-		WHERE customer_id IN (SELECT value FROM json_each(?)) ORDER BY id`, jsonArray(ids))
+		WHERE customer_id IN (SELECT value FROM json_each(?)) ORDER BY customer_id, id`, jsonArray(ids))
 	if err != nil {
 		return nil, fmt.Errorf("find store credit: %w", err)
 	}

@@ -626,7 +626,7 @@ func (tx *Tx) storeCreditOf(ctx context.Context, ids []int) (map[int][]*StoreCre
 	rows, err := queryTx(ctx, tx, func(s rowScanner) (row, error) {
 		var r row
 		return r, s.Scan(&r.customer, &r.amount)
-	}, `SELECT customer_id, amount FROM customer_store_credit WHERE customer_id IN (SELECT value FROM json_each(?)) ORDER BY id`,
+	}, `SELECT customer_id, amount FROM customer_store_credit WHERE customer_id IN (SELECT value FROM json_each(?)) ORDER BY customer_id, id`,
 		jsonArray(ids))
 	if err != nil {
 		return nil, fmt.Errorf("find store credit: %w", err)

@@ -212,13 +212,21 @@ func scanFormField(s rowScanner, extra ...any) (*CustomerFormField, error) {
 	if err := s.Scan(append([]any{&f.ID, &f.Name, &f.Label, &f.Type, &f.AppliesTo, &f.Required, &options, &created, &modified}, extra...)...); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(options), &f.Options); err != nil {
-		return nil, fmt.Errorf("form field %d options: %w", f.ID, err)
+	if err := f.setOptions(options); err != nil {
+		return nil, err
+	}
+	return &f, parseTimes(created, &f.DateCreated, modified, &f.DateModified)
+}
+
+// setOptions decodes the stored options of the field.
+func (f *CustomerFormField) setOptions(stored string) error {
+	if err := json.Unmarshal([]byte(stored), &f.Options); err != nil {
+		return fmt.Errorf("form field %d options: %w", f.ID, err)
 	}
 	if f.Options == nil {
 		f.Options = []string{}
 	}
-	return &f, parseTimes(created, &f.DateCreated, modified, &f.DateModified)
+	return nil
 }
 
 var formFieldList = listDef[*CustomerFormField]{
@@ -236,7 +244,7 @@ func (db *DB) FindFormFields(ctx context.Context, f CustomerFormFieldFilter, req
 
 // FindFormFieldsByIDs returns the form field definitions with the ids.
 func (db *DB) FindFormFieldsByIDs(ctx context.Context, ids []int) (map[int]*CustomerFormField, error) {
-	return findByIDs(ctx, db, db.reader, formFieldList, "f.id", ids, func(f *CustomerFormField) int { return f.ID })
+	return db.all.FindFormFieldsByIDs(ctx, ids)
 }
 
 // CustomerFormFieldValueFilter holds the V3 filters of the form field value
@@ -295,15 +303,13 @@ func (db *DB) FindFormFieldValues(ctx context.Context, f CustomerFormFieldValueF
 // FindFormFieldValuesByCustomerIDs returns every form field value of each
 // customer, by field name.
 func (db *DB) FindFormFieldValuesByCustomerIDs(ctx context.Context, ids []int) (map[int][]*CustomerFormFieldValue, error) {
-	return findByParents(ctx, db, db.reader, formFieldValueList, "v.customer_id", "f.name", ids,
-		func(v *CustomerFormFieldValue) int { return *v.CustomerID })
+	return db.all.FindFormFieldValuesByCustomerIDs(ctx, ids)
 }
 
 // FindFormFieldValuesByAddressIDs returns every form field value of each
 // address, by field name.
 func (db *DB) FindFormFieldValuesByAddressIDs(ctx context.Context, ids []int) (map[int][]*CustomerFormFieldValue, error) {
-	return findByParents(ctx, db, db.reader, formFieldValueList, "v.address_id", "f.name", ids,
-		func(v *CustomerFormFieldValue) int { return *v.AddressID })
+	return db.all.FindFormFieldValuesByAddressIDs(ctx, ids)
 }
 
 // FormFieldValueInput is a form field value given with a customer or an

@@ -91,29 +91,45 @@ func scanGroup(s rowScanner, extra ...any) (*CustomerGroup, error) {
 		&categories, &rules, &created, &modified}, extra...)...); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(categories), &g.CategoryAccess.Categories); err != nil {
-		return nil, fmt.Errorf("group %d categories: %w", g.ID, err)
+	if err := g.setCategories(categories); err != nil {
+		return nil, err
+	}
+	if err := g.setDiscountRules(rules); err != nil {
+		return nil, err
+	}
+	return &g, parseTimes(created, &g.DateCreated, modified, &g.DateModified)
+}
+
+// setCategories decodes the stored category ids of the group's access.
+func (g *CustomerGroup) setCategories(stored string) error {
+	if err := json.Unmarshal([]byte(stored), &g.CategoryAccess.Categories); err != nil {
+		return fmt.Errorf("group %d categories: %w", g.ID, err)
 	}
 	if g.CategoryAccess.Categories == nil {
 		g.CategoryAccess.Categories = []int{}
 	}
-	var stored []storedRule
-	if err := json.Unmarshal([]byte(rules), &stored); err != nil {
-		return nil, fmt.Errorf("group %d discount rules: %w", g.ID, err)
+	return nil
+}
+
+// setDiscountRules decodes the stored discount rules of the group.
+func (g *CustomerGroup) setDiscountRules(stored string) error {
+	var rules []storedRule
+	if err := json.Unmarshal([]byte(stored), &rules); err != nil {
+		return fmt.Errorf("group %d discount rules: %w", g.ID, err)
 	}
-	g.DiscountRules = make([]DiscountRule, len(stored))
-	for i, r := range stored {
+	g.DiscountRules = make([]DiscountRule, len(rules))
+	for i, r := range rules {
 		g.DiscountRules[i] = DiscountRule{Type: r.Type, Method: r.Method, PriceListID: r.PriceListID,
 			CategoryID: r.CategoryID, ProductID: r.ProductID}
 		if r.Amount != nil {
 			f, err := strconv.ParseFloat(*r.Amount, 64)
 			if err != nil {
-				return nil, fmt.Errorf("group %d discount amount: %w", g.ID, err)
+				return fmt.Errorf("group %d discount amount: %w", g.ID, err)
 			}
 			g.DiscountRules[i].Amount = &f
 		}
 	}
-	return &g, parseTimes(created, &g.DateCreated, modified, &g.DateModified)
+	return nil
 }
 
 var groupList = listDef[*CustomerGroup]{
@@ -136,5 +152,5 @@ func (db *DB) FindGroupByID(ctx context.Context, id int) (*CustomerGroup, error)
 
 // FindGroupsByIDs returns the groups with the ids that exist, by id.
 func (db *DB) FindGroupsByIDs(ctx context.Context, ids []int) (map[int]*CustomerGroup, error) {
-	return findByIDs(ctx, db, db.reader, groupList, "g.id", ids, func(g *CustomerGroup) int { return g.ID })
+	return db.all.FindGroupsByIDs(ctx, ids)
 }

@@ -51,9 +51,7 @@ func (r PageRequest) Validate() error {
 
 // Page is one page of a list.
 type Page[T any] struct {
-	Items []T
-	// Cursors holds the opaque cursor of each item.
-	Cursors     []string
+	Items       []T
 	HasNext     bool
 	HasPrevious bool
 	// Total is the size of the whole filtered list, when Counted.
@@ -62,7 +60,17 @@ type Page[T any] struct {
 	Limit   int
 	// Page is the page number, or 0 when the page was asked for by cursor.
 	Page int
+
+	// The items' sort keys, which Cursor encodes under the list's name and
+	// ordering.
+	keys     [][]any
+	list     string
+	ordering ordering
 }
+
+// Cursor returns the opaque cursor of item i. Cursors are encoded on
+// demand: most pages are read without them.
+func (p *Page[T]) Cursor(i int) string { return p.ordering.encodeCursor(p.list, p.keys[i]) }
 
 // TotalPages returns how many pages of this size the counted list fills.
 func (p *Page[T]) TotalPages() int {
@@ -288,11 +296,7 @@ func shape[T any](p *pagePlan, list string, items []T, keys [][]any) *Page[T] {
 		pg.Page = p.req.Page
 		pg.HasPrevious = p.req.Page > 1
 	}
-	pg.Items = items
-	pg.Cursors = make([]string, len(items))
-	for i := range items {
-		pg.Cursors[i] = p.ordering.encodeCursor(list, keys[i])
-	}
+	pg.Items, pg.keys, pg.list, pg.ordering = items, keys, list, p.ordering
 	return pg
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -1275,4 +1276,26 @@ func TestAmountToUnits(t *testing.T) {
 			mustCodedError(t, err, EINVALID, "")
 		}
 	})
+}
+
+// TestParseTimeFastPath checks the hand-read stored form against
+// time.Parse, and AppendTime against FormatTime.
+func TestParseTimeFastPath(t *testing.T) {
+	for _, s := range []string{"2019-02-19T18:34:16Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2024-02-29T12:00:00Z",
+		"2023-02-29T12:00:00Z", "2024-13-01T00:00:00Z", "2024-00-10T00:00:00Z", "2024-04-31T00:00:00Z", "2024-01-01T24:00:00Z",
+		"2024-01-01T23:60:00Z", "2024-01-01T23:59:60Z", "2024-01-01 23:59:59Z", "2024-01-01T23:59:59+", "20x4-01-01T00:00:00Z",
+		"2024-01-01T00:00:00", "", "2024-1-01T00:00:00Z0"} {
+		got, err := parseTime(s)
+		want, werr := time.Parse(timeLayout, s)
+		if (err == nil) != (werr == nil) || !got.Equal(want) || (err == nil && got.Location() != time.UTC) {
+			t.Errorf("parseTime(%q) = %v, %v; time.Parse: %v, %v", s, got, err, want, werr)
+		}
+	}
+	for _, tm := range []time.Time{time.Date(2019, 2, 19, 18, 34, 16, 999, time.UTC), time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2024, 6, 1, 1, 2, 3, 0, time.FixedZone("x", 5*3600))} {
+		if got, want := string(AppendTime(nil, tm)), strconv.Quote(FormatTime(tm)); got != want {
+			t.Errorf("AppendTime(%v) = %s, want %s", tm, got, want)
+		}
+	}
 }

@@ -44,6 +44,10 @@ type DB struct {
 	path   string
 	writer *sql.DB
 	reader *sql.DB
+	// stmts keeps the reader's statements prepared.
+	stmts *stmtCache
+	// all is the view of every column, behind the DB's lookups.
+	all *View
 
 	// Now returns the current time. Every write transaction reads it once, so
 	// all dates written by one call are equal. Tests replace it.
@@ -70,6 +74,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		opts.ReadConns = DefaultReadConns
 	}
 	db := &DB{path: path, Now: time.Now}
+	db.all = allColumns(db)
 	db.eventSeq.Store(uint64(time.Now().UnixNano()))
 
 	// The writer must exist and migrate first: a read-only open of a missing
@@ -102,6 +107,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open store reader: %w", err)
 	}
 	db.reader = r
+	db.stmts = newStmtCache(r)
 	return db, nil
 }
 
@@ -132,6 +138,7 @@ func dsn(path string, readOnly bool) string {
 func (db *DB) Close() error {
 	var errs []error
 	if db.reader != nil {
+		db.stmts.close()
 		errs = append(errs, db.reader.Close())
 	}
 	if db.writer != nil {
@@ -236,6 +243,10 @@ type Tx struct {
 	stmts map[string]*sql.Stmt
 	// events records that the transaction added events.
 	events bool
+	// read marks a read transaction, whose statements come from the cache.
+	read bool
+	// borrowed is the snapshot whose transaction this is; its owner ends it.
+	borrowed *snapshot
 }
 
 // beginWrite starts a write transaction on the writer (BEGIN IMMEDIATE).
@@ -250,16 +261,22 @@ func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
 // beginRead starts a read transaction on the read pool, so that several
 // statements see one snapshot.
 func (db *DB) beginRead(ctx context.Context) (*Tx, error) {
+	if s := snapshotOf(ctx, db); s != nil {
+		return &Tx{tx: s.tx, db: db, now: db.Now().UTC().Truncate(time.Second), read: true, borrowed: s}, nil
+	}
 	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("begin read: %w", formatError(err))
 	}
-	return &Tx{tx: tx, db: db, now: db.Now().UTC().Truncate(time.Second)}, nil
+	return &Tx{tx: tx, db: db, now: db.Now().UTC().Truncate(time.Second), read: true}, nil
 }
 
 // Commit commits the transaction, and wakes the event consumers when it
 // recorded events.
 func (tx *Tx) Commit() error {
+	if tx.borrowed != nil {
+		return nil
+	}
 	if err := tx.tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", formatError(err))
 	}
@@ -270,7 +287,12 @@ func (tx *Tx) Commit() error {
 }
 
 // Rollback aborts the transaction; it is a no-op after Commit.
-func (tx *Tx) Rollback() error { return tx.tx.Rollback() }
+func (tx *Tx) Rollback() error {
+	if tx.borrowed != nil {
+		return nil
+	}
+	return tx.tx.Rollback()
+}
 
 // querier runs statements: the read pool, or a transaction.
 type querier interface {
@@ -279,7 +301,15 @@ type querier interface {
 }
 
 // q returns what runs statements for tx.
-func (tx *Tx) q() querier { return tx.tx }
+func (tx *Tx) q() querier {
+	if tx.borrowed != nil {
+		return tx.borrowed.querier()
+	}
+	if tx.read {
+		return readTx{tx: tx.tx, cache: tx.db.stmts}
+	}
+	return tx.tx
+}
 
 // Stats counts the SQL statements run on behalf of one context (one GraphQL
 // operation, say). Attach it with WithStats.
@@ -308,9 +338,29 @@ func (db *DB) observe(ctx context.Context, statement string, start time.Time, er
 	}
 }
 
+// keyLookup returns the context a lookup by keys runs under: ctx without its
+// cancellation, once ctx is checked. Such a statement is an index search per
+// key and ends in microseconds, while a cancellable context costs each
+// statement two goroutines (database/sql's and the driver's watchers) and
+// more time than many lookups take. Scans and pages keep ctx, whose end
+// interrupts them.
+func keyLookup(ctx context.Context) (context.Context, error) {
+	if err := ctx.Err(); err != nil {
+		return ctx, err
+	}
+	return context.WithoutCancel(ctx), nil
+}
+
 // query runs a statement that returns rows.
 func (db *DB) query(ctx context.Context, q querier, statement string, args ...any) (*sql.Rows, error) {
 	start := time.Now()
+	if p, ok := q.(*sql.DB); ok && p == db.reader {
+		if s := snapshotOf(ctx, db); s != nil {
+			q = s.querier()
+		} else {
+			q = readPool{db.stmts}
+		}
+	}
 	rows, err := q.QueryContext(ctx, statement, args...)
 	db.observe(ctx, statement, start, err)
 	if err != nil {

@@ -28,8 +28,21 @@ func formatTime(t time.Time) string {
 	return t.Format(timeLayout)
 }
 
-// parseTime parses a stored date.
+// parseTime parses a stored date. Reads parse many (several per row), so
+// the stored form is read by hand; anything else goes to time.Parse.
 func parseTime(s string) (time.Time, error) {
+	if len(s) == len(timeLayout) && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19] == 'Z' {
+		year, ok1 := digits(s[0:4])
+		month, ok2 := digits(s[5:7])
+		day, ok3 := digits(s[8:10])
+		hour, ok4 := digits(s[11:13])
+		minute, ok5 := digits(s[14:16])
+		sec, ok6 := digits(s[17:19])
+		if ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && month >= 1 && month <= 12 && day >= 1 &&
+			day <= daysIn(time.Month(month), year) && hour < 24 && minute < 60 && sec < 60 {
+			return time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC), nil
+		}
+	}
 	t, err := time.Parse(timeLayout, s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("parse stored time %q: %w", s, err)
@@ -37,8 +50,41 @@ func parseTime(s string) (time.Time, error) {
 	return t, nil
 }
 
+// digits reads a run of ASCII digits.
+func digits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// daysIn returns the number of days of the month.
+func daysIn(m time.Month, year int) int {
+	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
 // FormatTime formats t as the API shows dates: RFC 3339, UTC, whole seconds.
 func FormatTime(t time.Time) string { return formatTime(t.Truncate(time.Second)) }
+
+// AppendTime appends FormatTime(t), quoted as a JSON string.
+func AppendTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	if y := t.Year(); y < 1 || y > 9999 {
+		return strconv.AppendQuote(b, FormatTime(t))
+	}
+	year, month, day := t.Date()
+	hour, minute, sec := t.Clock()
+	b = append(b, '"')
+	b = append(b, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-')
+	b = append(b, byte('0'+int(month)/10), byte('0'+int(month)%10), '-', byte('0'+day/10), byte('0'+day%10), 'T')
+	b = append(b, byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':')
+	return append(b, byte('0'+sec/10), byte('0'+sec%10), 'Z', '"')
+}
 
 // millisThreshold separates UNIX seconds from milliseconds: a value above it
 // is read as milliseconds (../API.md decision 2; 10^11 seconds is year 5138).

@@ -415,7 +415,7 @@ func (tx *Tx) v3Customers(ctx context.Context, cs []*Customer, withHashes bool) 
 		ids[i] = c.ID
 	}
 	q := tx.tx
-	addrs, err := findByParents(ctx, tx.db, q, addressList, "a.customer_id", "a.id", ids, func(a *CustomerAddress) int { return a.CustomerID })
+	addrs, err := findByParents(ctx, tx.db, q, addressList, "a.customer_id", ids, func(a *CustomerAddress) int { return a.CustomerID }, addressOrder)
 	if err != nil {
 		return nil, err
 	}
@@ -425,18 +425,18 @@ func (tx *Tx) v3Customers(ctx context.Context, cs []*Customer, withHashes bool) 
 			addrIDs = append(addrIDs, a.ID)
 		}
 	}
-	addrValues, err := findByParents(ctx, tx.db, q, formFieldValueList, "v.address_id", "f.name", addrIDs,
-		func(v *CustomerFormFieldValue) int { return *v.AddressID })
+	addrValues, err := findByParents(ctx, tx.db, q, formFieldValueList, "v.address_id", addrIDs,
+		func(v *CustomerFormFieldValue) int { return *v.AddressID }, formFieldValueOrder)
 	if err != nil {
 		return nil, err
 	}
-	values, err := findByParents(ctx, tx.db, q, formFieldValueList, "v.customer_id", "f.name", ids,
-		func(v *CustomerFormFieldValue) int { return *v.CustomerID })
+	values, err := findByParents(ctx, tx.db, q, formFieldValueList, "v.customer_id", ids,
+		func(v *CustomerFormFieldValue) int { return *v.CustomerID }, formFieldValueOrder)
 	if err != nil {
 		return nil, err
 	}
-	attrs, err := findByParents(ctx, tx.db, q, attributeValueList, "v.customer_id", "v.id", ids,
-		func(v *CustomerAttributeValue) int { return v.CustomerID })
+	attrs, err := findByParents(ctx, tx.db, q, attributeValueList, "v.customer_id", ids,
+		func(v *CustomerAttributeValue) int { return v.CustomerID }, attributeValueOrder)
 	if err != nil {
 		return nil, err
 	}
