@@ -48,6 +48,8 @@ type DB struct {
 	stmts *stmtCache
 	// all is the view of every column, behind the DB's lookups.
 	all *View
+	// tokens caches API tokens found lately.
+	tokens tokenCache
 
 	// Now returns the current time. Every write transaction reads it once, so
 	// all dates written by one call are equal. Tests replace it.
