@@ -131,3 +131,53 @@ func TestTrigramQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestDateRangeNarrowOrBroad checks that a customer date range finds the
+// same rows, in every sort, whether customerWhere marks it as narrow (the
+// date's index serves it) or as broad (the walk in the list's order).
+func TestDateRangeNarrowOrBroad(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "dates.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.SeedDemo(ctx, 300); err != nil {
+		t.Fatal(err)
+	}
+	all, err := db.FindCustomers(ctx, CustomerFilter{}, SortDateCreatedAsc, PageRequest{Page: 1, Limit: MaxLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mid := all.Items[len(all.Items)/2]
+	filters := map[string]CustomerFilter{
+		"createdMin":  {DateCreated: TimeRange{Min: &mid.DateCreated}},
+		"createdMax":  {DateCreated: TimeRange{Max: &mid.DateCreated}},
+		"modifiedMin": {DateModified: TimeRange{Min: &mid.DateModified}},
+		"both":        {DateCreated: TimeRange{Min: &all.Items[10].DateCreated, Max: &mid.DateCreated}, DateModified: TimeRange{Min: &all.Items[5].DateModified}},
+	}
+	defer func() { rangeCandidates = 5000 }()
+	for name, f := range filters {
+		for _, s := range customerSorts {
+			var ids [2][]int
+			for i, candidates := range []int{5000, 1} { // narrow, then broad
+				rangeCandidates = candidates
+				for p := 1; ; p++ {
+					pg, err := db.FindCustomers(ctx, f, s, PageRequest{Page: p, Limit: 40})
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, c := range pg.Items {
+						ids[i] = append(ids[i], c.ID)
+					}
+					if !pg.HasNext {
+						break
+					}
+				}
+			}
+			if len(ids[0]) == 0 || !slices.Equal(ids[0], ids[1]) {
+				t.Errorf("%s, %s: narrow found %v, broad %v", name, s, ids[0], ids[1])
+			}
+		}
+	}
+}

@@ -273,12 +273,12 @@ func TestAddTimeRange(t *testing.T) {
 	}{
 		{"Open", TimeRange{}, nil, nil},
 		{"DateOnly", NewTimeRange(mustFilterDate(t, "2018-09-05"), nil, nil),
-			[]string{"c.date_created >= ?", "c.date_created <= ?"},
+			[]string{"likelihood(c.date_created >= ?, 0.01)", "likelihood(c.date_created <= ?, 0.01)"},
 			[]any{"2018-09-05T00:00:00Z", "2018-09-05T23:59:59Z"}},
 		{"MinOnly", NewTimeRange(nil, mustFilterDate(t, "2018-09-05T13:43:54+02:00"), nil),
-			[]string{"c.date_created >= ?"}, []any{"2018-09-05T11:43:54Z"}},
+			[]string{"likelihood(c.date_created >= ?, 0.01)"}, []any{"2018-09-05T11:43:54Z"}},
 		{"MaxOnly", NewTimeRange(nil, nil, mustFilterDate(t, "2018-09-05")),
-			[]string{"c.date_created <= ?"}, []any{"2018-09-05T23:59:59Z"}},
+			[]string{"likelihood(c.date_created <= ?, 0.01)"}, []any{"2018-09-05T23:59:59Z"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
