@@ -52,19 +52,8 @@ func nullableJSON(ids []int) any {
 // insertCustomer writes c (with c.ID when non-zero, else a new id, set on
 // c) and the password hash, which may be empty for none.
 func (tx *Tx) insertCustomer(ctx context.Context, c *Customer, passwordHash string) error {
-	var hash any
-	if passwordHash != "" {
-		hash = passwordHash
-	}
-	newID, err := tx.exec(ctx, `INSERT INTO customers (id, email, email_fold, first_name, last_name, name_fold,
-		company, phone, notes, tax_exempt_category, registration_ip_address, customer_group_id,
-		accepts_product_review_abandoned_cart_emails, origin_channel_id, channel_ids, password_hash,
-		force_password_reset, date_created, date_modified)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		idOrNull(c.ID), c.Email, Fold(c.Email), c.FirstName, c.LastName, Fold(fullName(c.FirstName, c.LastName)),
-		c.Company, c.Phone, c.Notes, c.TaxExemptCategory, c.RegistrationIPAddress, c.CustomerGroupID,
-		c.AcceptsProductReviewAbandonedCartEmails, c.OriginChannelID, nullableJSON(c.ChannelIDs), hash,
-		c.ForcePasswordReset, formatTime(c.DateCreated), formatTime(c.DateModified))
+	newID, err := tx.exec(ctx, `INSERT INTO customers (`+customerInsertColumns+`) VALUES `+valueTuples(1, customerInsertWidth),
+		customerRow(nil, c, passwordHash)...)
 	if err != nil {
 		return fmt.Errorf("insert customer: %w", err)
 	}
@@ -72,19 +61,48 @@ func (tx *Tx) insertCustomer(ctx context.Context, c *Customer, passwordHash stri
 	return nil
 }
 
+const (
+	customerInsertColumns = `id, email, email_fold, first_name, last_name, name_fold,
+		company, phone, notes, tax_exempt_category, registration_ip_address, customer_group_id,
+		accepts_product_review_abandoned_cart_emails, origin_channel_id, channel_ids, password_hash,
+		force_password_reset, date_created, date_modified`
+	customerInsertWidth = 19
+)
+
+// customerRow appends the values of customerInsertColumns for c to row.
+func customerRow(row []any, c *Customer, passwordHash string) []any {
+	var hash any
+	if passwordHash != "" {
+		hash = passwordHash
+	}
+	return append(row, idOrNull(c.ID), c.Email, Fold(c.Email), c.FirstName, c.LastName, Fold(fullName(c.FirstName, c.LastName)),
+		c.Company, c.Phone, c.Notes, c.TaxExemptCategory, c.RegistrationIPAddress, c.CustomerGroupID,
+		c.AcceptsProductReviewAbandonedCartEmails, c.OriginChannelID, nullableJSON(c.ChannelIDs), hash,
+		c.ForcePasswordReset, formatTime(c.DateCreated), formatTime(c.DateModified))
+}
+
 // insertAddress writes a (with a.ID when non-zero), setting a.ID.
 func (tx *Tx) insertAddress(ctx context.Context, a *CustomerAddress) error {
-	newID, err := tx.exec(ctx, `INSERT INTO customer_addresses (id, customer_id, first_name, last_name, name_fold,
-		company, address1, address2, city, state_or_province, postal_code, country_code, phone, address_type)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		idOrNull(a.ID), a.CustomerID, a.FirstName, a.LastName, Fold(fullName(a.FirstName, a.LastName)),
-		a.Company, a.Address1, a.Address2, a.City, a.StateOrProvince, a.PostalCode, a.CountryCode, a.Phone,
-		string(a.AddressType))
+	newID, err := tx.exec(ctx, `INSERT INTO customer_addresses (`+addressInsertColumns+`) VALUES `+valueTuples(1, addressInsertWidth),
+		addressRow(nil, a)...)
 	if err != nil {
 		return fmt.Errorf("insert address: %w", err)
 	}
 	a.ID = int(newID)
 	return nil
+}
+
+const (
+	addressInsertColumns = `id, customer_id, first_name, last_name, name_fold,
+		company, address1, address2, city, state_or_province, postal_code, country_code, phone, address_type`
+	addressInsertWidth = 14
+)
+
+// addressRow appends the values of addressInsertColumns for a to row.
+func addressRow(row []any, a *CustomerAddress) []any {
+	return append(row, idOrNull(a.ID), a.CustomerID, a.FirstName, a.LastName, Fold(fullName(a.FirstName, a.LastName)),
+		a.Company, a.Address1, a.Address2, a.City, a.StateOrProvince, a.PostalCode, a.CountryCode, a.Phone,
+		string(a.AddressType))
 }
 
 // insertAttribute writes an attribute definition, setting a.ID.
@@ -101,14 +119,24 @@ func (tx *Tx) insertAttribute(ctx context.Context, a *CustomerAttribute) error {
 
 // insertAttributeValue writes an attribute value, setting v.ID.
 func (tx *Tx) insertAttributeValue(ctx context.Context, v *CustomerAttributeValue) error {
-	newID, err := tx.exec(ctx, `INSERT INTO customer_attribute_values (id, customer_id, attribute_id, value, date_created, date_modified)
-		VALUES (?, ?, ?, ?, ?, ?)`,
-		idOrNull(v.ID), v.CustomerID, v.AttributeID, v.Value, formatTime(v.DateCreated), formatTime(v.DateModified))
+	newID, err := tx.exec(ctx, `INSERT INTO customer_attribute_values (`+attributeValueInsertColumns+`) VALUES `+
+		valueTuples(1, attributeValueInsertWidth), attributeValueRow(nil, v)...)
 	if err != nil {
 		return fmt.Errorf("insert attribute value: %w", err)
 	}
 	v.ID = int(newID)
 	return nil
+}
+
+const (
+	attributeValueInsertColumns = `id, customer_id, attribute_id, value, date_created, date_modified`
+	attributeValueInsertWidth   = 6
+)
+
+// attributeValueRow appends the values of attributeValueInsertColumns for v
+// to row.
+func attributeValueRow(row []any, v *CustomerAttributeValue) []any {
+	return append(row, idOrNull(v.ID), v.CustomerID, v.AttributeID, v.Value, formatTime(v.DateCreated), formatTime(v.DateModified))
 }
 
 // insertFormField writes a form field definition, setting f.ID.

@@ -349,21 +349,19 @@ func (db *DB) importBatch(ctx context.Context, ch *importChunk, problem func(Imp
 		bad[e.Index] = append(bad[e.Index], e)
 	}
 	written := 0
+	w := newImportWriter()
 	for i, n := range news {
 		if es := bad[i]; es != nil {
 			problem(ImportProblem{Line: lines[i], Err: es})
 			continue
 		}
-		if err := tx.writeNewCustomer(ctx, n, false); err != nil {
+		if err := w.add(n, batch[i].consent, tx.now); err != nil {
 			return 0, err
 		}
-		if k := batch[i].consent; k != nil {
-			k.CustomerID = n.row.ID
-			if err := tx.setConsent(ctx, k); err != nil {
-				return 0, err
-			}
-		}
 		written++
+	}
+	if err := w.write(ctx, tx); err != nil {
+		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, err
