@@ -137,6 +137,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 		return nil
 	}
 	log = telemetry.WithContext(log)
+	gc := telemetry.TuneGC(os.Getenv)
 	tp, stopTracing, err := telemetry.SetupTracing(ctx, "customers", build.Version)
 	if err != nil {
 		return err
@@ -203,7 +204,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	}()
 
 	fmt.Fprintf(stdout, "GraphQL playground: http://%s/\n", ln.Addr())
-	log.Info("serving", "addr", ln.Addr().String(), "db", cfg.db)
+	log.Info("serving", "addr", ln.Addr().String(), "db", cfg.db, "gc", gc.String())
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

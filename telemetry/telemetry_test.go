@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -311,5 +313,28 @@ func TestLogName(t *testing.T) {
 		if got := logName(tc.name, tc.executed); got != tc.want {
 			t.Errorf("logName(%q, %v) = %q, want %q", tc.name, tc.executed, got, tc.want)
 		}
+	}
+}
+
+func TestTuneGC(t *testing.T) {
+	oldPercent, oldLimit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
+	t.Cleanup(func() { debug.SetGCPercent(oldPercent); debug.SetMemoryLimit(oldLimit) })
+
+	env := map[string]string{}
+	got := TuneGC(func(k string) string { return env[k] })
+	if want := (GCSettings{Percent: DefaultGCPercent, MemoryLimit: DefaultMemoryLimit}); got != want {
+		t.Fatalf("defaults: got %v, want %v", got, want)
+	}
+
+	// Set variables win: the runtime applied them at start (simulated here).
+	debug.SetGCPercent(150)
+	debug.SetMemoryLimit(1 << 30)
+	env = map[string]string{"GOGC": "150", "GOMEMLIMIT": "1GiB"}
+	got = TuneGC(func(k string) string { return env[k] })
+	if want := (GCSettings{Percent: 150, MemoryLimit: 1 << 30}); got != want {
+		t.Fatalf("with GOGC and GOMEMLIMIT set: got %v, want %v", got, want)
+	}
+	if s := (GCSettings{Percent: -1, MemoryLimit: 5}).String(); s != "GOGC=off GOMEMLIMIT=5" {
+		t.Fatalf("String() = %q", s)
 	}
 }

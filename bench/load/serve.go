@@ -14,6 +14,7 @@ import (
 	"github.com/storefront/customers/bench/baseline"
 	"github.com/storefront/customers/bench/suite"
 	"github.com/storefront/customers/storage"
+	"github.com/storefront/customers/telemetry"
 )
 
 // serve runs one server process of the suite: "graphql" (the real stack,
@@ -29,6 +30,7 @@ func serve(kind, db string, conns int, noTelemetry bool) error {
 	var token string
 	switch kind {
 	case "graphql":
+		telemetry.TuneGC(os.Getenv) // as server.go serves
 		store, err := storage.Open(ctx, db, storage.Options{ReadConns: conns})
 		if err != nil {
 			return err
