@@ -13,7 +13,7 @@ import (
 // SQLite's page caches are outside it).
 const (
 	DefaultGCPercent   = 400
-	DefaultMemoryLimit = 128 << 20
+	DefaultMemoryLimit = 100 << 20
 )
 
 // GCSettings are the collector's settings in force.
