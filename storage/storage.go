@@ -113,6 +113,16 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	return db, nil
 }
 
+// The page cache of each connection, in KiB of pages. modernc's allocator
+// rounds a cached page (4 KiB and its header) up to 8 KiB, so a cache
+// costs about twice its size: the 4 readers' caches, at 8 MiB each, take
+// about 64 MiB (BENCHMARKS.md, "Memory"). The operating system caches the
+// file too, so a smaller cache costs a system call, not a disk read.
+const (
+	readerCacheKiB = 8000
+	writerCacheKiB = 16000
+)
+
 // dsn builds the connection string of the writer or of a reader. Pragmas go
 // in the DSN because they are per connection and the pools open connections
 // on their own.
@@ -124,13 +134,12 @@ func dsn(path string, readOnly bool) string {
 		"_pragma=busy_timeout(10000)",
 		"_pragma=foreign_keys(1)",
 		"_pragma=synchronous(NORMAL)",
-		"_pragma=cache_size(-16000)",
 		"_pragma=temp_store(MEMORY)",
 	}
 	if readOnly {
-		q = append(q, "mode=ro", "_pragma=query_only(1)")
+		q = append(q, fmt.Sprintf("_pragma=cache_size(-%d)", readerCacheKiB), "mode=ro", "_pragma=query_only(1)")
 	} else {
-		q = append(q, "_pragma=journal_mode(WAL)", "_txlock=immediate")
+		q = append(q, fmt.Sprintf("_pragma=cache_size(-%d)", writerCacheKiB), "_pragma=journal_mode(WAL)", "_txlock=immediate")
 	}
 	return "file:" + p + "?" + strings.Join(q, "&")
 }

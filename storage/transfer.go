@@ -150,7 +150,7 @@ func (db *DB) Import(ctx context.Context, r io.Reader, problem func(ImportProble
 	if _, err := db.writer.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKiB)); err != nil {
 		return st, fmt.Errorf("import: %w", formatError(err))
 	}
-	defer db.writer.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -16000`)
+	defer db.writer.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA cache_size = -%d`, writerCacheKiB))
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

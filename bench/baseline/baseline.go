@@ -56,7 +56,7 @@ func dsn(path string) string {
 		"_pragma=busy_timeout(10000)",
 		"_pragma=foreign_keys(1)",
 		"_pragma=synchronous(NORMAL)",
-		"_pragma=cache_size(-16000)",
+		"_pragma=cache_size(-8000)",
 		"_pragma=temp_store(MEMORY)",
 		"mode=ro",
 		"_pragma=query_only(1)",
