@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,14 +14,7 @@ import (
 // index in step).
 func TestNameLikeTrigramIndex(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "names.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.SeedDemo(ctx, 300); err != nil {
-		t.Fatal(err)
-	}
+	db := openDemo(t, 300)
 	names := [][2]string{
 		{"Zoë", "O'Brien"}, {`Quote "Q"`, "Man"}, {"Åsa", "Þórsson"}, {"Jan", "van der Berg"}, {"Hans", "Weiß"},
 		{"Nguyễn", "Văn An"}, {"ANNA", "ANNAN"}, {"a*b", "(c) AND d"}, {"NEAR", "x:y^z"}, {"Tab Here", "Nul In"},
@@ -137,14 +129,7 @@ func TestTrigramQuery(t *testing.T) {
 // date's index serves it) or as broad (the walk in the list's order).
 func TestDateRangeNarrowOrBroad(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "dates.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.SeedDemo(ctx, 300); err != nil {
-		t.Fatal(err)
-	}
+	db := openDemo(t, 300)
 	all, err := db.FindCustomers(ctx, CustomerFilter{}, SortDateCreatedAsc, PageRequest{Page: 1, Limit: MaxLimit})
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -107,6 +106,18 @@ func listCase[T any](log *statementLog, name string, l listDef[T], w where, o or
 	return c
 }
 
+// filterCases returns a builder of the cases of list l, one per filter f:
+// where builds f's conditions, and find is the list's method.
+func filterCases[T, F any](log *statementLog, list string, l listDef[T], o ordering, req PageRequest,
+	where func(*F) where, find func(context.Context, F, PageRequest) (*Page[T], error)) func(string, F) planCase {
+	return func(name string, f F) planCase {
+		return listCase(log, list+"/"+name, l, where(&f), o, req, func() error {
+			_, err := find(context.Background(), f, req)
+			return err
+		})
+	}
+}
+
 // planDrift reports that the test's copy of findPage's statement is not
 // the statement the list ran: page.go changed, and pageStatement must too.
 type planDrift struct {
@@ -130,14 +141,7 @@ func (e *planDrift) Error() string {
 // running the real list calls.
 func TestListPlans(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "plans.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.SeedDemo(ctx, 300); err != nil {
-		t.Fatal(err)
-	}
+	db := openDemo(t, 300)
 	log := &statementLog{}
 	db.Observer = log.observe
 
@@ -348,62 +352,19 @@ func TestListPlans(t *testing.T) {
 	// The other lists, by id. Filters of the small definition tables may
 	// scan them (see largeTables); they are checked all the same, so that a
 	// large table they reach (as attribute values' name does) is searched.
-	addressCase := func(name string, f CustomerAddressFilter) planCase {
-		return listCase(log, "addresses/"+name, addressList, f.where(), idOrder("a.id"), page, func() error {
-			_, err := db.FindAddresses(ctx, f, page)
-			return err
-		})
-	}
-	attributeCase := func(name string, f CustomerAttributeFilter) planCase {
-		return listCase(log, "attributes/"+name, attributeList, f.where(), idOrder("t.id"), page, func() error {
-			_, err := db.FindAttributes(ctx, f, page)
-			return err
-		})
-	}
-	attributeValueCase := func(name string, f CustomerAttributeValueFilter) planCase {
-		return listCase(log, "attributeValues/"+name, attributeValueList, f.where(), idOrder("v.id"), page, func() error {
-			_, err := db.FindAttributeValues(ctx, f, page)
-			return err
-		})
-	}
-	formFieldCase := func(name string, f CustomerFormFieldFilter) planCase {
-		return listCase(log, "formFields/"+name, formFieldList, f.where(), idOrder("f.id"), page, func() error {
-			_, err := db.FindFormFields(ctx, f, page)
-			return err
-		})
-	}
-	formFieldValueCase := func(name string, f CustomerFormFieldValueFilter) planCase {
-		return listCase(log, "formFieldValues/"+name, formFieldValueList, f.where(), idOrder("v.id"), page, func() error {
-			_, err := db.FindFormFieldValues(ctx, f, page)
-			return err
-		})
-	}
-	groupCase := func(name string, f CustomerGroupFilter) planCase {
-		return listCase(log, "groups/"+name, groupList, f.where(), idOrder("g.id"), page, func() error {
-			_, err := db.FindGroups(ctx, f, page)
-			return err
-		})
-	}
-	subscriberCase := func(name string, f SubscriberFilter) planCase {
-		return listCase(log, "subscribers/"+name, subscriberList, f.where(), idOrder("s.id"), page, func() error {
-			_, err := db.FindSubscribers(ctx, f, page)
-			return err
-		})
-	}
-	webhookCase := func(name string, f WebhookFilter) planCase {
-		return listCase(log, "webhooks/"+name, webhookList, f.where(), idOrder("w.id"), page, func() error {
-			_, err := db.FindWebhooks(ctx, f, page)
-			return err
-		})
-	}
+	addressCase := filterCases(log, "addresses", addressList, idOrder("a.id"), page, (*CustomerAddressFilter).where, db.FindAddresses)
+	attributeCase := filterCases(log, "attributes", attributeList, idOrder("t.id"), page, (*CustomerAttributeFilter).where, db.FindAttributes)
+	attributeValueCase := filterCases(log, "attributeValues", attributeValueList, idOrder("v.id"), page,
+		(*CustomerAttributeValueFilter).where, db.FindAttributeValues)
+	formFieldCase := filterCases(log, "formFields", formFieldList, idOrder("f.id"), page, (*CustomerFormFieldFilter).where, db.FindFormFields)
+	formFieldValueCase := filterCases(log, "formFieldValues", formFieldValueList, idOrder("v.id"), page,
+		(*CustomerFormFieldValueFilter).where, db.FindFormFieldValues)
+	groupCase := filterCases(log, "groups", groupList, idOrder("g.id"), page, (*CustomerGroupFilter).where, db.FindGroups)
+	subscriberCase := filterCases(log, "subscribers", subscriberList, idOrder("s.id"), page, (*SubscriberFilter).where, db.FindSubscribers)
+	webhookCase := filterCases(log, "webhooks", webhookList, idOrder("w.id"), page, (*WebhookFilter).where, db.FindWebhooks)
 	// FindDeliveries' order, newest first, is written inline in webhook.go.
 	deliveryOrder := ordering{name: "id:desc", keys: []sortKey{{col: "d.id"}}, desc: true}
-	deliveryCase := func(name string, f WebhookDeliveryFilter) planCase {
-		return listCase(log, "deliveries/"+name, deliveryList, f.where(), deliveryOrder, page, func() error {
-			_, err := db.FindDeliveries(ctx, f, page)
-			return err
-		})
-	}
+	deliveryCase := filterCases(log, "deliveries", deliveryList, deliveryOrder, page, (*WebhookDeliveryFilter).where, db.FindDeliveries)
 	attrType, fieldType, fieldScope, pending := at.Type, fd.Type, fd.AppliesTo, DeliveryPending
 	cases = append(cases,
 		addressCase("idIn", CustomerAddressFilter{IDIn: []int{ad.ID}}),

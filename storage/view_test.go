@@ -16,19 +16,28 @@ func names[T any](cols []column[T]) []string {
 	return out
 }
 
+// openDemo opens a store in a temporary directory, closed when the test
+// ends, with the demo's definitions and n demo customers.
+func openDemo(t *testing.T, n int) *DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "store.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.SeedDemo(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // TestViewColumns checks that a view naming every column reads exactly what
 // the DB's lookups read, that a view of the keys alone leaves the rest
 // zero, and that an unknown column is refused.
 func TestViewColumns(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "view.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.SeedDemo(ctx, 150); err != nil {
-		t.Fatal(err)
-	}
+	db := openDemo(t, 150)
 	every, err := db.View(Columns{Customer: names(customerFields), Address: names(addressFields),
 		AttributeValue: names(attributeValueFields), Attribute: names(attributeFields),
 		FormFieldValue: names(formFieldValueFields), FormField: names(formFieldFields), Group: names(groupFields)})
