@@ -161,6 +161,9 @@ const maxCachedTokens = 10_000
 type tokenCache struct {
 	mu sync.Mutex
 	m  map[string]cachedToken
+	// revocations counts forget calls: a lookup that read the store before
+	// a revocation must not cache what it read after it (put checks).
+	revocations uint64
 }
 
 type cachedToken struct {
@@ -179,9 +182,21 @@ func (c *tokenCache) get(hash string) (*APIToken, bool) {
 	return &t, true
 }
 
-func (c *tokenCache) put(hash string, t *APIToken) {
+// generation returns the count of revocations so far, to hand to put.
+func (c *tokenCache) generation() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.revocations
+}
+
+// put caches t, found by a lookup that began at generation gen, unless a
+// token was revoked since: t may be that token, read before it went.
+func (c *tokenCache) put(hash string, t *APIToken, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.revocations {
+		return
+	}
 	if c.m == nil || len(c.m) >= maxCachedTokens {
 		c.m = map[string]cachedToken{}
 	}
@@ -191,6 +206,7 @@ func (c *tokenCache) put(hash string, t *APIToken) {
 func (c *tokenCache) forget(id int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.revocations++
 	for h, e := range c.m {
 		if e.t.ID == id {
 			delete(c.m, h)
@@ -208,6 +224,7 @@ func (db *DB) FindToken(ctx context.Context, token string) (*APIToken, error) {
 	if t, ok := db.tokens.get(hash); ok {
 		return t, nil
 	}
+	gen := db.tokens.generation()
 	lookup, err := keyLookup(ctx)
 	if err != nil {
 		return nil, err
@@ -231,7 +248,7 @@ func (db *DB) FindToken(ctx context.Context, token string) (*APIToken, error) {
 			return nil, err
 		}
 	}
-	db.tokens.put(hash, t)
+	db.tokens.put(hash, t, gen)
 	return t, nil
 }
 

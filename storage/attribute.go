@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -111,7 +112,12 @@ type CustomerAttributeValueFilter struct {
 	DateModified TimeRange
 }
 
-func (f *CustomerAttributeValueFilter) where() where {
+// where builds the filter's conditions, its date ranges marked as narrow.
+func (f *CustomerAttributeValueFilter) where() where { return f.conditions(true, true) }
+
+// conditions builds the filter's conditions, marking the date ranges as
+// narrow or not (see addDateRange).
+func (f *CustomerAttributeValueFilter) conditions(createdNarrow, modifiedNarrow bool) where {
 	var w where
 	in(&w, "v.id", f.IDIn)
 	in(&w, "v.customer_id", f.CustomerIDIn)
@@ -119,8 +125,8 @@ func (f *CustomerAttributeValueFilter) where() where {
 	if f.Name != nil {
 		w.add("v.attribute_id IN (SELECT id FROM customer_attributes WHERE name = ?)", *f.Name)
 	}
-	addTimeRange(&w, "v.date_created", f.DateCreated)
-	addTimeRange(&w, "v.date_modified", f.DateModified)
+	addDateRange(&w, "v.date_created", f.DateCreated, createdNarrow)
+	addDateRange(&w, "v.date_modified", f.DateModified, modifiedNarrow)
 	return w
 }
 
@@ -147,7 +153,12 @@ var attributeValueList = listDef[*CustomerAttributeValue]{
 // FindAttributeValues returns one page of the attribute values that match
 // f, by id. It returns EINVALID for a bad page, limit or cursor.
 func (db *DB) FindAttributeValues(ctx context.Context, f CustomerAttributeValueFilter, req PageRequest) (*Page[*CustomerAttributeValue], error) {
-	return findPage(ctx, db, attributeValueList, f.where(), idOrder("v.id"), req)
+	created, modified, err := db.narrowRanges(ctx, "customer_attribute_values v", "v.date_created", f.DateCreated,
+		"v.date_modified", f.DateModified)
+	if err != nil {
+		return nil, fmt.Errorf("find attribute values: %w", err)
+	}
+	return findPage(ctx, db, attributeValueList, f.conditions(created, modified), idOrder("v.id"), req)
 }
 
 // FindAttributeValuesByCustomerIDs returns every attribute value of each

@@ -166,39 +166,51 @@ func (db *DB) FindCustomers(ctx context.Context, f CustomerFilter, s CustomerSor
 // rows than the matches would.
 var trigramCandidates = 5000 // a variable for the tests
 
-// rangeCandidates is how many customers a date range may match for its
-// index to serve the list in another order. Past it, a walk in the list's
-// order, which stops at the page's end, reads fewer rows than sorting the
-// matches would.
+// rangeCandidates is how many rows a date range may match for its index
+// to serve a list in another order. Past it, a walk in the list's order,
+// which stops at the page's end, reads fewer rows than sorting the matches
+// would.
 var rangeCandidates = 5000 // a variable for the tests
 
-// narrowRange tells whether fewer than rangeCandidates customers have col
-// (a date column) in r, counting in col's index.
-func (db *DB) narrowRange(ctx context.Context, col string, r TimeRange) (bool, error) {
-	if r.Min == nil && r.Max == nil {
-		return true, nil
-	}
+// rangeCount returns the statement that counts, up to rangeCandidates, the
+// rows of from (a table and its alias, a constant) whose date column col
+// lies in r, in col's index.
+func rangeCount(from, col string, r TimeRange) (string, []any) {
 	var w where
 	addDateRange(&w, col, r, false)
-	n, err := queryOne(ctx, db, db.reader, "", scanInt, `SELECT COUNT(*) FROM (SELECT 1 FROM customers c`+w.sql()+` LIMIT ?)`,
-		append(w.args, rangeCandidates)...)
-	if err != nil {
-		return false, fmt.Errorf("find customers: %w", err)
+	return `SELECT COUNT(*) FROM (SELECT 1 FROM ` + from + w.sql() + ` LIMIT ?)`, append(w.args, rangeCandidates)
+}
+
+// narrowRanges tells, for a list's two date ranges, whether each matches
+// fewer than rangeCandidates rows of from (see addDateRange); an unset
+// range is narrow.
+func (db *DB) narrowRanges(ctx context.Context, from, createdCol string, created TimeRange, modifiedCol string,
+	modified TimeRange) (createdNarrow, modifiedNarrow bool, err error) {
+	narrow := func(col string, r TimeRange) (bool, error) {
+		if r.Min == nil && r.Max == nil {
+			return true, nil
+		}
+		stmt, args := rangeCount(from, col, r)
+		n, err := queryOne(ctx, db, db.reader, "", scanInt, stmt, args...)
+		if err != nil {
+			return false, fmt.Errorf("count date range: %w", err)
+		}
+		return n < rangeCandidates, nil
 	}
-	return n < rangeCandidates, nil
+	if createdNarrow, err = narrow(createdCol, created); err != nil {
+		return false, false, err
+	}
+	modifiedNarrow, err = narrow(modifiedCol, modified)
+	return createdNarrow, modifiedNarrow, err
 }
 
 // customerWhere builds f's conditions: its date ranges marked narrow when
 // they are, and for a name:like search whose terms are rare enough narrowed
 // to the trigram index's candidates.
 func (db *DB) customerWhere(ctx context.Context, f *CustomerFilter) (where, error) {
-	created, err := db.narrowRange(ctx, "c.date_created", f.DateCreated)
+	created, modified, err := db.narrowRanges(ctx, "customers c", "c.date_created", f.DateCreated, "c.date_modified", f.DateModified)
 	if err != nil {
-		return where{}, err
-	}
-	modified, err := db.narrowRange(ctx, "c.date_modified", f.DateModified)
-	if err != nil {
-		return where{}, err
+		return where{}, fmt.Errorf("find customers: %w", err)
 	}
 	w := f.conditions(created, modified)
 	match := trigramQuery(f.NameLike)

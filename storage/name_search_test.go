@@ -124,44 +124,106 @@ func TestTrigramQuery(t *testing.T) {
 	}
 }
 
-// TestDateRangeNarrowOrBroad checks that a customer date range finds the
-// same rows, in every sort, whether customerWhere marks it as narrow (the
-// date's index serves it) or as broad (the walk in the list's order).
+// TestDateRangeNarrowOrBroad checks that a date range finds the same rows,
+// in every sort, whether narrowRanges finds it narrow (the statement marks
+// it, and the date's index serves it) or broad (unmarked: the walk in the
+// list's order), for customers, subscribers and attribute values; and that
+// the statements run are marked accordingly.
 func TestDateRangeNarrowOrBroad(t *testing.T) {
 	ctx := context.Background()
 	db := openDemo(t, 300)
+	log := &statementLog{}
+	db.Observer = log.observe
 	all, err := db.FindCustomers(ctx, CustomerFilter{}, SortDateCreatedAsc, PageRequest{Page: 1, Limit: MaxLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mid := all.Items[len(all.Items)/2]
-	filters := map[string]CustomerFilter{
-		"createdMin":  {DateCreated: TimeRange{Min: &mid.DateCreated}},
-		"createdMax":  {DateCreated: TimeRange{Max: &mid.DateCreated}},
-		"modifiedMin": {DateModified: TimeRange{Min: &mid.DateModified}},
-		"both":        {DateCreated: TimeRange{Min: &all.Items[10].DateCreated, Max: &mid.DateCreated}, DateModified: TimeRange{Min: &all.Items[5].DateModified}},
+	ranges := map[string][2]TimeRange{ // created, modified
+		"createdMin":  {{Min: &mid.DateCreated}, {}},
+		"createdMax":  {{Max: &mid.DateCreated}, {}},
+		"modifiedMin": {{}, {Min: &mid.DateModified}},
+		"both":        {{Min: &all.Items[10].DateCreated, Max: &mid.DateCreated}, {Min: &all.Items[5].DateModified}},
 	}
-	defer func() { rangeCandidates = 5000 }()
-	for name, f := range filters {
-		for _, s := range customerSorts {
-			var ids [2][]int
-			for i, candidates := range []int{5000, 1} { // narrow, then broad
-				rangeCandidates = candidates
-				for p := 1; ; p++ {
-					pg, err := db.FindCustomers(ctx, f, s, PageRequest{Page: p, Limit: 40})
-					if err != nil {
-						t.Fatal(err)
-					}
-					for _, c := range pg.Items {
-						ids[i] = append(ids[i], c.ID)
-					}
-					if !pg.HasNext {
-						break
-					}
+	// walk returns the ids of every page of a list, and the statements run.
+	walk := func(page func(p int) ([]int, bool, error)) ([]int, []string) {
+		var ids []int
+		stmts, err := log.ran(func() error {
+			for p := 1; ; p++ {
+				got, more, err := page(p)
+				if err != nil {
+					return err
+				}
+				ids = append(ids, got...)
+				if !more {
+					return nil
 				}
 			}
-			if len(ids[0]) == 0 || !slices.Equal(ids[0], ids[1]) {
-				t.Errorf("%s, %s: narrow found %v, broad %v", name, s, ids[0], ids[1])
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids, stmts
+	}
+	idsOf := func(n int, id func(int) int) []int {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = id(i)
+		}
+		return out
+	}
+	lists := map[string]func(r [2]TimeRange, s CustomerSort) func(p int) ([]int, bool, error){
+		"customers": func(r [2]TimeRange, s CustomerSort) func(int) ([]int, bool, error) {
+			return func(p int) ([]int, bool, error) {
+				pg, err := db.FindCustomers(ctx, CustomerFilter{DateCreated: r[0], DateModified: r[1]}, s, PageRequest{Page: p, Limit: 40})
+				if err != nil {
+					return nil, false, err
+				}
+				return idsOf(len(pg.Items), func(i int) int { return pg.Items[i].ID }), pg.HasNext, nil
+			}
+		},
+		"subscribers": func(r [2]TimeRange, _ CustomerSort) func(int) ([]int, bool, error) {
+			return func(p int) ([]int, bool, error) {
+				pg, err := db.FindSubscribers(ctx, SubscriberFilter{DateCreated: r[0], DateModified: r[1]}, PageRequest{Page: p, Limit: 250})
+				if err != nil {
+					return nil, false, err
+				}
+				return idsOf(len(pg.Items), func(i int) int { return pg.Items[i].ID }), pg.HasNext, nil
+			}
+		},
+		"attributeValues": func(r [2]TimeRange, _ CustomerSort) func(int) ([]int, bool, error) {
+			return func(p int) ([]int, bool, error) {
+				pg, err := db.FindAttributeValues(ctx, CustomerAttributeValueFilter{DateCreated: r[0], DateModified: r[1]}, PageRequest{Page: p, Limit: 250})
+				if err != nil {
+					return nil, false, err
+				}
+				return idsOf(len(pg.Items), func(i int) int { return pg.Items[i].ID }), pg.HasNext, nil
+			}
+		},
+	}
+	saved := rangeCandidates
+	defer func() { rangeCandidates = saved }()
+	for list, page := range lists {
+		sorts := customerSorts
+		if list != "customers" {
+			sorts = customerSorts[:1] // the others have one order
+		}
+		for name, r := range ranges {
+			for _, s := range sorts {
+				var ids [2][]int
+				for i, candidates := range []int{5000, 1} { // narrow, then broad
+					rangeCandidates = candidates
+					var stmts []string
+					ids[i], stmts = walk(page(r, s))
+					marked := slices.ContainsFunc(stmts, func(st string) bool { return strings.Contains(st, "likelihood(") })
+					if want := i == 0; marked != want {
+						t.Errorf("%s %s %s, %d candidates: statements marked narrow: %v, want %v\n%s", list, name, s, candidates,
+							marked, want, strings.Join(stmts, "\n"))
+					}
+				}
+				if len(ids[0]) == 0 || !slices.Equal(ids[0], ids[1]) {
+					t.Errorf("%s %s %s: narrow found %v, broad %v", list, name, s, ids[0], ids[1])
+				}
 			}
 		}
 	}

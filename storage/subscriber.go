@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -32,7 +33,12 @@ type SubscriberFilter struct {
 	DateModified TimeRange
 }
 
-func (f *SubscriberFilter) where() where {
+// where builds the filter's conditions, its date ranges marked as narrow.
+func (f *SubscriberFilter) where() where { return f.conditions(true, true) }
+
+// conditions builds the filter's conditions, marking the date ranges as
+// narrow or not (see addDateRange).
+func (f *SubscriberFilter) conditions(createdNarrow, modifiedNarrow bool) where {
 	var w where
 	if f.ID != nil {
 		w.add("s.id = ?", *f.ID)
@@ -53,8 +59,8 @@ func (f *SubscriberFilter) where() where {
 	if f.OrderID != nil {
 		w.add("s.order_id = ?", *f.OrderID)
 	}
-	addTimeRange(&w, "s.date_created", f.DateCreated)
-	addTimeRange(&w, "s.date_modified", f.DateModified)
+	addDateRange(&w, "s.date_created", f.DateCreated, createdNarrow)
+	addDateRange(&w, "s.date_modified", f.DateModified, modifiedNarrow)
 	return w
 }
 
@@ -90,7 +96,11 @@ var subscriberList = listDef[*Subscriber]{
 // FindSubscribers returns one page of the subscribers that match f, by id.
 // It returns EINVALID for a bad page, limit or cursor.
 func (db *DB) FindSubscribers(ctx context.Context, f SubscriberFilter, req PageRequest) (*Page[*Subscriber], error) {
-	return findPage(ctx, db, subscriberList, f.where(), idOrder("s.id"), req)
+	created, modified, err := db.narrowRanges(ctx, "subscribers s", "s.date_created", f.DateCreated, "s.date_modified", f.DateModified)
+	if err != nil {
+		return nil, fmt.Errorf("find subscribers: %w", err)
+	}
+	return findPage(ctx, db, subscriberList, f.conditions(created, modified), idOrder("s.id"), req)
 }
 
 // FindSubscriberByID returns the subscriber with the id, or ENOTFOUND.

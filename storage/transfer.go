@@ -190,6 +190,9 @@ func readImport(ctx context.Context, r io.Reader, chunks chan<- *importChunk) er
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	ch := &importChunk{}
 	send := func() bool {
+		if ctx.Err() != nil { // the writer has stopped: stop reading now
+			return false
+		}
 		for i := range ch.batch {
 			ic := ch.c.item("input", i)
 			n := ic.customerInput(&ch.batch[i])
@@ -208,6 +211,9 @@ func readImport(ctx context.Context, r io.Reader, chunks chan<- *importChunk) er
 		}
 	}
 	for sc.Scan() {
+		if ch.read%256 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		ch.read++
 		// A copy: decoded JSON values may keep slices of it, and the scanner
 		// reuses its buffer.

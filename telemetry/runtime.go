@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 )
 
@@ -34,9 +35,11 @@ func TuneGC(getenv func(string) string) GCSettings {
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(DefaultMemoryLimit)
 	}
-	percent := debug.SetGCPercent(-1)
-	debug.SetGCPercent(percent)
-	return GCSettings{Percent: percent, MemoryLimit: debug.SetMemoryLimit(-1)}
+	// Read back without setting: SetGCPercent(-1) would switch the
+	// collector off for a moment.
+	m := []metrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/gomemlimit:bytes"}}
+	metrics.Read(m)
+	return GCSettings{Percent: int(m[0].Value.Uint64()), MemoryLimit: int64(m[1].Value.Uint64())}
 }
 
 // String gives the settings as the variables would: "GOGC=800 GOMEMLIMIT=83886080".

@@ -334,6 +334,11 @@ func TestTuneGC(t *testing.T) {
 	if want := (GCSettings{Percent: 150, MemoryLimit: 1 << 30}); got != want {
 		t.Fatalf("with GOGC and GOMEMLIMIT set: got %v, want %v", got, want)
 	}
+	debug.SetGCPercent(-1)
+	env = map[string]string{"GOGC": "off", "GOMEMLIMIT": "1GiB"}
+	if got = TuneGC(func(k string) string { return env[k] }); got.Percent != -1 || got.String() != "GOGC=off GOMEMLIMIT=1073741824" {
+		t.Fatalf("with GOGC=off: got %v", got)
+	}
 	if s := (GCSettings{Percent: -1, MemoryLimit: 5}).String(); s != "GOGC=off GOMEMLIMIT=5" {
 		t.Fatalf("String() = %q", s)
 	}
