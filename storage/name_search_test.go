@@ -165,39 +165,21 @@ func TestDateRangeNarrowOrBroad(t *testing.T) {
 		}
 		return ids, stmts
 	}
-	idsOf := func(n int, id func(int) int) []int {
-		out := make([]int, n)
-		for i := range out {
-			out[i] = id(i)
-		}
-		return out
-	}
 	lists := map[string]func(r [2]TimeRange, s CustomerSort) func(p int) ([]int, bool, error){
 		"customers": func(r [2]TimeRange, s CustomerSort) func(int) ([]int, bool, error) {
 			return func(p int) ([]int, bool, error) {
-				pg, err := db.FindCustomers(ctx, CustomerFilter{DateCreated: r[0], DateModified: r[1]}, s, PageRequest{Page: p, Limit: 40})
-				if err != nil {
-					return nil, false, err
-				}
-				return idsOf(len(pg.Items), func(i int) int { return pg.Items[i].ID }), pg.HasNext, nil
+				return pageIDs(func(c *Customer) int { return c.ID })(db.FindCustomers(ctx, CustomerFilter{DateCreated: r[0], DateModified: r[1]}, s, PageRequest{Page: p, Limit: 40}))
 			}
 		},
 		"subscribers": func(r [2]TimeRange, _ CustomerSort) func(int) ([]int, bool, error) {
 			return func(p int) ([]int, bool, error) {
-				pg, err := db.FindSubscribers(ctx, SubscriberFilter{DateCreated: r[0], DateModified: r[1]}, PageRequest{Page: p, Limit: 250})
-				if err != nil {
-					return nil, false, err
-				}
-				return idsOf(len(pg.Items), func(i int) int { return pg.Items[i].ID }), pg.HasNext, nil
+				return pageIDs(func(s *Subscriber) int { return s.ID })(db.FindSubscribers(ctx, SubscriberFilter{DateCreated: r[0], DateModified: r[1]}, PageRequest{Page: p, Limit: 250}))
 			}
 		},
 		"attributeValues": func(r [2]TimeRange, _ CustomerSort) func(int) ([]int, bool, error) {
 			return func(p int) ([]int, bool, error) {
-				pg, err := db.FindAttributeValues(ctx, CustomerAttributeValueFilter{DateCreated: r[0], DateModified: r[1]}, PageRequest{Page: p, Limit: 250})
-				if err != nil {
-					return nil, false, err
-				}
-				return idsOf(len(pg.Items), func(i int) int { return pg.Items[i].ID }), pg.HasNext, nil
+				return pageIDs(func(v *CustomerAttributeValue) int { return v.ID })(db.FindAttributeValues(ctx, CustomerAttributeValueFilter{DateCreated: r[0], DateModified: r[1]},
+					PageRequest{Page: p, Limit: 250}))
 			}
 		},
 	}
@@ -226,5 +208,20 @@ func TestDateRangeNarrowOrBroad(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// pageIDs returns the ids of a page's records (id reads one), and whether a
+// next page follows.
+func pageIDs[T any](id func(T) int) func(*Page[T], error) ([]int, bool, error) {
+	return func(pg *Page[T], err error) ([]int, bool, error) {
+		if err != nil {
+			return nil, false, err
+		}
+		ids := make([]int, len(pg.Items))
+		for i, r := range pg.Items {
+			ids[i] = id(r)
+		}
+		return ids, pg.HasNext, nil
 	}
 }
