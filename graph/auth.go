@@ -192,14 +192,8 @@ func (a *auth) signIn(ctx context.Context, customerID, channelID int, impersonat
 // callers it allows.
 func (a *auth) access(ctx context.Context, _ any, next graphql.Resolver, allow []model.Access) (any, error) {
 	c := callerOf(ctx)
-	for _, k := range allow {
-		switch {
-		case k == model.AccessPublic,
-			k == model.AccessShopper && c.Shopper != nil,
-			k == model.AccessRead && c.Token != nil && c.Token.Can(storage.ScopeRead),
-			k == model.AccessWrite && c.Token != nil && c.Token.Can(storage.ScopeWrite):
-			return next(ctx)
-		}
+	if mayUse(c, allow) {
+		return next(ctx)
 	}
 	return nil, denied(c, allow)
 }

@@ -301,7 +301,8 @@ func allowed(c *Caller, n *planNode) bool {
 	return true
 }
 
-// mayUse is the @access rule (auth.access) as a predicate.
+// mayUse is the @access rule: whether caller c is of a kind allow lists.
+// The directive (auth.access) and the compiled path both ask it.
 func mayUse(c *Caller, allow []model.Access) bool {
 	for _, k := range allow {
 		switch {

@@ -137,16 +137,23 @@ func (p *primer) addresses(n *planNode, as []*storage.CustomerAddress) error {
 				err = p.formFieldValues(f.child, flatten(vs))
 			}
 		case "customer":
-			var cs []*storage.Customer
-			if cs, err = p.l.CustomerByID.prime(p.ctx, customers); err == nil && f.child != nil {
-				err = p.customers(f.child, nonNil(cs))
-			}
+			err = p.customersByID(f, customers)
 		}
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// customersByID primes the customers with the ids (the `customer` field f
+// of addresses and attribute values), and what f selects of them.
+func (p *primer) customersByID(f *planField, ids []int) error {
+	cs, err := p.l.CustomerByID.prime(p.ctx, ids)
+	if err != nil || f.child == nil {
+		return err
+	}
+	return p.customers(f.child, nonNil(cs))
 }
 
 // attributeValues primes the relations n asks of attribute values.
@@ -164,10 +171,7 @@ func (p *primer) attributeValues(n *planNode, vs []*storage.CustomerAttributeVal
 		case "attribute":
 			_, err = p.l.AttributeByID.prime(p.ctx, attrs)
 		case "customer":
-			var cs []*storage.Customer
-			if cs, err = p.l.CustomerByID.prime(p.ctx, customers); err == nil && f.child != nil {
-				err = p.customers(f.child, nonNil(cs))
-			}
+			err = p.customersByID(f, customers)
 		}
 		if err != nil {
 			return err

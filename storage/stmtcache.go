@@ -36,10 +36,7 @@ func newStmtCache(pool *sql.DB) *stmtCache {
 // (for its transaction) must not wait for another, or a full pool
 // deadlocks.
 func (c *stmtCache) cached(statement string) *sql.Stmt {
-	c.mu.RLock()
-	st := c.m[statement]
-	c.mu.RUnlock()
-	if st != nil {
+	if st, _ := c.lookup(statement); st != nil {
 		return st
 	}
 	c.mu.Lock()
@@ -57,20 +54,20 @@ func (c *stmtCache) cached(statement string) *sql.Stmt {
 	return nil
 }
 
+// lookup returns the statement if it is prepared, and whether the cache is
+// full.
+func (c *stmtCache) lookup(statement string) (*sql.Stmt, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.m[statement], len(c.m) >= maxCachedStatements
+}
+
 // get returns the statement prepared, or nil when the cache is full or the
 // statement does not prepare (running it unprepared then reports why).
 func (c *stmtCache) get(ctx context.Context, statement string) *sql.Stmt {
-	c.mu.RLock()
-	st := c.m[statement]
-	c.mu.RUnlock()
-	if st != nil {
+	st, full := c.lookup(statement)
+	if st != nil || full {
 		return st
-	}
-	c.mu.RLock()
-	full := len(c.m) >= maxCachedStatements
-	c.mu.RUnlock()
-	if full {
-		return nil
 	}
 	// Prepare without the lock: preparing takes a connection, and the
 	// goroutines holding them (snapshots) may be waiting for the lock.
