@@ -217,7 +217,10 @@ func denied(c *Caller, allow []model.Access) error {
 	return accessError(CodeForbidden, "This field needs "+strings.Join(needs, " or ")+".")
 }
 
-func accessError(code, msg string) error {
+func accessError(code, msg string) error { return codedError(code, msg) }
+
+// codedError is a top-level error with its extensions.code.
+func codedError(code, msg string) *gqlerror.Error {
 	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": code}}
 }
 

@@ -59,7 +59,20 @@ type Options struct {
 	// OnBatch, when set, is told the size of every batched lookup: each
 	// dataloader batch and each priming fetch, by relation name.
 	OnBatch func(relation string, keys int)
+	// DocumentLimits bound the query documents of identified callers, and
+	// AnonymousDocumentLimits those of callers without credentials; zero
+	// values mean DefaultDocumentLimits and DefaultAnonymousDocumentLimits.
+	DocumentLimits, AnonymousDocumentLimits DocumentLimits
+	// MaxResponseBytes bounds an answer (RESPONSE_TOO_LARGE past it); 0
+	// means DefaultMaxResponseBytes, a negative value no bound.
+	MaxResponseBytes int
+	// Streams bound subscriptions; zero fields take DefaultStreamLimits'.
+	Streams StreamLimits
 }
+
+// DefaultMaxResponseBytes bounds an answer: a full page of 250 customers
+// with every relation is about 2 MiB.
+const DefaultMaxResponseBytes = 16 << 20
 
 // CodeRequestTooLarge and CodeTimeout are the codes of a request refused for
 // its size and of one that ran out of time.
@@ -92,6 +105,16 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 	if opts.ShopperTokenTTL <= 0 {
 		opts.ShopperTokenTTL = time.Hour
 	}
+	if opts.DocumentLimits == (DocumentLimits{}) {
+		opts.DocumentLimits = DefaultDocumentLimits
+	}
+	if opts.AnonymousDocumentLimits == (DocumentLimits{}) {
+		opts.AnonymousDocumentLimits = DefaultAnonymousDocumentLimits
+	}
+	if opts.MaxResponseBytes == 0 {
+		opts.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	opts.Streams = opts.Streams.withDefaults()
 	a := newAuth(db, opts.Logger, opts.ShopperTokenTTL)
 	if opts.Throttles == (Throttles{}) {
 		opts.Throttles = DefaultThrottles
@@ -99,7 +122,7 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 	th := opts.Throttles
 	resolver := &Resolver{DB: db, log: opts.Logger, auth: a,
 		credentials: newThrottle(th.CredentialsEvery, th.CredentialsBurst), signups: newThrottle(th.SignupsEvery, th.SignupsBurst),
-		events: &feed{db: db}}
+		events: &feed{db: db, limits: opts.Streams}, subscriptions: &counter{}, streams: opts.Streams}
 	cfg := Config{Resolvers: resolver}
 	cfg.Directives.Access = a.access
 	setComplexity(&cfg.Complexity)
@@ -107,41 +130,47 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 	schema := es.Schema()
 	srv := handler.New(es)
 	// Subscriptions: graphql-transport-ws (and the legacy graphql-ws), whose
-	// init payload carries the credentials, from the allowed origins only;
-	// and server-sent events, authenticated like any request.
+	// init payload must carry credentials, soon, from the allowed origins
+	// only; and server-sent events, authenticated like any request.
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
-		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-			h := http.Header{}
-			if v := p.Authorization(); v != "" {
-				h.Set("Authorization", v)
-			}
-			if v := p.GetString("X-Auth-Token"); v != "" {
-				h.Set("X-Auth-Token", v)
-			}
-			c, err := a.identify(storage.WithStats(ctx, nil), h, clientAddress(ctx))
-			if err != nil {
-				return ctx, nil, err
-			}
-			return context.WithValue(ctx, callerKey{}, c), nil, nil
-		},
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{OriginPatterns: originPatterns(opts.CORSOrigins)}},
+		PingPongInterval:      25 * time.Second,
+		InitTimeout:           opts.Streams.InitTimeout,
+		InitFunc:              wsInit(a),
+		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+			OriginPatterns: originPatterns(opts.CORSOrigins)}},
 	})
-	srv.AddTransport(transport.SSE{KeepAlivePingInterval: 15 * time.Second})
+	srv.AddTransport(sseTransport{keepAlive: 15 * time.Second, maxBody: opts.MaxBodyBytes})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(postTransport{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	maxResponse := max(opts.MaxResponseBytes, 0)
+	srv.AddTransport(getTransport{post: postTransport{maxResponse: maxResponse}})
+	srv.AddTransport(postTransport{maxResponse: maxResponse})
+	queries := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(queries)
 	srv.SetParserTokenLimit(opts.ParserTokenLimit)
 	for _, ext := range opts.Extensions {
 		srv.Use(ext)
 	}
 	if !opts.DisableIntrospection {
 		srv.Use(extension.Introspection{})
+	} else {
+		// "Did you mean ...?" would name the fields introspection hides.
+		srv.SetDisableSuggestion(true)
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(persistedQueries{cache: lru.New[string](1000)})
+	srv.Use(&documentGuard{identified: opts.DocumentLimits, anonymous: opts.AnonymousDocumentLimits,
+		tokenLimit: opts.ParserTokenLimit, cache: queries})
 	srv.SetErrorPresenter(presentError(opts.Logger))
 	srv.SetRecoverFunc(recoverPanic(opts.Logger))
+	// The request's deadline stops the work, also where gqlgen would go on
+	// without asking (introspection, marshaling): every field looks first.
+	srv.AroundFields(func(ctx context.Context, next graphql.Resolver) (any, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return next(ctx)
+	})
+	srv.AroundResponses(oneTimeout)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(withLoaders(ctx, newLoaders(db, db, schema, opts.OnBatch)))
 	})
@@ -154,7 +183,30 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 		}
 		return next(ctx)
 	})
-	return withClient(cors(opts.CORSOrigins, bounded(opts.MaxBodyBytes, opts.Timeout, identified(a, opts.Logger, srv))))
+	return withClient(cors(opts.CORSOrigins, streamCap(opts.Streams, &counter{}, gate(
+		bounded(opts.MaxBodyBytes, opts.Timeout, identified(a, opts.Logger, srv))))))
+}
+
+// oneTimeout keeps one TIMEOUT error of a response whose deadline passed:
+// every field that would have run after it reports the deadline.
+func oneTimeout(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil || len(resp.Errors) < 2 {
+		return resp
+	}
+	seen := false
+	errs := resp.Errors[:0]
+	for _, e := range resp.Errors {
+		if e.Extensions["code"] == CodeTimeout {
+			if seen {
+				continue
+			}
+			seen = true
+		}
+		errs = append(errs, e)
+	}
+	resp.Errors = errs
+	return resp
 }
 
 // identified settles who is calling, once per request and before gqlgen
@@ -165,7 +217,11 @@ func identified(a *auth, log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		c, err := a.identify(storage.WithStats(ctx, nil), r.Header, clientAddress(ctx))
-		if err != nil {
+		switch {
+		case err != nil && ctx.Err() != nil:
+			writeError(w, http.StatusServiceUnavailable, CodeTimeout, "The request took too long.")
+			return
+		case err != nil:
 			log.ErrorContext(ctx, "identify caller", "err", err)
 			writeError(w, http.StatusInternalServerError, CodeInternal, internalMessage)
 			return
@@ -179,7 +235,7 @@ func identified(a *auth, log *slog.Logger, next http.Handler) http.Handler {
 // answered; subscription streams (websocket, server-sent events) run on.
 func bounded(max int64, timeout time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		if isStream(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -97,7 +97,11 @@ func (l *limiter) MutateOperationContext(ctx context.Context, op *graphql.Operat
 	if d := depth(op, op.Operation.SelectionSet, 0, map[string]bool{}); d > l.limits.MaxDepth {
 		return limitError("The query nests %d levels deep; the limit is %d.", d, l.limits.MaxDepth)
 	}
-	cost := complexity.Calculate(ctx, l.schema, op.Operation, op.Variables, complexity.WithFixedScalarValue(0))
+	intro := introspectionOf(op, l.schema.Schema(), l.limits.MaxCost)
+	if intro.schemas > 1 || intro.types > MaxTypeLookups {
+		return limitError("Introspect once per operation: at most one __schema and %d __type fields.", MaxTypeLookups)
+	}
+	cost := complexity.Calculate(ctx, l.schema, op.Operation, op.Variables, complexity.WithFixedScalarValue(0)) + intro.cost
 	report := &costReport{RequestedQueryCost: cost, MaximumQueryCost: l.limits.MaxCost,
 		ThrottleStatus: throttleStatus{MaximumAvailable: l.limits.Budget, RestoreRate: l.limits.Restore}}
 	op.Stats.SetExtension("cost", report)

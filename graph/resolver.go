@@ -24,6 +24,10 @@ type Resolver struct {
 	credentials, signups *throttle
 	// events feeds the customerEvents subscriptions.
 	events *feed
+	// subscriptions counts the open subscriptions per caller, within
+	// streams.PerCaller.
+	subscriptions *counter
+	streams       StreamLimits
 }
 
 // itoa formats an int.

@@ -111,6 +111,7 @@ func (r *Resolver) logout(ctx context.Context) (*model.LogoutPayload, error) {
 	if err := r.DB.RevokeSession(ctx, shopper(ctx).SessionID); err != nil {
 		return nil, err
 	}
+	r.events.checkNow() // the session's streams end now
 	return &model.LogoutPayload{LoggedOut: true, UserErrors: []*model.UserError{}}, nil
 }
 

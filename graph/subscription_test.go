@@ -41,14 +41,7 @@ type wsSubscription struct {
 // payload; it returns the error message when the server refuses it.
 func (s *testServer) subscribeWS(t *testing.T, init map[string]any, vars map[string]any) *wsSubscription {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.srv.URL, "http"),
-		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.CloseNow() })
+	conn, ctx := s.dialWS(t)
 	if err := wsjson.Write(ctx, conn, map[string]any{"type": "connection_init", "payload": init}); err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +66,20 @@ func (s *testServer) subscribeWS(t *testing.T, init map[string]any, vars map[str
 		t.Fatal(err)
 	}
 	return &wsSubscription{conn: conn, ctx: ctx}
+}
+
+// dialWS opens a graphql-transport-ws connection, closed with the test.
+func (s *testServer) dialWS(t *testing.T) (*websocket.Conn, context.Context) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.srv.URL, "http"),
+		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.CloseNow() })
+	return conn, ctx
 }
 
 // next returns the next event, or the errors of the subscription.
@@ -230,12 +237,23 @@ func TestSubscriptionScopesAndShoppers(t *testing.T) {
 			t.Fatalf("shopper A's first event %+v (errors %+v), want A's address", e, errs)
 		}
 	})
-	t.Run("NoCredentials", func(t *testing.T) {
-		sub := s.subscribeWS(t, nil, nil)
-		if _, errs := sub.next(t); len(errs) == 0 || errs[0].Extensions["code"] != "UNAUTHENTICATED" {
-			t.Fatalf("errors %+v, want UNAUTHENTICATED", errs)
-		}
-	})
+	for name, init := range map[string]map[string]any{
+		"NoCredentials":      nil,
+		"UnknownToken":       {"X-Auth-Token": "cust_unknown"},
+		"ExpiredOrForgedJWT": {"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.e30.x"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			conn, ctx := s.dialWS(t)
+			if err := wsjson.Write(ctx, conn, map[string]any{"type": "connection_init", "payload": init}); err != nil {
+				t.Fatal(err)
+			}
+			var msg map[string]any
+			err := wsjson.Read(ctx, conn, &msg)
+			if status := websocket.CloseStatus(err); status != 4403 {
+				t.Fatalf("read %v, %v: want the socket closed with 4403", msg, err)
+			}
+		})
+	}
 	t.Run("BadScope", func(t *testing.T) {
 		sub := s.subscribeWS(t, map[string]any{"X-Auth-Token": s.token}, map[string]any{"scopes": []string{"store/order/*"}})
 		if _, errs := sub.next(t); len(errs) == 0 || errs[0].Extensions["code"] != "BAD_USER_INPUT" {

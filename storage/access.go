@@ -140,6 +140,11 @@ func (db *DB) RevokeToken(ctx context.Context, id int) error {
 	if _, err := tx.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ?`, formatTime(tx.now), id); err != nil {
 		return fmt.Errorf("revoke token: %w", err)
 	}
+	// The shopper sessions the token made (impersonations) end with it.
+	if _, err := tx.exec(ctx, `UPDATE customer_sessions SET revoked_at = ? WHERE impersonated_by = ? AND revoked_at IS NULL`,
+		formatTime(tx.now), id); err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
@@ -333,13 +338,15 @@ func (db *DB) CreateSession(ctx context.Context, customerID, channelID int, ttl 
 }
 
 // CheckSession reports whether the session is live: not revoked, not
-// expired, and the customer's password unchanged since it began.
+// expired, the customer's password unchanged since it began, and, for an
+// impersonation, the API token that made it not revoked.
 func (db *DB) CheckSession(ctx context.Context, id string, customerID, credentialsVersion int) (bool, error) {
 	ok, err := queryAll(ctx, db, db.reader, func(s rowScanner) (bool, error) {
 		var b bool
 		return b, s.Scan(&b)
-	}, `SELECT s.revoked_at IS NULL AND s.expires_at > ? AND c.credentials_version = ?
-		FROM customer_sessions s JOIN customers c ON c.id = s.customer_id WHERE s.id = ? AND s.customer_id = ?`,
+	}, `SELECT s.revoked_at IS NULL AND s.expires_at > ? AND c.credentials_version = ? AND t.revoked_at IS NULL
+		FROM customer_sessions s JOIN customers c ON c.id = s.customer_id LEFT JOIN api_tokens t ON t.id = s.impersonated_by
+		WHERE s.id = ? AND s.customer_id = ?`,
 		formatTime(db.Now()), credentialsVersion, id, customerID)
 	if err != nil {
 		return false, fmt.Errorf("check session: %w", err)
@@ -359,4 +366,54 @@ func (db *DB) RevokeSession(ctx context.Context, id string) error {
 		return fmt.Errorf("revoke session: %w", err)
 	}
 	return tx.Commit()
+}
+
+// LiveTokens returns which of the API tokens with the ids are still
+// active (not revoked), for streams that outlive a request.
+func (db *DB) LiveTokens(ctx context.Context, ids []int) (map[int]bool, error) {
+	live, err := queryAll(ctx, db, db.reader, scanInt,
+		`SELECT id FROM api_tokens WHERE id IN (SELECT value FROM json_each(?)) AND revoked_at IS NULL`, jsonArray(ids))
+	if err != nil {
+		return nil, fmt.Errorf("live tokens: %w", err)
+	}
+	out := make(map[int]bool, len(live))
+	for _, id := range live {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// LiveSessions returns which of the sessions with the ids are still live:
+// not revoked (logout, a password change or reset, a channel taken away),
+// not expired, and not made by an API token since revoked.
+func (db *DB) LiveSessions(ctx context.Context, ids []string) (map[string]bool, error) {
+	live, err := queryAll(ctx, db, db.reader, func(s rowScanner) (string, error) {
+		var id string
+		return id, s.Scan(&id)
+	}, `SELECT s.id FROM customer_sessions s LEFT JOIN api_tokens t ON t.id = s.impersonated_by
+		WHERE s.id IN (SELECT value FROM json_each(?)) AND s.revoked_at IS NULL AND s.expires_at > ? AND t.revoked_at IS NULL`,
+		jsonArray(ids), formatTime(db.Now()))
+	if err != nil {
+		return nil, fmt.Errorf("live sessions: %w", err)
+	}
+	out := make(map[string]bool, len(live))
+	for _, id := range live {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// endSessions revokes the live sessions of a customer; with channels not
+// nil, only those on a channel outside them.
+func (tx *Tx) endSessions(ctx context.Context, customerID int, channels []int) error {
+	q := `UPDATE customer_sessions SET revoked_at = ? WHERE customer_id = ? AND revoked_at IS NULL`
+	args := []any{formatTime(tx.now), customerID}
+	if channels != nil {
+		q += ` AND channel_id NOT IN (SELECT value FROM json_each(?))`
+		args = append(args, jsonArray(channels))
+	}
+	if _, err := tx.exec(ctx, q, args...); err != nil {
+		return fmt.Errorf("end sessions: %w", err)
+	}
+	return nil
 }

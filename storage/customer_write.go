@@ -577,6 +577,17 @@ func (tx *Tx) updateCustomers(ctx context.Context, c *checker, in []CustomerUpda
 		if err := tx.writeCustomer(ctx, n, hashes[i]); err != nil {
 			return nil, err
 		}
+		// A new password, a required reset or a channel taken away ends the
+		// sessions that sign-in would now refuse.
+		switch {
+		case hashes[i] != "" || (n.ForcePasswordReset && !old.ForcePasswordReset):
+			err = tx.endSessions(ctx, n.ID, nil)
+		case n.ChannelIDs != nil && !slices.Equal(n.ChannelIDs, old.ChannelIDs):
+			err = tx.endSessions(ctx, n.ID, n.ChannelIDs)
+		}
+		if err != nil {
+			return nil, err
+		}
 		if err := tx.addEvent(ctx, ScopeCustomerUpdated, customerEvent(n.ID)); err != nil {
 			return nil, err
 		}
