@@ -67,7 +67,8 @@ func TestWebhooksSurviveRestart(t *testing.T) {
 	}))
 	defer receiver.Close()
 
-	args := []string{"-db", db, "-webhook-first-retry", "20ms", "-store-id", "1025646", "-store-hash", "abc123"}
+	args := []string{"-db", db, "-webhook-first-retry", "20ms", "-store-id", "1025646", "-store-hash", "abc123",
+		"-webhook-allow-private"}
 	url, _, stop := startServer(t, args...)
 	var created struct {
 		CreateWebhook struct {

@@ -86,6 +86,9 @@ type config struct {
 	readHeaderTimeout time.Duration
 	// compiledReads turns the compiled read path on (graph/compiled.go).
 	compiledReads bool
+	// webhookAllowPrivate lets webhooks reach loopback, private and
+	// reserved addresses (development, tests).
+	webhookAllowPrivate bool
 }
 
 // parseServeFlags reads the serving flags; env ADDR and DB_PATH give the
@@ -106,6 +109,8 @@ func parseServeFlags(args []string) (config, error) {
 	fs.DurationVar(&cfg.webhookDeactivate, "webhook-deactivate-after", webhook.DefaultDeactivateAfter, "how long a webhook may keep failing before it is turned off")
 	fs.DurationVar(&cfg.webhookRetry, "webhook-first-retry", webhook.DefaultFirstRetry, "the wait after a webhook delivery's first failure; each further failure triples it, up to an hour")
 	fs.BoolVar(&cfg.compiledReads, "compiled-reads", envOr("COMPILED_READS", "true") == "true", "answer customer reads on the compiled read path; false runs every operation on gqlgen's executor (env COMPILED_READS)")
+	fs.BoolVar(&cfg.webhookAllowPrivate, "webhook-allow-private", envOr("WEBHOOK_ALLOW_PRIVATE", "") == "true",
+		"let webhooks reach loopback, private, link-local and other reserved addresses (development and tests only) (env WEBHOOK_ALLOW_PRIVATE)")
 	fs.DurationVar(&cfg.readHeaderTimeout, "read-header-timeout", 10*time.Second, "how long a client may take to send its request headers")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -159,6 +164,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 		return err
 	}
 	defer db.Close()
+	db.Destinations.AllowPrivate = cfg.webhookAllowPrivate
 
 	var demoToken string
 	if cfg.demo {
@@ -193,7 +199,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	// letting attempts in flight finish.
 	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
 	dispatcher := webhook.New(db, webhook.Config{StoreID: cfg.storeID, StoreHash: cfg.storeHash,
-		DeactivateAfter: cfg.webhookDeactivate, FirstRetry: cfg.webhookRetry, Logger: log,
+		DeactivateAfter: cfg.webhookDeactivate, FirstRetry: cfg.webhookRetry, Logger: log, Guard: db.Destinations,
 		Observe:    obs.metrics.ObserveWebhookAttempt,
 		QueueDepth: func(n int) { obs.metrics.WebhookQueue.Set(float64(n)) }})
 	dispatched := make(chan error, 1)

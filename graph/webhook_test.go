@@ -42,6 +42,19 @@ func TestWebhookWrites(t *testing.T) {
 
 	for _, tt := range []struct{ name, input, field string }{
 		{"PlainHTTP", `{scope: "store/customer/*", destination: "http://hooks.example.com/in"}`, "input.destination"},
+		{"Metadata", `{scope: "store/customer/*", destination: "https://169.254.169.254/latest"}`, "input.destination"},
+		{"Private", `{scope: "store/customer/*", destination: "https://10.0.0.1/in"}`, "input.destination"},
+		{"CGNAT", `{scope: "store/customer/*", destination: "https://100.64.1.1/in"}`, "input.destination"},
+		{"IPv6Loopback", `{scope: "store/customer/*", destination: "https://[::1]:22/"}`, "input.destination"},
+		{"MappedIPv4", `{scope: "store/customer/*", destination: "https://[::ffff:127.0.0.1]/"}`, "input.destination"},
+		{"Localhost", `{scope: "store/customer/*", destination: "https://localhost:8443/in"}`, "input.destination"},
+		{"LoopbackHTTP", `{scope: "store/customer/*", destination: "http://127.0.0.1:9/in"}`, "input.destination"},
+		{"Multicast", `{scope: "store/customer/*", destination: "https://224.0.0.1/"}`, "input.destination"},
+		{"Unspecified", `{scope: "store/customer/*", destination: "https://0.0.0.0/"}`, "input.destination"},
+		{"HeaderNameNotAToken", `{scope: "store/customer/*", destination: "https://h.example.com", headers: [{name: "X Bad", value: "x"}]}`, "input.headers"},
+		{"HopByHopHeader", `{scope: "store/customer/*", destination: "https://h.example.com", headers: [{name: "Connection", value: "close"}]}`, "input.headers"},
+		{"HeaderValueControl", `{scope: "store/customer/*", destination: "https://h.example.com", headers: [{name: "X-A", value: "a\u0001b"}]}`, "input.headers"},
+		{"HeaderValueSpaces", `{scope: "store/customer/*", destination: "https://h.example.com", headers: [{name: "X-A", value: " padded"}]}`, "input.headers"},
 		{"NotAURL", `{scope: "store/customer/*", destination: "hooks"}`, "input.destination"},
 		{"UnknownScope", `{scope: "store/order/*", destination: "https://hooks.example.com"}`, "input.scope"},
 		{"ReservedHeader", `{scope: "store/customer/created", destination: "https://h.example.com", headers: [{name: "webhook-signature", value: "x"}]}`, "input.headers"},
@@ -55,7 +68,11 @@ func TestWebhookWrites(t *testing.T) {
 			}
 		})
 	}
-	t.Run("LoopbackHTTP", func(t *testing.T) {
+	// Private destinations (and plain http to them) only when the operator
+	// allows them (-webhook-allow-private).
+	t.Run("LoopbackHTTPWhenAllowed", func(t *testing.T) {
+		s.db.Destinations.AllowPrivate = true
+		defer func() { s.db.Destinations.AllowPrivate = false }()
 		r := s.do(`mutation { createWebhook(input: {scope: "store/subscriber/created", destination: "http://127.0.0.1:9/in"}) { webhook { id } userErrors { code } } }`, nil)
 		if !strings.Contains(string(r.Data), `"userErrors":[]`) {
 			t.Fatalf("loopback: %s", r.Data)

@@ -24,6 +24,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/storefront/customers/netguard"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -54,6 +55,10 @@ type DB struct {
 	// Now returns the current time. Every write transaction reads it once, so
 	// all dates written by one call are equal. Tests replace it.
 	Now func() time.Time
+
+	// Destinations is the policy for webhook destinations: the zero value
+	// refuses loopback, private and reserved addresses (netguard).
+	Destinations netguard.Guard
 
 	// Observer, when set, is told about every SQL statement the store runs.
 	Observer func(ctx context.Context, statement string, d time.Duration, err error)

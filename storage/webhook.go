@@ -8,9 +8,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
+	"maps"
 	"net/http"
-	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -66,11 +66,15 @@ type WebhookUpdate struct {
 	Headers     map[string]string
 }
 
-// reservedHeaders are set by the dispatcher and cannot be custom headers.
-var reservedHeaders = []string{"Content-Type", "Content-Length", "Host", "Webhook-Id", "Webhook-Timestamp",
-	"Webhook-Signature", "User-Agent", "Transfer-Encoding", "Connection"}
+// reservedHeaders are set by the dispatcher, or belong to the connection
+// rather than the message (RFC 9110 §7.6.1 hop-by-hop fields), and cannot
+// be custom headers.
+var reservedHeaders = []string{"Content-Type", "Content-Length", "Content-Encoding", "Host", "Webhook-Id",
+	"Webhook-Timestamp", "Webhook-Signature", "User-Agent", "Transfer-Encoding", "Connection", "Keep-Alive",
+	"Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection", "TE", "Trailer", "Upgrade", "Expect"}
 
-// webhook checks a webhook's fields.
+// webhook checks a webhook's fields but its destination (checkDestination
+// does, with name lookups).
 func (ic *itemChecker) webhook(w *Webhook) {
 	matches := false
 	for _, s := range EventScopes {
@@ -80,20 +84,61 @@ func (ic *itemChecker) webhook(w *Webhook) {
 		ic.fail(EINVALID, "scope", "%q names no event; scopes are %s, or a prefix with /* such as store/customer/*.",
 			truncate(w.Scope, 60), strings.Join(EventScopes, ", "))
 	}
-	ic.destination("destination", w.Destination)
+	if len(w.Destination) > 2048 {
+		ic.fail(ETOOLONG, "destination", "A destination has at most 2048 characters.")
+	}
 	if len(w.Headers) > 20 {
 		ic.fail(ETOOMANYITEMS, "headers", "At most 20 custom headers.")
 	}
-	for k, v := range w.Headers {
-		canon := http.CanonicalHeaderKey(k)
+	for _, k := range slices.Sorted(maps.Keys(w.Headers)) {
+		v, canon := w.Headers[k], http.CanonicalHeaderKey(k)
 		switch {
-		case k == "" || strings.ContainsAny(k, " \t\r\n:()<>@,;\\\"/[]?={}") || len(k) > 100:
-			ic.fail(EINVALID, "headers", "%q is not a header name.", truncate(k, 40))
+		case !isToken(k) || len(k) > 100:
+			ic.fail(EINVALID, "headers", "%q is not a header name (letters, digits and !#$%%&'*+-.^_`|~, at most 100).",
+				truncate(k, 40))
 		case containsFold(reservedHeaders, canon):
-			ic.fail(EINVALID, "headers", "%s is set by the server.", canon)
-		case strings.ContainsAny(v, "\r\n\x00") || len(v) > 4096:
-			ic.fail(EINVALID, "headers", "The value of %s is not a header value.", canon)
+			ic.fail(EINVALID, "headers", "%s is set by the server or belongs to the connection.", canon)
+		case !isFieldValue(v) || len(v) > 4096:
+			ic.fail(EINVALID, "headers", "The value of %s is not a header value (no control characters, no leading or trailing spaces, at most 4096 bytes).", canon)
 		}
+	}
+}
+
+// isToken reports whether s is an RFC 9110 token: the characters of a
+// header name.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isFieldValue reports whether s is an RFC 9110 field value: visible
+// characters, spaces and tabs inside, none at either end.
+func isFieldValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return strings.TrimLeft(s, " \t") == s && strings.TrimRight(s, " \t") == s
+}
+
+// checkDestination checks a webhook URL against the store's destination
+// policy (netguard): https, to public addresses unless private ones are
+// allowed.
+func (db *DB) checkDestination(ctx context.Context, ic *itemChecker, v string) {
+	if err := db.Destinations.CheckURL(ctx, v); err != nil {
+		ic.fail(EINVALID, "destination", "The destination %s.", err)
 	}
 }
 
@@ -104,33 +149,6 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// destination checks a webhook URL: https, or http to a loopback address
-// (for development).
-func (ic *itemChecker) destination(field, v string) {
-	u, err := url.Parse(v)
-	if err != nil || u.Host == "" || u.User != nil || len(v) > 2048 {
-		ic.fail(EINVALID, field, "Must be an absolute https URL without credentials.")
-		return
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			ic.fail(EINVALID, field, "Must use https; plain http is allowed only to loopback addresses.")
-		}
-	default:
-		ic.fail(EINVALID, field, "Must be an https URL.")
-	}
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // newSecret makes a webhook signing secret: whsec_ and 24 random bytes in
@@ -209,7 +227,9 @@ func (db *DB) CreateWebhook(ctx context.Context, in WebhookInput) (*Webhook, str
 		w.Headers = map[string]string{}
 	}
 	var c checker
-	c.root("input").webhook(w)
+	ic := c.root("input")
+	ic.webhook(w)
+	db.checkDestination(ctx, ic, w.Destination)
 	if c.err() != nil {
 		return nil, "", c.err()
 	}
@@ -239,6 +259,13 @@ func (db *DB) CreateWebhook(ctx context.Context, in WebhookInput) (*Webhook, str
 func (db *DB) UpdateWebhook(ctx context.Context, u WebhookUpdate) (*Webhook, error) {
 	var c checker
 	ic := c.root("input")
+	// Names are looked up before the write lock is taken.
+	if u.Destination != nil {
+		db.checkDestination(ctx, ic, *u.Destination)
+		if c.err() != nil {
+			return nil, c.err()
+		}
+	}
 	tx, err := db.beginWrite(ctx)
 	if err != nil {
 		return nil, err

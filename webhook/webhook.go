@@ -12,16 +12,20 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"maps"
 	"math"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/storefront/customers/netguard"
 	"github.com/storefront/customers/storage"
 )
 
@@ -41,8 +45,13 @@ type Config struct {
 	// DeactivateAfter is how long a webhook may fail without a success
 	// before it is turned off.
 	DeactivateAfter time.Duration
-	// Client sends the requests; nil means a client without redirects.
+	// Client sends the requests; nil means a client that follows no
+	// redirects, uses no proxy and connects only where Guard allows.
 	Client *http.Client
+	// Guard is the destination policy of the default client: the zero
+	// value refuses loopback, private and reserved addresses, checked on
+	// every connection (so DNS rebinding fails too).
+	Guard netguard.Guard
 	// Logger receives delivery failures; nil means slog.Default().
 	Logger *slog.Logger
 	// Observe, when set, is told every attempt's outcome ("success",
@@ -95,7 +104,17 @@ func New(db *storage.DB, cfg Config) *Dispatcher {
 		cfg.DeactivateAfter = DefaultDeactivateAfter
 	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		cfg.Client = &http.Client{
+			Transport: &http.Transport{
+				Proxy:               nil, // a proxy would dial for us, past the guard
+				DialContext:         cfg.Guard.Dialer(cfg.Timeout).DialContext,
+				TLSHandshakeTimeout: cfg.Timeout,
+				MaxIdleConnsPerHost: cfg.PerWebhook * 2,
+				IdleConnTimeout:     90 * time.Second,
+				ForceAttemptHTTP2:   true,
+			},
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -238,7 +257,9 @@ func (d *Dispatcher) attempt(ctx context.Context, dd *storage.DueDelivery) {
 	outcome := "success"
 	switch {
 	case sendErr != nil:
-		res.Err, outcome = sendErr.Error(), "error"
+		res.Err, outcome = d.describe(sendErr), "error"
+	case code >= 300 && code <= 399:
+		res.StatusCode, res.Err, outcome = &code, "HTTP "+strconv.Itoa(code)+" (redirects are not followed)", "failure"
 	case code < 200 || code > 299:
 		res.StatusCode, res.Err, outcome = &code, "HTTP "+strconv.Itoa(code), "failure"
 	default:
@@ -246,8 +267,14 @@ func (d *Dispatcher) attempt(ctx context.Context, dd *storage.DueDelivery) {
 	}
 	if !res.OK {
 		res.Retry = start.Add(d.backoff(dd.Delivery.AttemptCount + 1))
+		// The operator's log gets the network detail, but never the URL:
+		// a destination's query string may hold a secret.
+		detail := res.Err
+		if sendErr != nil {
+			detail = withoutURL(sendErr).Error()
+		}
 		d.cfg.Logger.WarnContext(ctx, "webhook delivery failed", "delivery_id", dd.Delivery.ID, "webhook_id", dd.Webhook.ID,
-			"attempt", dd.Delivery.AttemptCount+1, "error", res.Err, "retry_at", res.Retry.UTC().Format(time.RFC3339))
+			"attempt", dd.Delivery.AttemptCount+1, "error", detail, "retry_at", res.Retry.UTC().Format(time.RFC3339))
 	}
 	if d.cfg.Observe != nil {
 		d.cfg.Observe(outcome, res.Duration)
@@ -287,6 +314,30 @@ func (d *Dispatcher) send(ctx context.Context, dd *storage.DueDelivery, body []b
 	defer res.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 	return res.StatusCode, nil
+}
+
+// describe says why an attempt got no answer, as a store owner reading
+// lastError needs it: timed out, not allowed, or could not connect. It
+// does not tell a refused port from a failed TLS handshake or an unknown
+// name: lastError is visible through the API, and that detail would make
+// the webhook a port scanner.
+func (d *Dispatcher) describe(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, netguard.ErrNotAllowed):
+		return "The destination's address is not allowed (loopback, private or reserved)."
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "Timed out after " + d.cfg.Timeout.String() + "."
+	}
+	return "Could not connect."
+}
+
+// withoutURL drops the URL that net/http puts in front of its errors.
+func withoutURL(err error) error {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		return ue.Err
+	}
+	return err
 }
 
 // backoff is the wait before attempt n+1 after n failures: FirstRetry, then

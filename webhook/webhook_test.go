@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -58,8 +59,20 @@ func createCustomers(t *testing.T, db *storage.DB, n int, prefix string) {
 	}
 }
 
+// openDB opens a store whose webhooks may point to this machine, where
+// the tests' receivers listen.
+func openDB(t *testing.T) *storage.DB {
+	t.Helper()
+	db := storagetest.MustOpenDB(t)
+	db.Destinations.AllowPrivate = true
+	return db
+}
+
+// run dispatches db's deliveries until the test ends; receivers on this
+// machine are allowed.
 func run(t *testing.T, db *storage.DB, cfg webhook.Config) {
 	t.Helper()
+	cfg.Guard.AllowPrivate = true
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- webhook.New(db, cfg).Run(ctx) }()
@@ -103,7 +116,7 @@ func waitFor(t *testing.T, what string, ch <-chan string, n int) {
 // TestRetriesThenDelivers: a receiver that fails the first attempts gets
 // every event, signed, after retries; each attempt is recorded.
 func TestRetriesThenDelivers(t *testing.T) {
-	db := storagetest.MustOpenDB(t)
+	db := openDB(t)
 	db.Now = time.Now
 	rc := newReceiver(t, func(n int64, _ *http.Request) int {
 		if n <= 3 {
@@ -157,7 +170,7 @@ func TestRetriesThenDelivers(t *testing.T) {
 // TestSignature checks the Standard Webhooks headers against a receiver
 // that verifies them as its documentation says.
 func TestSignature(t *testing.T) {
-	db := storagetest.MustOpenDB(t)
+	db := openDB(t)
 	db.Now = time.Now
 	var secret string
 	var bad atomic.Int64
@@ -195,7 +208,7 @@ func TestSignature(t *testing.T) {
 // TestSlowReceiverDelaysNoOther: a receiver that hangs holds at most its
 // own slots; another webhook's events arrive meanwhile.
 func TestSlowReceiverDelaysNoOther(t *testing.T) {
-	db := storagetest.MustOpenDB(t)
+	db := openDB(t)
 	db.Now = time.Now
 	release := make(chan struct{})
 	slow := newReceiver(t, func(int64, *http.Request) int { <-release; return http.StatusOK })
@@ -217,7 +230,7 @@ func TestSlowReceiverDelaysNoOther(t *testing.T) {
 // TestDeactivatesAfterFailing turns off a webhook that keeps failing past
 // the period, with its pending deliveries dead; the others keep going.
 func TestDeactivatesAfterFailing(t *testing.T) {
-	db := storagetest.MustOpenDB(t)
+	db := openDB(t)
 	db.Now = time.Now
 	failing := newReceiver(t, func(int64, *http.Request) int { return http.StatusInternalServerError })
 	hook, _, err := db.CreateWebhook(context.Background(), storage.WebhookInput{Scope: "store/customer/*", Destination: failing.srv.URL})
@@ -257,5 +270,91 @@ func TestDeactivatesAfterFailing(t *testing.T) {
 	}
 	if _, err := db.RetryDelivery(context.Background(), pg.Items[0].ID); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// lastErrorOf waits until the webhook's first delivery has been tried n
+// times and returns its lastError.
+func lastErrorOf(t *testing.T, db *storage.DB, hook, n int) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		pg, err := db.FindDeliveries(context.Background(), storage.WebhookDeliveryFilter{WebhookIDIn: []int{hook}},
+			storage.PageRequest{Page: 1, Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pg.Items) == 1 && pg.Items[0].AttemptCount >= n {
+			return pg.Items[0].LastError
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the delivery was not tried %d times", n)
+		}
+		<-time.After(10 * time.Millisecond)
+	}
+}
+
+// TestPrivateDestinationRefusedAtConnect: a destination that passed the
+// check when it was registered but now leads to a private address (DNS
+// rebinding, or a policy tightened since) is refused when the dispatcher
+// connects: the receiver gets nothing, lastError says why.
+func TestPrivateDestinationRefusedAtConnect(t *testing.T) {
+	db := openDB(t) // registered while private destinations were allowed
+	db.Now = time.Now
+	rc := newReceiver(t, func(int64, *http.Request) int { return http.StatusOK })
+	hook, _, err := db.CreateWebhook(context.Background(), storage.WebhookInput{Scope: "store/customer/*", Destination: rc.srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	createCustomers(t, db, 1, "p")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- webhook.New(db, webhook.Config{FirstRetry: 10 * time.Millisecond}).Run(ctx) }() // default guard
+	defer func() { cancel(); <-done }()
+	if got := lastErrorOf(t, db, hook.ID, 2); !strings.Contains(got, "not allowed") {
+		t.Fatalf("lastError %q", got)
+	}
+	if n := rc.n.Load(); n != 0 {
+		t.Fatalf("the private receiver got %d requests", n)
+	}
+}
+
+// TestLastErrorIsNoPortScanner: a closed port and a TLS failure read the
+// same in lastError; a status and a redirect say what they are, and the
+// redirect is not followed.
+func TestLastErrorIsNoPortScanner(t *testing.T) {
+	db := openDB(t)
+	db.Now = time.Now
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := "https://" + closed.Listener.Addr().String() + "/in"
+	closed.Close()
+	plain := newReceiver(t, func(int64, *http.Request) int { return http.StatusOK }) // http, dialled with https
+	redirected := newReceiver(t, func(int64, *http.Request) int { return http.StatusOK })
+	redirect := httptest.NewServer(http.RedirectHandler(redirected.srv.URL, http.StatusFound))
+	t.Cleanup(redirect.Close)
+	failing := newReceiver(t, func(int64, *http.Request) int { return http.StatusBadGateway })
+	want := map[string]string{
+		closedURL: "Could not connect.",
+		strings.Replace(plain.srv.URL, "http:", "https:", 1): "Could not connect.",
+		redirect.URL:    "HTTP 302 (redirects are not followed)",
+		failing.srv.URL: "HTTP 502",
+	}
+	hooks := map[string]int{}
+	for dest := range want {
+		h, _, err := db.CreateWebhook(context.Background(), storage.WebhookInput{Scope: "store/customer/*", Destination: dest})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hooks[dest] = h.ID
+	}
+	createCustomers(t, db, 1, "e")
+	run(t, db, webhook.Config{FirstRetry: 10 * time.Millisecond})
+	for dest, msg := range want {
+		if got := lastErrorOf(t, db, hooks[dest], 1); got != msg {
+			t.Errorf("%s: lastError %q, want %q", dest, got, msg)
+		}
+	}
+	if n := plain.n.Load() + redirected.n.Load(); n != 0 {
+		t.Fatalf("%d requests reached the plain or the redirect's target", n)
 	}
 }
