@@ -65,6 +65,8 @@ type DB struct {
 
 	// eventSeq makes every event's hash unique.
 	eventSeq atomic.Uint64
+	// claimTurn rotates which webhook ClaimDue serves first.
+	claimTurn atomic.Uint64
 
 	// signal is closed when events commit (EventSignal).
 	signalMu sync.Mutex

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -520,6 +519,15 @@ func (db *DB) RetryDelivery(ctx context.Context, id int) (*WebhookDelivery, erro
 // cursor, in one transaction: every event is fanned out exactly once. It
 // returns how many events it took.
 func (db *DB) FanOut(ctx context.Context, limit int) (int, error) {
+	// Most rounds find nothing new: ask the reader before taking the lock.
+	pending, err := queryAll(ctx, db, db.reader, scanInt,
+		`SELECT EXISTS (SELECT 1 FROM events WHERE id > (SELECT event_id FROM outbox_cursor WHERE name = 'webhooks'))`)
+	if err != nil {
+		return 0, fmt.Errorf("fan out: %w", err)
+	}
+	if len(pending) == 1 && pending[0] == 0 {
+		return 0, nil
+	}
 	tx, err := db.beginWrite(ctx)
 	if err != nil {
 		return 0, err
@@ -566,27 +574,40 @@ type DueDelivery struct {
 // ClaimDue claims up to limit pending deliveries that are due, at most
 // perWebhook in flight per webhook counting the inFlight ones: each is
 // leased until now+lease, so a crash mid-attempt leads to another attempt
-// (at least once).
+// (at least once). Each active webhook's earliest due deliveries come from
+// the pending-deliveries index, a few rows each, whatever the backlog; the
+// webhooks take turns being first, so a busy one cannot take every slot.
 func (db *DB) ClaimDue(ctx context.Context, limit int, lease time.Duration, perWebhook int, inFlight map[int]int) ([]*DueDelivery, error) {
 	tx, err := db.beginWrite(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	busy := map[string]int{}
-	for id, n := range inFlight {
-		busy[strconv.Itoa(id)] = n
-	}
-	busyJSON, _ := json.Marshal(busy)
-	ids, err := queryTx(ctx, tx, scanInt, `SELECT id FROM (
-		SELECT d.id, d.next_attempt_at,
-			ROW_NUMBER() OVER (PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.id) AS rn,
-			? - COALESCE(json_extract(?, '$."' || d.webhook_id || '"'), 0) AS room
-		FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-		WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.is_active = 1
-	) WHERE rn <= room ORDER BY next_attempt_at, id LIMIT ?`, perWebhook, string(busyJSON), formatTime(tx.now), limit)
-	if err != nil || len(ids) == 0 {
+	active, err := queryTx(ctx, tx, scanInt, `SELECT id FROM webhooks WHERE is_active = 1 ORDER BY id`)
+	if err != nil || len(active) == 0 {
 		return nil, err
+	}
+	turn := int(db.claimTurn.Add(1) % uint64(len(active)))
+	active = append(active[turn:], active[:turn]...)
+	var ids []int
+	for _, hook := range active {
+		room := min(perWebhook-inFlight[hook], limit-len(ids))
+		if room <= 0 {
+			continue
+		}
+		due, err := queryTx(ctx, tx, scanInt, `SELECT id FROM webhook_deliveries
+			WHERE webhook_id = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
+			hook, formatTime(tx.now), room)
+		if err != nil {
+			return nil, fmt.Errorf("claim deliveries: %w", err)
+		}
+		ids = append(ids, due...)
+		if len(ids) >= limit {
+			break
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
 	}
 	if _, err := tx.exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (SELECT value FROM json_each(?))`,
 		formatTime(tx.now.Add(lease)), jsonArray(ids)); err != nil {
@@ -606,7 +627,7 @@ func (db *DB) ClaimDue(ctx context.Context, limit int, lease time.Duration, perW
 		return r, err
 	}, `SELECT `+deliveryColumns+`, w.secret, e.id, e.scope, e.data, e.hash, e.created_at
 		FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.id = d.event_id
-		WHERE d.id IN (SELECT value FROM json_each(?)) ORDER BY d.next_attempt_at, d.id`, jsonArray(ids))
+		WHERE d.id IN (SELECT value FROM json_each(?)) ORDER BY d.webhook_id, d.id`, jsonArray(ids))
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
@@ -648,16 +669,48 @@ type AttemptResult struct {
 	Retry time.Time
 }
 
-// RecordAttempt records one attempt of a delivery. Success settles it and
-// clears its webhook's failures. Failure schedules the retry, unless the
-// webhook has been failing for longer than deactivateAfter: then the
-// webhook is turned off and its pending deliveries are dead.
-func (db *DB) RecordAttempt(ctx context.Context, d *WebhookDelivery, r AttemptResult, deactivateAfter time.Duration) error {
+// ReleaseDeliveries ends the lease of claimed deliveries that were not
+// sent (the dispatcher is stopping): they are due at once.
+func (db *DB) ReleaseDeliveries(ctx context.Context, ids []int) error {
 	tx, err := db.beginWrite(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if _, err := tx.exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ?
+		WHERE id IN (SELECT value FROM json_each(?)) AND status = 'pending'`, formatTime(tx.now), jsonArray(ids)); err != nil {
+		return fmt.Errorf("release deliveries: %w", err)
+	}
+	return tx.Commit()
+}
+
+// Attempt is one try of a claimed delivery and its outcome, to record.
+type Attempt struct {
+	Delivery *WebhookDelivery
+	Result   AttemptResult
+}
+
+// RecordAttempts records attempts of deliveries, in one transaction (the
+// dispatcher groups what finished meanwhile, so a draining backlog takes
+// the write lock once for many). Success settles a delivery and clears
+// its webhook's failures. Failure schedules the retry, unless the webhook
+// has been failing for longer than deactivateAfter: then the webhook is
+// turned off and its pending deliveries are dead.
+func (db *DB) RecordAttempts(ctx context.Context, attempts []Attempt, deactivateAfter time.Duration) error {
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, a := range attempts {
+		if err := tx.recordAttempt(ctx, a.Delivery, a.Result, deactivateAfter); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func (tx *Tx) recordAttempt(ctx context.Context, d *WebhookDelivery, r AttemptResult, deactivateAfter time.Duration) error {
 	number := d.AttemptCount + 1
 	ms := int(r.Duration / time.Millisecond)
 	if _, err := tx.exec(ctx, `INSERT INTO webhook_attempts (delivery_id, number, at, status_code, duration_ms, error)
@@ -668,16 +721,20 @@ func (db *DB) RecordAttempt(ctx context.Context, d *WebhookDelivery, r AttemptRe
 	if r.OK {
 		status, next = string(DeliverySucceeded), nil
 	}
-	if _, err := tx.exec(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_attempt_at = ?,
+	// A delivery that is no longer pending (its webhook was deactivated
+	// meanwhile) keeps its status.
+	if _, err := tx.exec(ctx, `UPDATE webhook_deliveries SET status = CASE WHEN status = 'pending' THEN ? ELSE status END,
+		attempts = ?, next_attempt_at = CASE WHEN status = 'pending' THEN ? ELSE NULL END, last_attempt_at = ?,
 		last_status_code = ?, last_duration_ms = ?, last_error = ? WHERE id = ?`,
 		status, number, next, formatTime(r.At), r.StatusCode, ms, r.Err, d.ID); err != nil {
 		return fmt.Errorf("record attempt: %w", err)
 	}
 	if r.OK {
-		if _, err := tx.exec(ctx, `UPDATE webhooks SET failing_since = NULL WHERE id = ?`, d.WebhookID); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL`,
+			d.WebhookID); err != nil {
 			return fmt.Errorf("record attempt: %w", err)
 		}
-		return tx.Commit()
+		return nil
 	}
 	if _, err := tx.exec(ctx, `UPDATE webhooks SET failing_since = COALESCE(failing_since, ?) WHERE id = ?`,
 		formatTime(r.At), d.WebhookID); err != nil {
@@ -686,7 +743,7 @@ func (db *DB) RecordAttempt(ctx context.Context, d *WebhookDelivery, r AttemptRe
 	since, err := queryTx(ctx, tx, func(s rowScanner) (string, error) {
 		var v string
 		return v, s.Scan(&v)
-	}, `SELECT failing_since FROM webhooks WHERE id = ?`, d.WebhookID)
+	}, `SELECT failing_since FROM webhooks WHERE id = ? AND is_active = 1`, d.WebhookID)
 	if err != nil {
 		return fmt.Errorf("record attempt: %w", err)
 	}
@@ -708,7 +765,7 @@ func (db *DB) RecordAttempt(ctx context.Context, d *WebhookDelivery, r AttemptRe
 			}
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 // NextDue returns when the earliest pending delivery of an active webhook
@@ -717,8 +774,8 @@ func (db *DB) NextDue(ctx context.Context) (*time.Time, error) {
 	next, err := queryAll(ctx, db, db.reader, func(s rowScanner) (sql.NullString, error) {
 		var v sql.NullString
 		return v, s.Scan(&v)
-	}, `SELECT MIN(d.next_attempt_at) FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-		WHERE d.status = 'pending' AND w.is_active = 1`)
+	}, `SELECT MIN((SELECT d.next_attempt_at FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.status = 'pending'
+		ORDER BY d.next_attempt_at LIMIT 1)) FROM webhooks w WHERE w.is_active = 1`)
 	if err != nil || len(next) == 0 {
 		return nil, err
 	}

@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -76,11 +75,21 @@ type Dispatcher struct {
 	db  *storage.DB
 	cfg Config
 
-	mu       sync.Mutex
-	inFlight map[int]int // webhook id -> deliveries in flight
-	total    int
-	freed    chan struct{}
-	wg       sync.WaitGroup
+	mu sync.Mutex
+	// lanes hold each webhook's claimed deliveries: the queue waiting, and
+	// how many attempts run.
+	lanes map[int]*lane
+	// running counts the attempts in flight; held the deliveries claimed
+	// and not yet finished (queued or running), by id.
+	running int
+	held    map[int]bool
+	freed   chan struct{}
+	wg      sync.WaitGroup
+	// outcomes carries finished attempts to the recorder, which writes
+	// what has gathered in one transaction.
+	outcomes chan storage.Attempt
+	// depthAt is when the queue depth was last counted.
+	depthAt time.Time
 }
 
 // New returns a dispatcher over db.
@@ -119,13 +128,48 @@ func New(db *storage.DB, cfg Config) *Dispatcher {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Dispatcher{db: db, cfg: cfg, inFlight: map[int]int{}, freed: make(chan struct{}, 1)}
+	return &Dispatcher{db: db, cfg: cfg, lanes: map[int]*lane{}, held: map[int]bool{}, freed: make(chan struct{}, 1),
+		outcomes: make(chan storage.Attempt, cfg.Concurrency)}
+}
+
+// lane is one webhook's share of the dispatcher.
+type lane struct {
+	queue   []*storage.DueDelivery
+	running int
+}
+
+// prefetch is how many claimed deliveries a webhook may hold per attempt
+// it may run: a claim takes the write lock once for several deliveries,
+// and a healthy receiver never waits for the next claim.
+const prefetch = 8
+
+// lease is how long claimed deliveries stay reserved: long enough for a
+// full queue to be sent through the webhook's slots at the worst (every
+// attempt timing out). A crash leaves them due again after it.
+func (d *Dispatcher) lease() time.Duration {
+	return time.Duration(prefetch+1)*d.cfg.Timeout + 30*time.Second
 }
 
 // Run fans out and sends until ctx ends, then waits for the attempts in
-// flight (each bounded by the timeout) and returns.
+// flight (each bounded by the timeout), records them and returns.
 func (d *Dispatcher) Run(ctx context.Context) error {
-	defer d.wg.Wait()
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		d.record(context.WithoutCancel(ctx))
+	}()
+	defer func() {
+		d.wg.Wait()
+		close(d.outcomes)
+		<-recorded
+		// What was claimed and not sent is due again at once, not when its
+		// lease ends.
+		if ids := d.unsent(); len(ids) > 0 {
+			if err := d.db.ReleaseDeliveries(context.WithoutCancel(ctx), ids); err != nil {
+				d.cfg.Logger.WarnContext(ctx, "release webhook deliveries", "err", err)
+			}
+		}
+	}()
 	for {
 		signal := d.db.EventSignal()
 		if err := d.round(ctx); err != nil && ctx.Err() == nil {
@@ -160,29 +204,26 @@ func (d *Dispatcher) round(ctx context.Context) error {
 			break
 		}
 	}
-	for {
-		free, inFlight := d.slots()
-		if free == 0 {
+	for ctx.Err() == nil {
+		limit, held := d.room()
+		if limit == 0 {
 			break
 		}
-		due, err := d.db.ClaimDue(ctx, free, d.cfg.Timeout+30*time.Second, d.cfg.PerWebhook, inFlight)
+		due, err := d.db.ClaimDue(ctx, limit, d.lease(), d.cfg.PerWebhook*prefetch, held)
 		if err != nil {
 			return err
 		}
-		for _, dd := range due {
-			d.take(dd.Webhook.ID)
-			d.wg.Add(1)
-			go func() {
-				defer d.wg.Done()
-				defer d.release(dd.Webhook.ID)
-				d.attempt(context.WithoutCancel(ctx), dd)
-			}()
-		}
-		if len(due) < free {
+		d.enqueue(due)
+		d.start(ctx)
+		if len(due) < limit {
 			break
 		}
 	}
-	if d.cfg.QueueDepth != nil {
+	d.start(ctx)
+	// Counting the queue reads every pending delivery's index entry: once a
+	// second is enough for a gauge.
+	if d.cfg.QueueDepth != nil && time.Since(d.depthAt) >= time.Second {
+		d.depthAt = time.Now()
 		if n, err := d.db.PendingDeliveries(ctx); err == nil {
 			d.cfg.QueueDepth(n)
 		}
@@ -190,33 +231,125 @@ func (d *Dispatcher) round(ctx context.Context) error {
 	return nil
 }
 
-// slots returns how many deliveries may start, and how many are in flight
-// per webhook.
-func (d *Dispatcher) slots() (int, map[int]int) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.cfg.Concurrency - d.total, maps.Clone(d.inFlight)
-}
-
-func (d *Dispatcher) take(webhook int) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.inFlight[webhook]++
-	d.total++
-}
-
-func (d *Dispatcher) release(webhook int) {
-	d.mu.Lock()
-	d.inFlight[webhook]--
-	if d.inFlight[webhook] == 0 {
-		delete(d.inFlight, webhook)
+// record writes finished attempts until outcomes closes: each transaction
+// takes every attempt that finished while the one before was written, so
+// a draining backlog holds the write lock once for many deliveries and
+// other writers hardly wait.
+func (d *Dispatcher) record(ctx context.Context) {
+	for first := range d.outcomes {
+		batch := []storage.Attempt{first}
+	gather:
+		for len(batch) < 256 {
+			select {
+			case a, ok := <-d.outcomes:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, a)
+			default:
+				break gather
+			}
+		}
+		if err := d.db.RecordAttempts(ctx, batch, d.cfg.DeactivateAfter); err != nil {
+			// The leases run out and the deliveries are tried again: at least
+			// once.
+			d.cfg.Logger.ErrorContext(ctx, "record webhook attempts", "err", err, "attempts", len(batch))
+		}
+		d.wake() // retries are scheduled now: the next may be due soon
 	}
-	d.total--
-	d.mu.Unlock()
+}
+
+// wake has Run look for due deliveries again.
+func (d *Dispatcher) wake() {
 	select {
 	case d.freed <- struct{}{}:
 	default:
 	}
+}
+
+// room returns how many deliveries a claim may take in all, and how many
+// each webhook holds already (queued or running).
+func (d *Dispatcher) room() (int, map[int]int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	held := make(map[int]int, len(d.lanes))
+	for id, l := range d.lanes {
+		held[id] = len(l.queue) + l.running
+	}
+	return max(d.cfg.Concurrency*prefetch-len(d.held), 0), held
+}
+
+// enqueue adds claimed deliveries to their webhooks' queues; one held
+// already (claimed again after its lease ran out while it waited) is not
+// added twice.
+func (d *Dispatcher) enqueue(due []*storage.DueDelivery) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, dd := range due {
+		if d.held[dd.Delivery.ID] {
+			continue
+		}
+		d.held[dd.Delivery.ID] = true
+		l := d.lanes[dd.Webhook.ID]
+		if l == nil {
+			l = &lane{}
+			d.lanes[dd.Webhook.ID] = l
+		}
+		l.queue = append(l.queue, dd)
+	}
+}
+
+// start sends queued deliveries while their webhook and the dispatcher
+// have free slots.
+func (d *Dispatcher) start(ctx context.Context) {
+	if ctx.Err() != nil {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for id, l := range d.lanes {
+		for len(l.queue) > 0 && l.running < d.cfg.PerWebhook && d.running < d.cfg.Concurrency {
+			dd := l.queue[0]
+			l.queue = l.queue[1:]
+			l.running++
+			d.running++
+			d.wg.Add(1)
+			go func() {
+				defer d.wg.Done()
+				d.attempt(context.WithoutCancel(ctx), dd)
+				d.finish(ctx, id, dd.Delivery.ID)
+			}()
+		}
+		if len(l.queue) == 0 && l.running == 0 {
+			delete(d.lanes, id)
+		}
+	}
+}
+
+// finish frees an attempt's slot and starts the next queued delivery.
+func (d *Dispatcher) finish(ctx context.Context, webhook, delivery int) {
+	d.mu.Lock()
+	if l := d.lanes[webhook]; l != nil {
+		l.running--
+	}
+	d.running--
+	delete(d.held, delivery)
+	d.mu.Unlock()
+	d.start(ctx)
+	d.wake()
+}
+
+// unsent returns the ids of the deliveries claimed and never started.
+func (d *Dispatcher) unsent() []int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var ids []int
+	for _, l := range d.lanes {
+		for _, dd := range l.queue {
+			ids = append(ids, dd.Delivery.ID)
+		}
+	}
+	return ids
 }
 
 // Envelope is the body of a webhook request (domain/customers-spec.md
@@ -279,10 +412,7 @@ func (d *Dispatcher) attempt(ctx context.Context, dd *storage.DueDelivery) {
 	if d.cfg.Observe != nil {
 		d.cfg.Observe(outcome, res.Duration)
 	}
-	if err := d.db.RecordAttempt(ctx, dd.Delivery, res, d.cfg.DeactivateAfter); err != nil {
-		// The lease runs out and the delivery is tried again: at least once.
-		d.cfg.Logger.ErrorContext(ctx, "record webhook attempt", "err", err, "delivery_id", dd.Delivery.ID)
-	}
+	d.outcomes <- storage.Attempt{Delivery: dd.Delivery, Result: res}
 }
 
 // send posts the body with the signature headers; it returns the response
