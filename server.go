@@ -331,16 +331,25 @@ func (o observability) extensions(log *slog.Logger) []graphql.HandlerExtension {
 	return append(exts, telemetry.NewOperations(log, o.metrics))
 }
 
-// readyHandler answers /readyz: 200 when the store answers and every
-// migration is applied (storage.DB.Ping), 503 otherwise, for instance once
-// the store is closed or when a newer binary's migrations are pending.
+// readyHandler answers /readyz: 200 when the store answers, every
+// migration is applied (storage.DB.Ping) and the store can write
+// (storage.DB.Writable); 503 otherwise, saying which, for instance once the
+// store is closed, when a newer binary's migrations are pending, or when
+// the file is read-only or its disk full.
 func readyHandler(db *storage.DB, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := db.Ping(ctx); err != nil {
 			log.WarnContext(ctx, "not ready", "err", err)
-			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			http.Error(w, "not ready: the store does not answer", http.StatusServiceUnavailable)
+			return
+		}
+		wctx, wcancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		defer wcancel()
+		if err := db.Writable(wctx); err != nil {
+			log.WarnContext(ctx, "not ready", "err", err)
+			http.Error(w, "not ready: the store cannot write ("+storage.ErrorMessage(err)+")", http.StatusServiceUnavailable)
 			return
 		}
 		io.WriteString(w, "ready\n")

@@ -152,12 +152,16 @@ func accessCases(f accessFixture) []accessCase {
 	}
 }
 
+// noThrottles keeps the password and sign-up throttles out of the way.
+var noThrottles = graph.Throttles{CredentialsEvery: time.Millisecond, CredentialsBurst: 1000,
+	ClientEvery: time.Millisecond, ClientBurst: 1000, AccountEvery: time.Millisecond, AccountBurst: 1000,
+	SignupsEvery: time.Millisecond, SignupsBurst: 1000}
+
 // TestAccessMatrix runs every root field under every kind of caller and
 // checks allow or deny for each cell.
 func TestAccessMatrix(t *testing.T) {
 	s := newTestServer(t, func(o *graph.Options) {
-		o.Throttles = graph.Throttles{CredentialsEvery: time.Millisecond, CredentialsBurst: 1000,
-			SignupsEvery: time.Millisecond, SignupsBurst: 1000}
+		o.Throttles = noThrottles
 	})
 	f := seedAccess(t, s)
 	// Every root field of the schema has its case.
@@ -302,8 +306,7 @@ func TestShopperSeesOnlyItself(t *testing.T) {
 // forced reset refuses sign-in; impersonation signs in without the password.
 func TestShopperSessions(t *testing.T) {
 	s := newTestServer(t, func(o *graph.Options) {
-		o.Throttles = graph.Throttles{CredentialsEvery: time.Millisecond, CredentialsBurst: 1000,
-			SignupsEvery: time.Millisecond, SignupsBurst: 1000}
+		o.Throttles = noThrottles
 	})
 	f := seedAccess(t, s)
 	alive := func(h http.Header) bool {
@@ -347,6 +350,45 @@ func TestShopperSessions(t *testing.T) {
 			map[string]any{"e": f.emailB, "p": f.pw}, nil)
 		if !strings.Contains(string(r.Data), `"accessToken":null`) || !strings.Contains(string(r.Data), "PASSWORD_RESET_REQUIRED") {
 			t.Fatalf("login with a forced reset: %s", r.Data)
+		}
+	})
+	// Sessions that sign-in would now refuse end too.
+	newShopper := func(t *testing.T, email string) int {
+		t.Helper()
+		out, err := s.db.CreateCustomers(context.Background(), []storage.CustomerInput{{Email: email, FirstName: "S",
+			LastName: "E", NewPassword: &f.pw}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out[0].ID
+	}
+	loginOn := func(t *testing.T, email string, channel int) http.Header {
+		t.Helper()
+		var out struct {
+			Login struct{ AccessToken *string } `json:"login"`
+		}
+		r := s.doWith(`mutation($e: String!, $p: String!, $c: Int) { login(email: $e, password: $p, channelId: $c) { accessToken } }`,
+			map[string]any{"e": email, "p": f.pw, "c": channel}, nil)
+		if len(r.Errors) > 0 || jsonUnmarshal(r.Data, &out) != nil || out.Login.AccessToken == nil {
+			t.Fatalf("login on channel %d: %+v %s", channel, r.Errors, r.Data)
+		}
+		return bearer(*out.Login.AccessToken)
+	}
+	t.Run("ResetRequiredEndsSessions", func(t *testing.T) {
+		id := newShopper(t, "reset@shop.example")
+		h := loginOn(t, "reset@shop.example", 1)
+		s.mustQuery(fmt.Sprintf(`mutation { updateCustomers(input: [{id: %d, authentication: {forcePasswordReset: true}}]) {
+			userErrors { code } } }`, id), nil, nil)
+		if alive(h) {
+			t.Fatal("the session outlived a required password reset")
+		}
+	})
+	t.Run("ChannelTakenAwayEndsSessions", func(t *testing.T) {
+		id := newShopper(t, "channels@shop.example")
+		one, two := loginOn(t, "channels@shop.example", 1), loginOn(t, "channels@shop.example", 2)
+		s.mustQuery(fmt.Sprintf(`mutation { updateCustomers(input: [{id: %d, channelIds: [2]}]) { userErrors { code } } }`, id), nil, nil)
+		if alive(one) || !alive(two) {
+			t.Fatalf("after channelIds [2]: channel 1 session alive=%v, channel 2 session alive=%v", alive(one), alive(two))
 		}
 	})
 	t.Run("WrongPassword", func(t *testing.T) {

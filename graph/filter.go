@@ -44,7 +44,37 @@ func (in *input) get(name string) any {
 	return in.m[name]
 }
 
+// MaxFilterValues bounds the values of one list filter (idIn, nameLike...):
+// a page's worth. Each value is a condition of the statement, and SQLite
+// bounds how deep an expression may nest.
+const MaxFilterValues = storage.MaxLimit
+
+// capped refuses a list filter of more than MaxFilterValues values.
+func (in *input) capped(name string, n int) bool {
+	if n <= MaxFilterValues {
+		return true
+	}
+	in.fail(name, storage.Errorf(storage.ETOOMANYITEMS, "At most %d values; %d given.", MaxFilterValues, n))
+	return false
+}
+
 func (in *input) ints(name string) []int {
+	out := in.intList(name)
+	if !in.capped(name, len(out)) {
+		return nil
+	}
+	return out
+}
+
+func (in *input) strings(name string) []string {
+	out := in.stringList(name)
+	if !in.capped(name, len(out)) {
+		return nil
+	}
+	return out
+}
+
+func (in *input) intList(name string) []int {
 	switch v := in.get(name).(type) {
 	case nil:
 		return nil
@@ -72,7 +102,7 @@ func (in *input) ints(name string) []int {
 	}
 }
 
-func (in *input) strings(name string) []string {
+func (in *input) stringList(name string) []string {
 	switch v := in.get(name).(type) {
 	case nil:
 		return nil

@@ -116,12 +116,9 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 	}
 	opts.Streams = opts.Streams.withDefaults()
 	a := newAuth(db, opts.Logger, opts.ShopperTokenTTL)
-	if opts.Throttles == (Throttles{}) {
-		opts.Throttles = DefaultThrottles
-	}
-	th := opts.Throttles
+	th := opts.Throttles.withDefaults()
 	resolver := &Resolver{DB: db, log: opts.Logger, auth: a,
-		credentials: newThrottle(th.CredentialsEvery, th.CredentialsBurst), signups: newThrottle(th.SignupsEvery, th.SignupsBurst),
+		credentials: newPasswordThrottles(th), signups: newThrottle(th.SignupsEvery, th.SignupsBurst),
 		events: &feed{db: db, limits: opts.Streams}, subscriptions: &counter{}, streams: opts.Streams}
 	cfg := Config{Resolvers: resolver}
 	cfg.Directives.Access = a.access

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +19,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 	"github.com/storefront/customers/graph"
+	"github.com/storefront/customers/storage"
 )
 
 // rawRequest sends a request built by the test and decodes the answer.
@@ -446,4 +450,122 @@ func TestStreamsEndWithCredentials(t *testing.T) {
 			userErrors { code } } }`, f.customerB), nil, nil)
 		expectEnd(t, sub)
 	})
+}
+
+// TestDiskFull: a write that finds the disk full answers a coded
+// STORE_UNAVAILABLE saying so, writes nothing of its batch, and reads go on.
+func TestDiskFull(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "full.db")
+	db, err := storage.Open(context.Background(), path, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := db.CreateToken(context.Background(), "t", []string{storage.ScopeWrite})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Room for a few customers more than the empty store.
+	db, err = storage.Open(context.Background(), path, storage.Options{MaxBytes: info.Size() + 64<<10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	srv := httptest.NewServer(graph.NewHandler(db, graph.Options{}))
+	t.Cleanup(srv.Close)
+	s := &testServer{t: t, db: db, srv: srv, token: token}
+	notes := strings.Repeat("n", 4000)
+	var last response
+	for i := 0; i < 500; i++ {
+		var in []string
+		for j := range 10 {
+			in = append(in, fmt.Sprintf(`{email: "c%d-%d@full.example", firstName: "F", lastName: "L", notes: %q}`, i, j, notes))
+		}
+		last = s.do(`mutation { createCustomers(input: [`+strings.Join(in, ",")+`]) { customers { id } userErrors { code } } }`, nil)
+		if len(last.Errors) > 0 {
+			break
+		}
+	}
+	if codeOf(last) != storage.EUNAVAILABLE || !strings.Contains(last.Errors[0].Message, "disk is full") {
+		t.Fatalf("errors %+v, want %s saying the disk is full", last.Errors, storage.EUNAVAILABLE)
+	}
+	// The refused batch wrote nothing: every stored customer came in whole
+	// batches of ten.
+	var out struct {
+		Customers struct {
+			Pagination struct{ Total int } `json:"pagination"`
+		} `json:"customers"`
+	}
+	s.mustQuery(`{ customers { pagination { total } } }`, nil, &out)
+	if n := out.Customers.Pagination.Total; n%10 != 0 || n == 0 {
+		t.Fatalf("%d customers stored, want whole batches", n)
+	}
+}
+
+// TestListFilterCap: every list filter takes at most a page's worth of
+// values; more is BAD_USER_INPUT naming the filter, never an internal error.
+func TestListFilterCap(t *testing.T) {
+	s := newTestServer(t)
+	mustCreateCustomers(t, s.db, 3, at("2020-01-01T00:00:00Z"), "cap")
+	terms := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("term%04d", i)
+		}
+		return out
+	}
+	ids := func(n int) []int {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i + 1
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name, query, field string
+		value              any
+	}{
+		{"NameLike", `query($v: [String!]) { customers(filter: {nameLike: $v}) { nodes { id } } }`, "filter.nameLike", terms},
+		{"EmailIn", `query($v: [String!]) { customers(filter: {emailIn: $v}) { nodes { id } } }`, "filter.emailIn", terms},
+		{"IdIn", `query($v: [Int!]) { customers(filter: {idIn: $v}) { nodes { id } } }`, "filter.idIn", ids},
+		{"AddressCustomerIdIn", `query($v: [Int!]) { customerAddresses(filter: {customerIdIn: $v}) { nodes { id } } }`,
+			"filter.customerIdIn", ids},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			value := func(n int) any {
+				if f, ok := tc.value.(func(int) []string); ok {
+					return f(n)
+				}
+				return tc.value.(func(int) []int)(n)
+			}
+			if r := s.do(tc.query, map[string]any{"v": value(graph.MaxFilterValues)}); len(r.Errors) > 0 {
+				t.Fatalf("%d values: %+v", graph.MaxFilterValues, r.Errors)
+			}
+			for _, n := range []int{graph.MaxFilterValues + 1, 1000} {
+				r := s.do(tc.query, map[string]any{"v": value(n)})
+				if codeOf(r) != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != tc.field {
+					t.Fatalf("%d values: %+v, want BAD_USER_INPUT on %s", n, r.Errors, tc.field)
+				}
+			}
+		})
+	}
+}
+
+// TestNoSuggestionsWithoutIntrospection: with introspection off, a
+// misspelt field gets no "Did you mean" naming the schema's fields.
+func TestNoSuggestionsWithoutIntrospection(t *testing.T) {
+	for _, off := range []bool{false, true} {
+		s := newTestServer(t, func(o *graph.Options) { o.DisableIntrospection = off })
+		r := s.do(`{ customers { nodes { emial } } }`, nil)
+		if len(r.Errors) == 0 {
+			t.Fatal("a misspelt field was accepted")
+		}
+		if suggested := strings.Contains(r.Errors[0].Message, "Did you mean"); suggested == off {
+			t.Fatalf("introspection off=%v: message %q", off, r.Errors[0].Message)
+		}
+	}
 }

@@ -19,9 +19,10 @@ type Resolver struct {
 	log *slog.Logger
 	// auth identifies callers and signs shopper tokens.
 	auth *auth
-	// credentials throttles password checks per email, customer and client;
-	// signups throttles registrations per client.
-	credentials, signups *throttle
+	// credentials paces password checks per (account, client), client and
+	// account; signups paces registrations per client.
+	credentials passwordThrottles
+	signups     *throttle
 	// events feeds the customerEvents subscriptions.
 	events *feed
 	// subscriptions counts the open subscriptions per caller, within

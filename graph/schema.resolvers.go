@@ -208,7 +208,7 @@ func (r *mutationResolver) ValidateCustomerCredentials(ctx context.Context, emai
 	if channelID != nil {
 		channel = *channelID
 	}
-	if !r.credentials.allow("email:"+storage.Fold(email), "client:"+clientAddress(ctx)) {
+	if !r.credentials.allow("email:"+storage.Fold(email), clientAddress(ctx)) {
 		return nil, throttled()
 	}
 	check, err := r.DB.CheckCredentials(ctx, email, password, channel)
@@ -223,7 +223,7 @@ func (r *mutationResolver) ValidateCustomerCredentials(ctx context.Context, emai
 }
 
 func (r *mutationResolver) ValidateCustomerPassword(ctx context.Context, customerID int, password string) (*model.PasswordValidationPayload, error) {
-	if !r.credentials.allow("customer:"+strconv.Itoa(customerID), "client:"+clientAddress(ctx)) {
+	if !r.credentials.allow("customer:"+strconv.Itoa(customerID), clientAddress(ctx)) {
 		return nil, throttled()
 	}
 	ok, err := r.DB.CheckPasswordOf(ctx, customerID, password)

@@ -77,7 +77,7 @@ func (r *Resolver) register(ctx context.Context, in model.RegisterCustomerInput)
 }
 
 func (r *Resolver) login(ctx context.Context, email, password string, channel int) (*model.SignInPayload, error) {
-	if !r.credentials.allow("email:"+storage.Fold(email), "client:"+clientAddress(ctx)) {
+	if !r.credentials.allow("email:"+storage.Fold(email), clientAddress(ctx)) {
 		return nil, throttled()
 	}
 	check, err := r.DB.CheckCredentials(ctx, email, password, channel)
@@ -133,7 +133,7 @@ func (r *Resolver) updateMe(ctx context.Context, in model.UpdateMeInput) (*model
 
 func (r *Resolver) changeMyPassword(ctx context.Context, in model.ChangeMyPasswordInput) (*model.SignInPayload, error) {
 	me := shopper(ctx)
-	if !r.credentials.allow("customer:"+strconv.Itoa(me.CustomerID), "client:"+clientAddress(ctx)) {
+	if !r.credentials.allow("customer:"+strconv.Itoa(me.CustomerID), clientAddress(ctx)) {
 		return nil, throttled()
 	}
 	ok, err := r.DB.CheckPasswordOf(ctx, me.CustomerID, in.CurrentPassword)

@@ -15,20 +15,79 @@ import (
 const CodeThrottled = "THROTTLED"
 
 // Throttles pace the attempts that could guess passwords or flood sign-ups:
-// a key (an email, a customer, a client address) may try Burst times at
-// once, then once per Every.
+// a key may try Burst times at once, then once per Every.
+//
+// Password checks are paced per (account, client address), so that a
+// stranger's wrong guesses cannot lock an account's owner out: the owner
+// signs in from another address with a budget of its own. A client address
+// trying many accounts is paced on its own (credential stuffing), and an
+// account tried from many addresses meets a looser ceiling (a distributed
+// guess).
 type Throttles struct {
+	// CredentialsEvery and CredentialsBurst pace one client address's
+	// checks of one account's password.
 	CredentialsEvery time.Duration
 	CredentialsBurst int
-	SignupsEvery     time.Duration
-	SignupsBurst     int
+	// ClientEvery and ClientBurst pace one client address's checks of any
+	// account's password.
+	ClientEvery time.Duration
+	ClientBurst int
+	// AccountEvery and AccountBurst pace the checks of one account's
+	// password from every address together.
+	AccountEvery time.Duration
+	AccountBurst int
+	// SignupsEvery and SignupsBurst pace one client address's
+	// registrations.
+	SignupsEvery time.Duration
+	SignupsBurst int
 }
 
-// DefaultThrottles allow ten password checks, then one every six seconds,
-// per email, customer and client; and five sign-ups, then one every twelve
-// seconds, per client.
+// DefaultThrottles allow ten password checks of an account from an
+// address, then one every six seconds; thirty from an address over all
+// accounts, then one every two seconds; a hundred of an account from all
+// addresses, then one every six seconds; and five sign-ups, then one every
+// twelve seconds, per address.
 var DefaultThrottles = Throttles{CredentialsEvery: 6 * time.Second, CredentialsBurst: 10,
+	ClientEvery: 2 * time.Second, ClientBurst: 30, AccountEvery: 6 * time.Second, AccountBurst: 100,
 	SignupsEvery: 12 * time.Second, SignupsBurst: 5}
+
+// withDefaults fills the zero fields from DefaultThrottles.
+func (t Throttles) withDefaults() Throttles {
+	d := DefaultThrottles
+	pick := func(v *time.Duration, b *int, dv time.Duration, db int) {
+		if *v <= 0 {
+			*v = dv
+		}
+		if *b <= 0 {
+			*b = db
+		}
+	}
+	pick(&t.CredentialsEvery, &t.CredentialsBurst, d.CredentialsEvery, d.CredentialsBurst)
+	pick(&t.ClientEvery, &t.ClientBurst, d.ClientEvery, d.ClientBurst)
+	pick(&t.AccountEvery, &t.AccountBurst, d.AccountEvery, d.AccountBurst)
+	pick(&t.SignupsEvery, &t.SignupsBurst, d.SignupsEvery, d.SignupsBurst)
+	return t
+}
+
+// passwordThrottles pace password checks per (account, address), per
+// address and per account (Throttles).
+type passwordThrottles struct {
+	pair, client, account *throttle
+}
+
+func newPasswordThrottles(t Throttles) passwordThrottles {
+	return passwordThrottles{pair: newThrottle(t.CredentialsEvery, t.CredentialsBurst),
+		client: newThrottle(t.ClientEvery, t.ClientBurst), account: newThrottle(t.AccountEvery, t.AccountBurst)}
+}
+
+// allow takes a check of account's password by the client address from
+// every budget, and reports whether each had one.
+func (p passwordThrottles) allow(account, client string) bool {
+	pair := p.pair.allow(account + "\x00" + client)
+	byClient := p.client.allow(client)
+	byAccount := p.account.allow(account)
+	return pair && byClient && byAccount
+}
 
 // throttle limits how often one key (an email, a customer, a client address)
 // may try something, with a token bucket per key. Buckets idle for long are

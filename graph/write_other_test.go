@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storefront/customers/graph"
 	"github.com/storefront/customers/storage/storagetest"
 )
 
@@ -1074,47 +1075,47 @@ func TestValidateCustomerPassword(t *testing.T) {
 	})
 }
 
+// TestCredentialThrottle: password checks are paced per (account, client
+// address), per address and per account (graph.DefaultThrottles), so that
+// guessing is slow and a stranger's guesses cannot lock an owner out.
 func TestCredentialThrottle(t *testing.T) {
 	credentials := func(email, password string) map[string]any {
 		return map[string]any{"email": email, "password": password, "channel": 1}
 	}
+	d := graph.DefaultThrottles
 
-	t.Run("PerEmail", func(t *testing.T) {
+	t.Run("LockoutIsNoWeapon", func(t *testing.T) {
 		e, setClient := newClientsEnv(t)
 		e.createCustomer(customerIn("victim@x.io", "authentication", map[string]any{"newPassword": "Secr3tPass"}))
-		client := 10
-		from := func() { client++; setClient(fmt.Sprintf("127.0.0.%d", client)) }
-		b := newBucketCheck(t)
-		for i := range throttleBurst {
-			from()
+		setClient("127.0.0.2") // the attacker
+		b := newBucketCheck(t, d.CredentialsBurst, d.CredentialsEvery)
+		for i := range d.CredentialsBurst {
 			b.mustPass(e.s.do(mutValidateCredentials, credentials("victim@x.io", fmt.Sprintf("guess%d", i))))
 		}
-		b.mustThrottle(func() response {
-			from()
-			return e.s.do(mutValidateCredentials, credentials("VICTIM@x.io", "guess"))
-		})
-		// Even the right password is refused now, from any client.
-		b.mustThrottle(func() response {
-			from()
-			return e.s.do(mutValidateCredentials, credentials("victim@x.io", "Secr3tPass"))
-		})
-		// Another email is not held back.
-		from()
-		if r := e.s.do(mutValidateCredentials, credentials("other@x.io", "guess")); len(r.Errors) > 0 {
-			t.Fatalf("another email: errors=%+v, want none", r.Errors)
+		b.mustThrottle(func() response { return e.s.do(mutValidateCredentials, credentials("VICTIM@x.io", "guess")) })
+		// From the attacker's address even the right password waits...
+		b.mustThrottle(func() response { return e.s.do(mutValidateCredentials, credentials("victim@x.io", "Secr3tPass")) })
+		// ...while the owner, elsewhere, is let in.
+		setClient("127.0.0.3")
+		var out struct {
+			ValidateCustomerCredentials struct{ IsValid bool } `json:"validateCustomerCredentials"`
+		}
+		e.s.mustQuery(mutValidateCredentials, credentials("victim@x.io", "Secr3tPass"), &out)
+		if !out.ValidateCustomerCredentials.IsValid {
+			t.Fatal("the owner's right password from another address was refused")
 		}
 	})
 
-	t.Run("PerClient", func(t *testing.T) {
+	t.Run("PerAddress", func(t *testing.T) {
 		e, setClient := newClientsEnv(t)
 		setClient("127.0.0.2")
-		b := newBucketCheck(t)
+		b := newBucketCheck(t, d.ClientBurst, d.ClientEvery)
 		n := 0
 		attempt := func() response {
 			n++
 			return e.s.do(mutValidateCredentials, credentials(fmt.Sprintf("c%d@x.io", n), "guess"))
 		}
-		for range throttleBurst {
+		for range d.ClientBurst {
 			b.mustPass(attempt())
 		}
 		b.mustThrottle(attempt)
@@ -1124,40 +1125,55 @@ func TestCredentialThrottle(t *testing.T) {
 		}
 	})
 
-	t.Run("PerCustomer", func(t *testing.T) {
+	t.Run("PerAccountCeiling", func(t *testing.T) {
 		e, setClient := newClientsEnv(t)
-		id := e.createCustomer(customerIn("victim@x.io", "authentication", map[string]any{"newPassword": "Secr3tPass"}))
 		client := 10
 		attempt := func() response {
 			client++
-			setClient(fmt.Sprintf("127.0.0.%d", client))
-			return e.s.do(mutValidatePassword, map[string]any{"id": id, "password": "guess"})
+			setClient(fmt.Sprintf("127.0.%d.%d", client/250, client%250+1))
+			return e.s.do(mutValidateCredentials, credentials("target@x.io", "guess"))
 		}
-		b := newBucketCheck(t)
-		for range throttleBurst {
+		b := newBucketCheck(t, d.AccountBurst, d.AccountEvery)
+		for range d.AccountBurst {
 			b.mustPass(attempt())
 		}
 		b.mustThrottle(attempt)
+		if r := e.s.do(mutValidateCredentials, credentials("other@x.io", "guess")); len(r.Errors) > 0 {
+			t.Fatalf("another account: errors=%+v, want none", r.Errors)
+		}
+	})
+
+	t.Run("PerCustomer", func(t *testing.T) {
+		e, setClient := newClientsEnv(t)
+		id := e.createCustomer(customerIn("victim@x.io", "authentication", map[string]any{"newPassword": "Secr3tPass"}))
+		setClient("127.0.0.2")
+		attempt := func() response { return e.s.do(mutValidatePassword, map[string]any{"id": id, "password": "guess"}) }
+		b := newBucketCheck(t, d.CredentialsBurst, d.CredentialsEvery)
+		for range d.CredentialsBurst {
+			b.mustPass(attempt())
+		}
+		b.mustThrottle(attempt)
+		setClient("127.0.0.3")
+		if r := attempt(); len(r.Errors) > 0 {
+			t.Fatalf("the same customer from another address: %+v", r.Errors)
+		}
 	})
 }
-
-// The credential throttle of graph/throttle.go: a bucket of 10 attempts per
-// email (or customer) and per client, refilled with one every 6 seconds.
-const (
-	throttleBurst  = 10
-	throttleRefill = 6 * time.Second
-)
 
 // bucketCheck follows one throttle bucket from its first attempt, so that
 // its checks allow for tokens refilled while the test runs: they hold on a
 // slow machine too.
 type bucketCheck struct {
 	t      *testing.T
+	burst  int
+	refill time.Duration
 	start  time.Time
 	passed int
 }
 
-func newBucketCheck(t *testing.T) *bucketCheck { return &bucketCheck{t: t, start: time.Now()} }
+func newBucketCheck(t *testing.T, burst int, refill time.Duration) *bucketCheck {
+	return &bucketCheck{t: t, burst: burst, refill: refill, start: time.Now()}
+}
 
 // throttled reports whether r is a THROTTLED refusal, failing on any other
 // error.
@@ -1179,7 +1195,7 @@ func (b *bucketCheck) throttled(r response) bool {
 func (b *bucketCheck) mustPass(r response) {
 	b.t.Helper()
 	if b.throttled(r) {
-		b.t.Fatalf("attempt %d was throttled, want the first %d let through", b.passed+1, throttleBurst)
+		b.t.Fatalf("attempt %d was throttled, want the first %d let through", b.passed+1, b.burst)
 	}
 	b.passed++
 }
@@ -1194,9 +1210,9 @@ func (b *bucketCheck) mustThrottle(attempt func() response) {
 			return
 		}
 		b.passed++
-		if refilled := int(time.Since(b.start) / throttleRefill); b.passed > throttleBurst+refilled {
+		if refilled := int(time.Since(b.start) / b.refill); b.passed > b.burst+refilled {
 			b.t.Fatalf("attempt %d was let through (%s), want THROTTLED after %d attempts and %d refills",
-				b.passed, r.Data, throttleBurst, refilled)
+				b.passed, r.Data, b.burst, refilled)
 		}
 	}
 }

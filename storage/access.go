@@ -239,22 +239,35 @@ func (db *DB) FindToken(ctx context.Context, token string) (*APIToken, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := db.Now().UTC()
-	if t.LastUsed == nil || now.Sub(*t.LastUsed) > tokenUseResolution {
-		tx, err := db.beginWrite(ctx)
-		if err != nil {
-			return nil, err
-		}
-		defer tx.Rollback()
-		if _, err := tx.exec(ctx, `UPDATE api_tokens SET last_used = ? WHERE id = ?`, formatTime(tx.now), t.ID); err != nil {
-			return nil, fmt.Errorf("note token use: %w", err)
-		}
-		if err := tx.Commit(); err != nil {
-			return nil, err
-		}
-	}
+	db.noteTokenUse(t)
 	db.tokens.put(hash, t, gen)
 	return t, nil
+}
+
+// noteTokenUse records that the token was used, at most once per
+// tokenUseResolution, off the request's path and at best effort: a store
+// that cannot write (full, read-only) still lets the token read.
+func (db *DB) noteTokenUse(t *APIToken) {
+	now := db.Now().UTC()
+	if t.LastUsed != nil && now.Sub(*t.LastUsed) <= tokenUseResolution {
+		return
+	}
+	if last, ok := db.tokenUses.Load(t.ID); ok && now.Sub(last.(time.Time)) <= tokenUseResolution {
+		return
+	}
+	db.tokenUses.Store(t.ID, now)
+	db.background.Go(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		tx, err := db.beginWrite(ctx)
+		if err != nil {
+			return
+		}
+		defer tx.Rollback()
+		if _, err := tx.exec(ctx, `UPDATE api_tokens SET last_used = ? WHERE id = ?`, formatTime(tx.now), t.ID); err == nil {
+			tx.Commit()
+		}
+	})
 }
 
 // Secret returns the named server secret, making size random bytes for it

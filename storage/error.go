@@ -21,6 +21,10 @@ const (
 	ELIMITEXCEEDED = "LIMIT_EXCEEDED" // a store-wide limit would be passed
 	EIMMUTABLE     = "IMMUTABLE"      // the value cannot change after creation
 	EINTERNAL      = "INTERNAL"       // anything else; details are logged, not shown
+	// EUNAVAILABLE is the store refusing to write: its disk is full or its
+	// file is read-only. It is about the server, not the input: never a
+	// user error of a payload.
+	EUNAVAILABLE = "STORE_UNAVAILABLE"
 )
 
 // Error is an error whose Code, Message and Field are safe to show to API
@@ -89,7 +93,7 @@ func AsErrors(err error) Errors {
 	if es, ok := errors.AsType[Errors](err); ok {
 		return es
 	}
-	if e, ok := errors.AsType[*Error](err); ok {
+	if e, ok := errors.AsType[*Error](err); ok && e.Code != EUNAVAILABLE {
 		return Errors{e}
 	}
 	return nil
@@ -113,6 +117,12 @@ func formatError(err error) error {
 		return &wrapped{&Error{Code: ENOTFOUND, Message: "A referenced record does not exist.", Index: -1}, err}
 	case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
 		return &wrapped{&Error{Code: EINVALID, Message: "A value is not valid.", Index: -1}, err}
+	}
+	switch se.Code() & 0xff { // primary result codes
+	case sqlite3.SQLITE_FULL:
+		return &wrapped{&Error{Code: EUNAVAILABLE, Message: "The store's disk is full; nothing was written.", Index: -1}, err}
+	case sqlite3.SQLITE_READONLY:
+		return &wrapped{&Error{Code: EUNAVAILABLE, Message: "The store is read-only; nothing was written.", Index: -1}, err}
 	}
 	return err
 }

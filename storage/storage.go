@@ -38,6 +38,10 @@ const DefaultReadConns = 4
 type Options struct {
 	// ReadConns bounds the read-only pool; 0 means DefaultReadConns.
 	ReadConns int
+	// MaxBytes bounds the database file: a write that would grow it past
+	// this fails with STORE_UNAVAILABLE, as on a full disk. 0 means no
+	// bound.
+	MaxBytes int64
 }
 
 // DB is the store. It is safe for concurrent use.
@@ -67,6 +71,10 @@ type DB struct {
 	eventSeq atomic.Uint64
 	// claimTurn rotates which webhook ClaimDue serves first.
 	claimTurn atomic.Uint64
+	// tokenUses remembers when each token's use was last noted; background
+	// tracks the writes that note them, which Close waits for.
+	tokenUses  sync.Map
+	background sync.WaitGroup
 
 	// signal is closed when events commit (EventSignal).
 	signalMu sync.Mutex
@@ -88,7 +96,11 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 
 	// The writer must exist and migrate first: a read-only open of a missing
 	// or not yet WAL file fails.
-	w, err := sql.Open("sqlite", dsn(path, false))
+	wdsn := dsn(path, false)
+	if opts.MaxBytes > 0 {
+		wdsn += fmt.Sprintf("&_pragma=max_page_count(%d)", max(opts.MaxBytes/4096, 1))
+	}
+	w, err := sql.Open("sqlite", wdsn)
 	if err != nil {
 		return nil, fmt.Errorf("open store writer: %w", err)
 	}
@@ -159,6 +171,7 @@ func (db *DB) Close() error {
 		db.stmts.close()
 		errs = append(errs, db.reader.Close())
 	}
+	db.background.Wait() // token uses being noted
 	if db.writer != nil {
 		_, _ = db.writer.Exec(`PRAGMA optimize`)
 		errs = append(errs, db.writer.Close())
@@ -168,6 +181,20 @@ func (db *DB) Close() error {
 
 // Path returns the database file's path.
 func (db *DB) Path() string { return db.path }
+
+// Writable reports whether the store can write: it runs a write that
+// changes nothing, which a read-only file refuses. A writer busy past ctx
+// counts as writable: it is writing.
+func (db *DB) Writable(ctx context.Context) error {
+	_, err := db.writer.ExecContext(ctx, `UPDATE schema_migrations SET name = name WHERE 0`)
+	if err != nil && ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("write to store: %w", formatError(err))
+	}
+	return nil
+}
 
 // Ping reports whether both pools answer and every migration is applied.
 func (db *DB) Ping(ctx context.Context) error {
