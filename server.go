@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -89,6 +90,16 @@ type config struct {
 	// webhookAllowPrivate lets webhooks reach loopback, private and
 	// reserved addresses (development, tests).
 	webhookAllowPrivate bool
+	// maxConns and maxConnsPerClient bound the open connections (0: the
+	// default; -1: no bound).
+	maxConns, maxConnsPerClient int
+	// streams bound subscriptions (graph.StreamLimits).
+	streams graph.StreamLimits
+	// maxResponseBytes bounds a GraphQL answer.
+	maxResponseBytes int
+	// opsAddr, when set, also serves /healthz, /readyz and /metrics on a
+	// listener of their own, outside the connection bounds.
+	opsAddr string
 }
 
 // parseServeFlags reads the serving flags; env ADDR and DB_PATH give the
@@ -111,6 +122,22 @@ func parseServeFlags(args []string) (config, error) {
 	fs.BoolVar(&cfg.compiledReads, "compiled-reads", envOr("COMPILED_READS", "true") == "true", "answer customer reads on the compiled read path; false runs every operation on gqlgen's executor (env COMPILED_READS)")
 	fs.BoolVar(&cfg.webhookAllowPrivate, "webhook-allow-private", envOr("WEBHOOK_ALLOW_PRIVATE", "") == "true",
 		"let webhooks reach loopback, private, link-local and other reserved addresses (development and tests only) (env WEBHOOK_ALLOW_PRIVATE)")
+	fs.IntVar(&cfg.maxConns, "max-connections", envInt("MAX_CONNECTIONS", 0),
+		"open connections in all, past which new ones are closed (idle keep-alives first); 0: 10,000 or what the descriptor limit allows (env MAX_CONNECTIONS)")
+	fs.IntVar(&cfg.maxConnsPerClient, "max-connections-per-client", envInt("MAX_CONNECTIONS_PER_CLIENT", 256),
+		"open connections per client address; 0: no bound, for a server behind a proxy (env MAX_CONNECTIONS_PER_CLIENT)")
+	fs.DurationVar(&cfg.streams.InitTimeout, "ws-init-timeout", envDuration("WS_INIT_TIMEOUT", graph.DefaultStreamLimits.InitTimeout),
+		"how long a websocket may take to send connection_init (env WS_INIT_TIMEOUT)")
+	fs.IntVar(&cfg.streams.Total, "max-streams", envInt("MAX_STREAMS", graph.DefaultStreamLimits.Total),
+		"open subscription streams (websockets and server-sent events) in all (env MAX_STREAMS)")
+	fs.IntVar(&cfg.streams.PerClient, "max-streams-per-client", envInt("MAX_STREAMS_PER_CLIENT", graph.DefaultStreamLimits.PerClient),
+		"open streams per client address (env MAX_STREAMS_PER_CLIENT)")
+	fs.IntVar(&cfg.streams.PerCaller, "max-subscriptions-per-caller", envInt("MAX_SUBSCRIPTIONS_PER_CALLER", graph.DefaultStreamLimits.PerCaller),
+		"subscriptions per API token or shopper (env MAX_SUBSCRIPTIONS_PER_CALLER)")
+	fs.IntVar(&cfg.maxResponseBytes, "max-response-bytes", envInt("MAX_RESPONSE_BYTES", graph.DefaultMaxResponseBytes),
+		"largest GraphQL answer, in bytes; larger ones are refused with RESPONSE_TOO_LARGE (env MAX_RESPONSE_BYTES)")
+	fs.StringVar(&cfg.opsAddr, "ops-addr", envOr("OPS_ADDR", ""),
+		"also serve /healthz, /readyz and /metrics on this address, outside the connection bounds (env OPS_ADDR)")
 	fs.DurationVar(&cfg.readHeaderTimeout, "read-header-timeout", 10*time.Second, "how long a client may take to send its request headers")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -119,6 +146,24 @@ func parseServeFlags(args []string) (config, error) {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	return cfg, nil
+}
+
+// envInt reads an integer env variable; an unset or unreadable one gives
+// def.
+func envInt(key string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(key)); err == nil {
+		return v
+	}
+	return def
+}
+
+// envDuration reads a duration env variable; an unset or unreadable one
+// gives def.
+func envDuration(key string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(key)); err == nil {
+		return v
+	}
+	return def
 }
 
 func envOr(key, def string) string {
@@ -183,10 +228,15 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 		fmt.Fprintf(stdout, "Admin API token (%s), for X-Auth-Token: %s\n", storage.ScopeWrite, demoToken)
 	}
 
-	ln, err := net.Listen("tcp", cfg.addr)
+	raw, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
+	maxConns := cfg.maxConns
+	if maxConns == 0 {
+		maxConns = defaultMaxConnections()
+	}
+	ln := newLimitListener(raw, max(maxConns, 0), max(cfg.maxConnsPerClient, 0), obs.metrics.ConnectionsRefused.Inc)
 	srv := &http.Server{
 		Handler: newMux(db, log, cfg, demoToken, obs),
 		// Slow-loris guard. Read and write deadlines are per request (set by
@@ -194,6 +244,19 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 		ReadHeaderTimeout: cfg.readHeaderTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ConnState:         ln.connState,
+	}
+	if cfg.opsAddr != "" {
+		opsLn, err := net.Listen("tcp", cfg.opsAddr)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		ops := &http.Server{Handler: opsMux(db, log, obs), ReadHeaderTimeout: cfg.readHeaderTimeout, IdleTimeout: time.Minute,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		go ops.Serve(opsLn)
+		defer ops.Close()
+		log.Info("serving operations endpoints", "addr", opsLn.Addr().String())
 	}
 	// The webhook dispatcher runs beside the server and stops after it,
 	// letting attempts in flight finish.
@@ -247,7 +310,8 @@ func newMux(db *storage.DB, log *slog.Logger, cfg config, demoToken string, obs 
 		}
 	}
 	gql := graph.NewHandler(db, graph.Options{Logger: log, Extensions: obs.extensions(log), OnBatch: obs.metrics.ObserveBatch, DisableIntrospection: !cfg.introspection,
-		CORSOrigins: origins, ShopperTokenTTL: cfg.shopperTTL, DisableCompiledReads: !cfg.compiledReads, OnExec: obs.metrics.ObserveExecutor})
+		CORSOrigins: origins, ShopperTokenTTL: cfg.shopperTTL, DisableCompiledReads: !cfg.compiledReads, OnExec: obs.metrics.ObserveExecutor,
+		Streams: cfg.streams, MaxResponseBytes: cfg.maxResponseBytes})
 	mux.Handle("/graphql", gql)
 	if cfg.playground {
 		headers := map[string]string{}
@@ -263,12 +327,24 @@ func newMux(db *storage.DB, log *slog.Logger, cfg config, demoToken string, obs 
 		mux.Handle("GET /{$}", pg)
 		mux.Handle("GET /playground/", pg)
 	}
+	addOps(mux, db, log, obs)
+	return obs.instrument(db, mux, log)
+}
+
+// addOps routes the operations endpoints: liveness, readiness, metrics.
+func addOps(mux *http.ServeMux, db *storage.DB, log *slog.Logger, obs observability) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok\n")
 	})
 	mux.Handle("GET /readyz", readyHandler(db, log))
 	mux.Handle("GET /metrics", obs.metrics.Handler())
-	return obs.instrument(db, mux, log)
+}
+
+// opsMux serves the operations endpoints alone (-ops-addr).
+func opsMux(db *storage.DB, log *slog.Logger, obs observability) http.Handler {
+	mux := http.NewServeMux()
+	addOps(mux, db, log, obs)
+	return mux
 }
 
 // exampleQuery opens the playground: a filtered, sorted page of customers

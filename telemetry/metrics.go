@@ -56,6 +56,9 @@ type Metrics struct {
 	// WebhookDelivered, WebhookFailed and WebhookAbandoned; the webhook
 	// dispatcher increments it (customers_webhook_deliveries_total).
 	WebhookDeliveries *prometheus.CounterVec
+	// ConnectionsRefused counts connections closed as soon as they were
+	// accepted, over the server's bounds (customers_http_connections_refused_total).
+	ConnectionsRefused prometheus.Counter
 
 	httpRequests  *prometheus.CounterVec
 	httpDuration  *prometheus.HistogramVec
@@ -84,6 +87,10 @@ func NewMetrics(build Build) *Metrics {
 			Namespace: namespace, Name: "webhook_deliveries_total",
 			Help: "Webhook delivery attempts by outcome (delivered, failed, abandoned).",
 		}, []string{"outcome"}),
+		ConnectionsRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Name: "http_connections_refused_total",
+			Help: "Connections closed at accept: over the bound on open connections, in all or per client address.",
+		}),
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "http_requests_total",
 			Help: "HTTP requests by route (the matched pattern, or unmatched) and status code.",
@@ -144,7 +151,7 @@ func NewMetrics(build Build) *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		buildInfo,
-		m.WebhookQueue, m.WebhookDeliveries,
+		m.WebhookQueue, m.WebhookDeliveries, m.ConnectionsRefused,
 		m.httpRequests, m.httpDuration,
 		m.operations, m.opDuration, m.opStatements, m.gqlErrors, m.executions,
 		m.batchSize, m.sqlDuration,
