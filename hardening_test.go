@@ -77,7 +77,7 @@ func TestBareUpgradeFlood(t *testing.T) {
 	} else if c != nil {
 		c.Close()
 	}
-	s := startTelServer(t, "-max-connections", "400", "-max-connections-per-client", "150", "-ws-init-timeout", "1s",
+	s := startTelServer(t, "-db", filepath.Join(t.TempDir(), "customers.db"), "-max-connections", "400", "-max-connections-per-client", "150", "-ws-init-timeout", "1s",
 		"-max-streams-per-client", "1000", "-max-streams", "1000")
 	addr := strings.TrimPrefix(s.url, "http://")
 	const flood = 3000
