@@ -47,7 +47,7 @@ type StreamLimits struct {
 // DefaultStreamLimits suit a storefront: a few tabs per shopper, a few
 // dashboards per office address, a couple of thousand streams in all.
 var DefaultStreamLimits = StreamLimits{InitTimeout: 5 * time.Second, PerClient: 64, Total: 2000, PerCaller: 32,
-	Recheck: 5 * time.Second, Backlog: 256}
+	Recheck: 5 * time.Second, Backlog: 1024}
 
 func (l StreamLimits) withDefaults() StreamLimits {
 	d := DefaultStreamLimits
