@@ -18,12 +18,15 @@ import (
 )
 
 // postTransport serves POST requests as gqlgen's transport.POST does (the
-// same parsing, statuses, headers and error messages), with one difference:
-// a response the compiled read path wrote goes out as written. gqlgen
-// encodes every response with encoding/json, which validates, compacts and
-// HTML-escapes the data a second time; the compiled writer already writes
-// it compact and escaped, and that second pass cost a tenth of a customer
-// read.
+// same parsing, statuses and headers), with three differences. A body that
+// is not a GraphQL request is a coded 400 (BAD_REQUEST) that does not quote
+// it, where gqlgen's message repeats the body, passwords included, into
+// the answer and the log. An answer over maxResponse bytes is replaced by
+// RESPONSE_TOO_LARGE. And a response the compiled read path wrote goes out
+// as written: gqlgen encodes every response with encoding/json, which
+// validates, compacts and HTML-escapes the data a second time; the compiled
+// writer already writes it compact and escaped, and that second pass cost
+// a tenth of a customer read.
 type postTransport struct {
 	transport.POST
 	// maxResponse bounds an answer's bytes; 0 means no bound.
