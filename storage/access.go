@@ -256,17 +256,14 @@ func (db *DB) noteTokenUse(t *APIToken) {
 		return
 	}
 	db.tokenUses.Store(t.ID, now)
+	used := formatTime(now) // read here: the clock is the request's, not the goroutine's
 	db.background.Go(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		tx, err := db.beginWrite(ctx)
-		if err != nil {
-			return
-		}
-		defer tx.Rollback()
-		if _, err := tx.exec(ctx, `UPDATE api_tokens SET last_used = ? WHERE id = ?`, formatTime(tx.now), t.ID); err == nil {
-			tx.Commit()
-		}
+		const q = `UPDATE api_tokens SET last_used = ? WHERE id = ?`
+		start := time.Now()
+		_, err := db.writer.ExecContext(ctx, q, used, t.ID)
+		db.observe(ctx, q, start, err)
 	})
 }
 
