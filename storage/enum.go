@@ -266,3 +266,49 @@ func (v CustomerSort) ordering() ordering {
 func idOrder(col string) ordering {
 	return ordering{name: "id:asc", keys: []sortKey{{col: col}}}
 }
+
+// SubscriberConsent is a newsletter a subscriber gets (V3 subscriber
+// `consents`).
+type SubscriberConsent string
+
+// Subscriber consents.
+const (
+	ConsentMarketingNewsletter SubscriberConsent = "marketing_newsletter"
+	ConsentAbandonedCart       SubscriberConsent = "abandoned_cart"
+)
+
+var subscriberConsents = []SubscriberConsent{ConsentMarketingNewsletter, ConsentAbandonedCart}
+
+// MarshalGQL implements graphql.Marshaler.
+func (v SubscriberConsent) MarshalGQL(w io.Writer) { writeEnum(w, v) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (v *SubscriberConsent) UnmarshalGQL(x any) (err error) {
+	*v, err = parseEnum(x, subscriberConsents, "SubscriberConsent")
+	return err
+}
+
+// WebhookFormat is how a webhook's requests look (../API.md, Additions).
+type WebhookFormat string
+
+// Webhook formats.
+const (
+	// WebhookStandard: the envelope signed the Standard Webhooks way,
+	// retried with back-off (the default through GraphQL).
+	WebhookStandard WebhookFormat = "standard_webhooks"
+	// WebhookBigCommerce: BigCommerce's own requests, authenticated by the
+	// webhook's custom headers, on BigCommerce's retry schedule (the
+	// default through REST /v3/hooks).
+	WebhookBigCommerce WebhookFormat = "bigcommerce"
+)
+
+var webhookFormats = []WebhookFormat{WebhookStandard, WebhookBigCommerce}
+
+// MarshalGQL implements graphql.Marshaler.
+func (v WebhookFormat) MarshalGQL(w io.Writer) { writeEnum(w, v) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (v *WebhookFormat) UnmarshalGQL(x any) (err error) {
+	*v, err = parseEnum(x, webhookFormats, "WebhookFormat")
+	return err
+}

@@ -263,9 +263,9 @@ func (tx *Tx) insertGroup(ctx context.Context, g *CustomerGroup) error {
 // insertSubscriber writes a subscriber, setting s.ID.
 func (tx *Tx) insertSubscriber(ctx context.Context, s *Subscriber) error {
 	newID, err := tx.exec(ctx, `INSERT INTO subscribers (id, email, email_fold, first_name, last_name, source, order_id,
-		channel_id, date_created, date_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		channel_id, consents, date_created, date_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		idOrNull(s.ID), s.Email, Fold(s.Email), s.FirstName, s.LastName, s.Source, s.OrderID, s.ChannelID,
-		formatTime(s.DateCreated), formatTime(s.DateModified))
+		jsonArray(s.Consents), formatTime(s.DateCreated), formatTime(s.DateModified))
 	if err != nil {
 		return fmt.Errorf("insert subscriber: %w", err)
 	}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -16,6 +17,8 @@ type Subscriber struct {
 	Source       string
 	OrderID      *int
 	ChannelID    int
+	// Consents are the newsletters the subscriber gets.
+	Consents     []SubscriberConsent
 	DateCreated  time.Time
 	DateModified time.Time
 }
@@ -24,6 +27,7 @@ type Subscriber struct {
 // matches (domain/customers-spec.md §2.6).
 type SubscriberFilter struct {
 	ID           *int
+	IDIn         []int
 	Email        *string
 	FirstName    *string
 	LastName     *string
@@ -43,6 +47,7 @@ func (f *SubscriberFilter) conditions(createdNarrow, modifiedNarrow bool) where 
 	if f.ID != nil {
 		w.add("s.id = ?", *f.ID)
 	}
+	in(&w, "s.id", f.IDIn)
 	if f.Email != nil {
 		// Emails are unique ignoring case, so they match ignoring case.
 		w.add("s.email_fold = ?", Fold(*f.Email))
@@ -72,16 +77,22 @@ func (f *SubscriberFilter) IsEmpty() bool {
 }
 
 const subscriberColumns = `s.id, s.email, s.first_name, s.last_name, s.source, s.order_id, s.channel_id,
-	s.date_created, s.date_modified`
+	s.consents, s.date_created, s.date_modified`
 
 func scanSubscriber(sc rowScanner, extra ...any) (*Subscriber, error) {
 	var (
-		s                 Subscriber
-		created, modified string
+		s                           Subscriber
+		consents, created, modified string
 	)
 	if err := sc.Scan(append([]any{&s.ID, &s.Email, &s.FirstName, &s.LastName, &s.Source, &s.OrderID, &s.ChannelID,
-		&created, &modified}, extra...)...); err != nil {
+		&consents, &created, &modified}, extra...)...); err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal([]byte(consents), &s.Consents); err != nil {
+		return nil, fmt.Errorf("subscriber %d consents: %w", s.ID, err)
+	}
+	if s.Consents == nil {
+		s.Consents = []SubscriberConsent{}
 	}
 	return &s, parseTimes(created, &s.DateCreated, modified, &s.DateModified)
 }

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // SubscriberInput is a subscriber to create (V3 POST
@@ -15,6 +16,8 @@ type SubscriberInput struct {
 	OrderID   *int
 	// ChannelID defaults to 1.
 	ChannelID *int
+	// Consents are the newsletters the subscriber gets; none when nil.
+	Consents []SubscriberConsent
 }
 
 // SubscriberUpdate changes a subscriber; nil fields and unset Optionals are
@@ -27,6 +30,8 @@ type SubscriberUpdate struct {
 	Source    *string
 	OrderID   Optional[*int]
 	ChannelID *int
+	// Consents, when not nil, replaces the list.
+	Consents []SubscriberConsent
 }
 
 // subscriberFields checks a subscriber (domain/customers-spec.md §4.8).
@@ -39,13 +44,25 @@ func (ic *itemChecker) subscriberFields(s *Subscriber) {
 		ic.positive("orderId", *s.OrderID)
 	}
 	ic.positive("channelId", s.ChannelID)
+	for _, k := range s.Consents {
+		if !valid(k, subscriberConsents) {
+			ic.fail(EINVALID, "consents", "%q is not a consent; they are marketing_newsletter and abandoned_cart.", truncate(string(k), 40))
+			return
+		}
+	}
+	if len(slices.Compact(slices.Sorted(slices.Values(s.Consents)))) != len(s.Consents) {
+		ic.fail(EINVALID, "consents", "A consent is given twice.")
+	}
 }
 
 // CreateSubscriber creates a subscriber. It returns Errors: CONFLICT for an
 // email in use (V3 409), and the field codes (V3 422).
 func (db *DB) CreateSubscriber(ctx context.Context, in SubscriberInput) (*Subscriber, error) {
 	s := &Subscriber{Email: in.Email, FirstName: in.FirstName, LastName: in.LastName, Source: in.Source,
-		OrderID: in.OrderID, ChannelID: 1}
+		OrderID: in.OrderID, ChannelID: 1, Consents: in.Consents}
+	if s.Consents == nil {
+		s.Consents = []SubscriberConsent{}
+	}
 	if in.ChannelID != nil {
 		s.ChannelID = *in.ChannelID
 	}
@@ -66,6 +83,9 @@ func (db *DB) UpdateSubscriber(ctx context.Context, u SubscriberUpdate) (*Subscr
 		}
 		if u.ChannelID != nil {
 			s.ChannelID = *u.ChannelID
+		}
+		if u.Consents != nil {
+			s.Consents = u.Consents
 		}
 		return &s
 	})
@@ -113,11 +133,11 @@ func (db *DB) writeSubscriber(ctx context.Context, id int, build func(old *Subsc
 			return nil, err
 		}
 	case s.Email != old.Email || s.FirstName != old.FirstName || s.LastName != old.LastName || s.Source != old.Source ||
-		!sameIntPtr(s.OrderID, old.OrderID) || s.ChannelID != old.ChannelID:
+		!sameIntPtr(s.OrderID, old.OrderID) || s.ChannelID != old.ChannelID || !slices.Equal(s.Consents, old.Consents):
 		s.DateModified = tx.now
 		if _, err := tx.exec(ctx, `UPDATE subscribers SET email = ?, email_fold = ?, first_name = ?, last_name = ?, source = ?,
-			order_id = ?, channel_id = ?, date_modified = ? WHERE id = ?`, s.Email, Fold(s.Email), s.FirstName, s.LastName,
-			s.Source, s.OrderID, s.ChannelID, formatTime(s.DateModified), s.ID); err != nil {
+			order_id = ?, channel_id = ?, consents = ?, date_modified = ? WHERE id = ?`, s.Email, Fold(s.Email), s.FirstName,
+			s.LastName, s.Source, s.OrderID, s.ChannelID, jsonArray(s.Consents), formatTime(s.DateModified), s.ID); err != nil {
 			return nil, fmt.Errorf("update subscriber: %w", err)
 		}
 	default:

@@ -30,6 +30,10 @@ type Webhook struct {
 	DeactivatedReason string
 	DateCreated       time.Time
 	DateModified      time.Time
+	// Format is how its requests look; OwnerTokenID the API token that
+	// registered it through REST /v3/hooks, if one did.
+	Format       WebhookFormat
+	OwnerTokenID *int
 }
 
 // EventScopes are the scopes the store announces.
@@ -53,6 +57,9 @@ type WebhookInput struct {
 	// IsActive defaults to true.
 	IsActive *bool
 	Headers  map[string]string
+	// Format defaults to WebhookStandard; OwnerTokenID is set by REST.
+	Format       WebhookFormat
+	OwnerTokenID *int
 }
 
 // WebhookUpdate changes a webhook; nil fields are left alone. Turning a
@@ -165,7 +172,8 @@ func SecretKey(secret string) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
 }
 
-const webhookColumns = `w.id, w.scope, w.destination, w.is_active, w.headers, w.deactivated_reason, w.date_created, w.date_modified`
+const webhookColumns = `w.id, w.scope, w.destination, w.is_active, w.headers, w.deactivated_reason, w.date_created, w.date_modified,
+	w.format, w.owner_token_id`
 
 func scanWebhook(s rowScanner, extra ...any) (*Webhook, error) {
 	var (
@@ -173,7 +181,7 @@ func scanWebhook(s rowScanner, extra ...any) (*Webhook, error) {
 		headers, created, modified string
 	)
 	if err := s.Scan(append([]any{&w.ID, &w.Scope, &w.Destination, &w.IsActive, &headers, &w.DeactivatedReason,
-		&created, &modified}, extra...)...); err != nil {
+		&created, &modified, &w.Format, &w.OwnerTokenID}, extra...)...); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(headers), &w.Headers); err != nil {
@@ -189,6 +197,10 @@ type WebhookFilter struct {
 	IDIn     []int
 	Scope    *string
 	IsActive *bool
+	// Destination and OwnerTokenID serve REST /v3/hooks, which lists the
+	// calling token's webhooks.
+	Destination  *string
+	OwnerTokenID *int
 }
 
 func (f *WebhookFilter) where() where {
@@ -199,6 +211,12 @@ func (f *WebhookFilter) where() where {
 	}
 	if f.IsActive != nil {
 		w.add("w.is_active = ?", *f.IsActive)
+	}
+	if f.Destination != nil {
+		w.add("w.destination = ?", *f.Destination)
+	}
+	if f.OwnerTokenID != nil {
+		w.add("w.owner_token_id = ?", *f.OwnerTokenID)
 	}
 	return w
 }
@@ -218,7 +236,11 @@ func (db *DB) FindWebhooksByIDs(ctx context.Context, ids []int) (map[int]*Webhoo
 // names no event, a destination that is not https or a loopback http URL,
 // or a reserved header).
 func (db *DB) CreateWebhook(ctx context.Context, in WebhookInput) (*Webhook, string, error) {
-	w := &Webhook{Scope: in.Scope, Destination: in.Destination, IsActive: true, Headers: in.Headers}
+	w := &Webhook{Scope: in.Scope, Destination: in.Destination, IsActive: true, Headers: in.Headers, Format: in.Format,
+		OwnerTokenID: in.OwnerTokenID}
+	if w.Format == "" {
+		w.Format = WebhookStandard
+	}
 	if in.IsActive != nil {
 		w.IsActive = *in.IsActive
 	}
@@ -228,6 +250,9 @@ func (db *DB) CreateWebhook(ctx context.Context, in WebhookInput) (*Webhook, str
 	var c checker
 	ic := c.root("input")
 	ic.webhook(w)
+	if !valid(w.Format, webhookFormats) {
+		ic.fail(EINVALID, "format", "Must be standard_webhooks or bigcommerce.")
+	}
 	db.checkDestination(ctx, ic, w.Destination)
 	if c.err() != nil {
 		return nil, "", c.err()
@@ -243,9 +268,9 @@ func (db *DB) CreateWebhook(ctx context.Context, in WebhookInput) (*Webhook, str
 	defer tx.Rollback()
 	w.DateCreated, w.DateModified = tx.now, tx.now
 	headers, _ := json.Marshal(w.Headers)
-	id, err := tx.exec(ctx, `INSERT INTO webhooks (scope, destination, is_active, headers, secret, date_created, date_modified)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, w.Scope, w.Destination, w.IsActive, string(headers), secret,
-		formatTime(tx.now), formatTime(tx.now))
+	id, err := tx.exec(ctx, `INSERT INTO webhooks (scope, destination, is_active, headers, secret, date_created, date_modified,
+		format, owner_token_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, w.Scope, w.Destination, w.IsActive, string(headers), secret,
+		formatTime(tx.now), formatTime(tx.now), string(w.Format), w.OwnerTokenID)
 	if err != nil {
 		return nil, "", fmt.Errorf("create webhook: %w", err)
 	}

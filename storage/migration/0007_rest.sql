@@ -1,0 +1,38 @@
+-- The BigCommerce-compatible REST API (README, REST): customer metafields,
+-- the format and owner of webhooks, and subscribers' consents.
+
+-- Customer metafields (V3 /customers/{id}/metafields): free key-value data
+-- that an API token keeps on a customer. A metafield belongs to the token
+-- that created it; permission_set says who else may read or change it.
+CREATE TABLE customer_metafields (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    customer_id    INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    owner_token_id INTEGER NOT NULL REFERENCES api_tokens (id) ON DELETE CASCADE,
+    namespace      TEXT    NOT NULL,
+    key            TEXT    NOT NULL,
+    value          TEXT    NOT NULL,
+    description    TEXT    NOT NULL DEFAULT '',
+    permission_set TEXT    NOT NULL CHECK (permission_set IN ('app_only', 'read', 'write', 'read_and_sf_access', 'write_and_sf_access')),
+    date_created   TEXT    NOT NULL,
+    date_modified  TEXT    NOT NULL
+);
+-- One metafield per owner, namespace and key on a customer.
+CREATE UNIQUE INDEX customer_metafields_key ON customer_metafields (customer_id, owner_token_id, namespace, key);
+CREATE INDEX customer_metafields_owner ON customer_metafields (owner_token_id);
+CREATE INDEX customer_metafields_namespace ON customer_metafields (namespace);
+CREATE INDEX customer_metafields_date_created ON customer_metafields (date_created);
+CREATE INDEX customer_metafields_date_modified ON customer_metafields (date_modified);
+
+-- How a webhook's requests look: standard_webhooks (signed, the default
+-- through GraphQL) or bigcommerce (BigCommerce's own, authenticated by the
+-- custom headers, with its retry schedule; the default through REST
+-- /v3/hooks). owner_token_id is the API token that registered it through
+-- REST, whose /v3/hooks lists it.
+ALTER TABLE webhooks ADD COLUMN format TEXT NOT NULL DEFAULT 'standard_webhooks'
+    CHECK (format IN ('standard_webhooks', 'bigcommerce'));
+ALTER TABLE webhooks ADD COLUMN owner_token_id INTEGER REFERENCES api_tokens (id) ON DELETE SET NULL;
+CREATE INDEX webhooks_owner ON webhooks (owner_token_id);
+
+-- The newsletters a subscriber gets (V3 subscriber `consents`): a JSON
+-- array of marketing_newsletter and abandoned_cart.
+ALTER TABLE subscribers ADD COLUMN consents TEXT NOT NULL DEFAULT '[]';
