@@ -351,13 +351,14 @@ func subscriberFilter(m map[string]any) (storage.SubscriberFilter, error) {
 	in := input{m: m, path: "filter"}
 	f := storage.SubscriberFilter{
 		ID:           in.integer("id"),
+		IDIn:         in.ints("idIn"),
 		Email:        in.str("email"),
 		FirstName:    in.str("firstName"),
 		LastName:     in.str("lastName"),
 		Source:       in.str("source"),
 		OrderID:      in.integer("orderId"),
-		DateCreated:  storage.NewTimeRange(in.date("dateCreated"), nil, nil),
-		DateModified: storage.NewTimeRange(in.date("dateModified"), nil, nil),
+		DateCreated:  in.dates("dateCreated"),
+		DateModified: in.dates("dateModified"),
 	}
 	return f, in.err
 }

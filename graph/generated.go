@@ -99,6 +99,7 @@ type ComplexityRoot struct {
 		Group                                   func(childComplexity int) int
 		ID                                      func(childComplexity int) int
 		LastName                                func(childComplexity int) int
+		Metafields                              func(childComplexity int, namespace *string, keys []string) int
 		Notes                                   func(childComplexity int) int
 		OriginChannelID                         func(childComplexity int) int
 		Phone                                   func(childComplexity int) int
@@ -330,6 +331,35 @@ type ComplexityRoot struct {
 		GuestCustomerGroupID   func(childComplexity int) int
 	}
 
+	CustomerMetafield struct {
+		CustomerID    func(childComplexity int) int
+		DateCreated   func(childComplexity int) int
+		DateModified  func(childComplexity int) int
+		Description   func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Key           func(childComplexity int) int
+		Namespace     func(childComplexity int) int
+		PermissionSet func(childComplexity int) int
+		Value         func(childComplexity int) int
+	}
+
+	CustomerMetafieldConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		Pagination func(childComplexity int) int
+	}
+
+	CustomerMetafieldEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CustomerMetafieldsPayload struct {
+		Metafields func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	CustomerSettings struct {
 		CustomerGroupSettings func(childComplexity int) int
 		PrivacySettings       func(childComplexity int) int
@@ -375,6 +405,7 @@ type ComplexityRoot struct {
 		CreateCustomerAttributes      func(childComplexity int, input []*model.CustomerAttributeCreateInput) int
 		CreateCustomerFormFields      func(childComplexity int, input []*model.CustomerFormFieldCreateInput) int
 		CreateCustomerGroup           func(childComplexity int, input model.CustomerGroupCreateInput) int
+		CreateCustomerMetafields      func(childComplexity int, input []*model.CustomerMetafieldCreateInput) int
 		CreateCustomers               func(childComplexity int, input []*model.CustomerCreateInput) int
 		CreateMyAddress               func(childComplexity int, input model.CustomerAddressInput) int
 		CreateSubscriber              func(childComplexity int, input model.SubscriberCreateInput) int
@@ -384,6 +415,7 @@ type ComplexityRoot struct {
 		DeleteCustomerAttributes      func(childComplexity int, idIn []int) int
 		DeleteCustomerFormFields      func(childComplexity int, idIn []int) int
 		DeleteCustomerGroups          func(childComplexity int, idIn []int) int
+		DeleteCustomerMetafields      func(childComplexity int, idIn []int) int
 		DeleteCustomers               func(childComplexity int, idIn []int) int
 		DeleteMyAddress               func(childComplexity int, id int) int
 		DeleteSubscribers             func(childComplexity int, filter map[string]any, all *bool) int
@@ -399,6 +431,7 @@ type ComplexityRoot struct {
 		UpdateCustomerConsent         func(childComplexity int, input model.CustomerConsentInput) int
 		UpdateCustomerFormFields      func(childComplexity int, input []*model.CustomerFormFieldUpdateInput) int
 		UpdateCustomerGroup           func(childComplexity int, input model.CustomerGroupUpdateInput) int
+		UpdateCustomerMetafields      func(childComplexity int, input []*model.CustomerMetafieldUpdateInput) int
 		UpdateCustomerSettings        func(childComplexity int, input model.CustomerSettingsInput) int
 		UpdateCustomers               func(childComplexity int, input []*model.CustomerUpdateInput) int
 		UpdateMe                      func(childComplexity int, input model.UpdateMeInput) int
@@ -453,6 +486,7 @@ type ComplexityRoot struct {
 		CustomerFormFields      func(childComplexity int, filter map[string]any, page *int, limit *int, after *string, before *string) int
 		CustomerGroup           func(childComplexity int, id int) int
 		CustomerGroups          func(childComplexity int, filter map[string]any, page *int, limit *int, after *string, before *string) int
+		CustomerMetafields      func(childComplexity int, filter *model.CustomerMetafieldFilter, sort *model.MetafieldSort, page *int, limit *int, after *string, before *string) int
 		CustomerSettings        func(childComplexity int) int
 		Customers               func(childComplexity int, filter map[string]any, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) int
 		Me                      func(childComplexity int) int
@@ -475,6 +509,7 @@ type ComplexityRoot struct {
 
 	Subscriber struct {
 		ChannelID    func(childComplexity int) int
+		Consents     func(childComplexity int) int
 		DateCreated  func(childComplexity int) int
 		DateModified func(childComplexity int) int
 		Email        func(childComplexity int) int
@@ -518,6 +553,7 @@ type ComplexityRoot struct {
 		DateModified      func(childComplexity int) int
 		DeactivatedReason func(childComplexity int) int
 		Destination       func(childComplexity int) int
+		Format            func(childComplexity int) int
 		Headers           func(childComplexity int) int
 		ID                func(childComplexity int) int
 		IsActive          func(childComplexity int) int
@@ -604,6 +640,7 @@ type CustomerResolver interface {
 	StoreCredit(ctx context.Context, obj *storage.Customer) ([]*storage.StoreCreditAmount, error)
 	Consent(ctx context.Context, obj *storage.Customer) (*storage.CustomerConsent, error)
 	Group(ctx context.Context, obj *storage.Customer) (*storage.CustomerGroup, error)
+	Metafields(ctx context.Context, obj *storage.Customer, namespace *string, keys []string) ([]*storage.CustomerMetafield, error)
 }
 type CustomerAddressResolver interface {
 	FormFields(ctx context.Context, obj *storage.CustomerAddress) ([]*storage.CustomerFormFieldValue, error)
@@ -646,6 +683,9 @@ type MutationResolver interface {
 	CreateSubscriber(ctx context.Context, input model.SubscriberCreateInput) (*model.SubscriberPayload, error)
 	UpdateSubscriber(ctx context.Context, input model.SubscriberUpdateInput) (*model.SubscriberPayload, error)
 	DeleteSubscribers(ctx context.Context, filter map[string]any, all *bool) (*model.DeletePayload, error)
+	CreateCustomerMetafields(ctx context.Context, input []*model.CustomerMetafieldCreateInput) (*model.CustomerMetafieldsPayload, error)
+	UpdateCustomerMetafields(ctx context.Context, input []*model.CustomerMetafieldUpdateInput) (*model.CustomerMetafieldsPayload, error)
+	DeleteCustomerMetafields(ctx context.Context, idIn []int) (*model.DeletePayload, error)
 	RegisterCustomer(ctx context.Context, input model.RegisterCustomerInput) (*model.SignInPayload, error)
 	Login(ctx context.Context, email string, password string, channelID *int) (*model.SignInPayload, error)
 	Logout(ctx context.Context) (*model.LogoutPayload, error)
@@ -676,6 +716,7 @@ type QueryResolver interface {
 	Subscriber(ctx context.Context, id int) (*storage.Subscriber, error)
 	CustomerSettings(ctx context.Context) (*storage.CustomerSettings, error)
 	ChannelCustomerSettings(ctx context.Context, channelID int) (*storage.ChannelCustomerSettings, error)
+	CustomerMetafields(ctx context.Context, filter *model.CustomerMetafieldFilter, sort *model.MetafieldSort, page *int, limit *int, after *string, before *string) (*model.CustomerMetafieldConnection, error)
 	Me(ctx context.Context) (*storage.Customer, error)
 	Webhooks(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.WebhookConnection, error)
 	WebhookDeliveries(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.WebhookDeliveryConnection, error)
@@ -917,6 +958,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.LastName(childComplexity), true
+	case "Customer.metafields":
+		if e.ComplexityRoot.Customer.Metafields == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_metafields_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Metafields(childComplexity, args["namespace"].(*string), args["keys"].([]string)), true
 	case "Customer.notes":
 		if e.ComplexityRoot.Customer.Notes == nil {
 			break
@@ -1736,6 +1788,112 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerGroupSettings.GuestCustomerGroupID(childComplexity), true
 
+	case "CustomerMetafield.customerId":
+		if e.ComplexityRoot.CustomerMetafield.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetafield.CustomerID(childComplexity), true
+	case "CustomerMetafield.dateCreated":
+		if e.ComplexityRoot.CustomerMetafield.DateCreated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetafield.DateCreated(childComplexity), true
+	case "CustomerMetafield.dateModified":
+		if e.ComplexityRoot.CustomerMetafield.DateModified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetafield.DateModified(childComplexity), true
+	case "CustomerMetafield.description":
+		if e.ComplexityRoot.CustomerMetafield.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetafield.Description(childComplexity), true
+	case "CustomerMetafield.id":
+		if e.ComplexityRoot.CustomerMetafield.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetafield.ID(childComplexity), true
+	case "CustomerMetafield.key":
+		if e.ComplexityRoot.CustomerMetafield.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetafield.Key(childComplexity), true
+	case "CustomerMetafield.namespace":
+		if e.ComplexityRoot.CustomerMetafield.Namespace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetafield.Namespace(childComplexity), true
+	case "CustomerMetafield.permissionSet":
+		if e.ComplexityRoot.CustomerMetafield.PermissionSet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetafield.PermissionSet(childComplexity), true
+	case "CustomerMetafield.value":
+		if e.ComplexityRoot.CustomerMetafield.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetafield.Value(childComplexity), true
+
+	case "CustomerMetafieldConnection.edges":
+		if e.ComplexityRoot.CustomerMetafieldConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetafieldConnection.Edges(childComplexity), true
+	case "CustomerMetafieldConnection.nodes":
+		if e.ComplexityRoot.CustomerMetafieldConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetafieldConnection.Nodes(childComplexity), true
+	case "CustomerMetafieldConnection.pageInfo":
+		if e.ComplexityRoot.CustomerMetafieldConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetafieldConnection.PageInfo(childComplexity), true
+	case "CustomerMetafieldConnection.pagination":
+		if e.ComplexityRoot.CustomerMetafieldConnection.Pagination == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetafieldConnection.Pagination(childComplexity), true
+
+	case "CustomerMetafieldEdge.cursor":
+		if e.ComplexityRoot.CustomerMetafieldEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetafieldEdge.Cursor(childComplexity), true
+	case "CustomerMetafieldEdge.node":
+		if e.ComplexityRoot.CustomerMetafieldEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetafieldEdge.Node(childComplexity), true
+
+	case "CustomerMetafieldsPayload.metafields":
+		if e.ComplexityRoot.CustomerMetafieldsPayload.Metafields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetafieldsPayload.Metafields(childComplexity), true
+	case "CustomerMetafieldsPayload.userErrors":
+		if e.ComplexityRoot.CustomerMetafieldsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetafieldsPayload.UserErrors(childComplexity), true
+
 	case "CustomerSettings.customerGroupSettings":
 		if e.ComplexityRoot.CustomerSettings.CustomerGroupSettings == nil {
 			break
@@ -1906,6 +2064,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCustomerGroup(childComplexity, args["input"].(model.CustomerGroupCreateInput)), true
+	case "Mutation.createCustomerMetafields":
+		if e.ComplexityRoot.Mutation.CreateCustomerMetafields == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCustomerMetafields_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCustomerMetafields(childComplexity, args["input"].([]*model.CustomerMetafieldCreateInput)), true
 	case "Mutation.createCustomers":
 		if e.ComplexityRoot.Mutation.CreateCustomers == nil {
 			break
@@ -2005,6 +2174,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteCustomerGroups(childComplexity, args["idIn"].([]int)), true
+	case "Mutation.deleteCustomerMetafields":
+		if e.ComplexityRoot.Mutation.DeleteCustomerMetafields == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCustomerMetafields_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCustomerMetafields(childComplexity, args["idIn"].([]int)), true
 	case "Mutation.deleteCustomers":
 		if e.ComplexityRoot.Mutation.DeleteCustomers == nil {
 			break
@@ -2165,6 +2345,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCustomerGroup(childComplexity, args["input"].(model.CustomerGroupUpdateInput)), true
+	case "Mutation.updateCustomerMetafields":
+		if e.ComplexityRoot.Mutation.UpdateCustomerMetafields == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCustomerMetafields_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCustomerMetafields(childComplexity, args["input"].([]*model.CustomerMetafieldUpdateInput)), true
 	case "Mutation.updateCustomerSettings":
 		if e.ComplexityRoot.Mutation.UpdateCustomerSettings == nil {
 			break
@@ -2492,6 +2683,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CustomerGroups(childComplexity, args["filter"].(map[string]any), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
+	case "Query.customerMetafields":
+		if e.ComplexityRoot.Query.CustomerMetafields == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customerMetafields_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CustomerMetafields(childComplexity, args["filter"].(*model.CustomerMetafieldFilter), args["sort"].(*model.MetafieldSort), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
 	case "Query.customerSettings":
 		if e.ComplexityRoot.Query.CustomerSettings == nil {
 			break
@@ -2599,6 +2801,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscriber.ChannelID(childComplexity), true
+	case "Subscriber.consents":
+		if e.ComplexityRoot.Subscriber.Consents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscriber.Consents(childComplexity), true
 	case "Subscriber.dateCreated":
 		if e.ComplexityRoot.Subscriber.DateCreated == nil {
 			break
@@ -2760,6 +2968,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Webhook.Destination(childComplexity), true
+	case "Webhook.format":
+		if e.ComplexityRoot.Webhook.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.Format(childComplexity), true
 	case "Webhook.headers":
 		if e.ComplexityRoot.Webhook.Headers == nil {
 			break
@@ -3057,6 +3271,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCustomerGroupFilter,
 		ec.unmarshalInputCustomerGroupSettingsInput,
 		ec.unmarshalInputCustomerGroupUpdateInput,
+		ec.unmarshalInputCustomerMetafieldCreateInput,
+		ec.unmarshalInputCustomerMetafieldFilter,
+		ec.unmarshalInputCustomerMetafieldUpdateInput,
 		ec.unmarshalInputCustomerSettingsInput,
 		ec.unmarshalInputCustomerUpdateInput,
 		ec.unmarshalInputDiscountRuleInput,
@@ -3368,6 +3585,25 @@ type Query {
   a null field means no override: the store-wide value applies.
   """
   channelCustomerSettings("The channel's id, 1 or more." channelId: Int!): ChannelCustomerSettings! @access(allow: [READ])
+
+  """
+  Customer metafields across all customers (V3 ` + "`" + `GET /customers/metafields` + "`" + `):
+  every one not ` + "`" + `APP_ONLY` + "`" + `, and the calling token's own.
+  """
+  customerMetafields(
+    "Conditions that every returned metafield meets; they combine with AND."
+    filter: CustomerMetafieldFilter
+    "Order of the list (V3 ` + "`" + `direction` + "`" + `)."
+    sort: MetafieldSort = ID_ASC
+    "Page number, from 1. Ignored when ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` is given."
+    page: Int = 1
+    "Items per page, 1 to 250."
+    limit: Int = 50
+    "Cursor: return the items after this one."
+    after: String
+    "Cursor: return the items before this one."
+    before: String
+  ): CustomerMetafieldConnection! @access(allow: [READ])
 }
 
 "Sort orders of ` + "`" + `customers` + "`" + `. Every order breaks ties by ` + "`" + `id` + "`" + ` ascending."
@@ -3531,6 +3767,8 @@ input CustomerGroupFilter {
 input SubscriberFilter {
   "V3 ` + "`" + `id` + "`" + `."
   id: Int
+  "V3 ` + "`" + `id:in` + "`" + `: the subscriber id is one of these."
+  idIn: [Int!]
   "V3 ` + "`" + `email` + "`" + `, ignoring case."
   email: String
   "V3 ` + "`" + `first_name` + "`" + `."
@@ -3543,8 +3781,16 @@ input SubscriberFilter {
   orderId: Int
   "V3 ` + "`" + `date_created` + "`" + `: created at this moment, or on this day."
   dateCreated: FilterDate
+  "V3 ` + "`" + `date_created:min` + "`" + `: created at or after this moment (or day)."
+  dateCreatedMin: FilterDate
+  "V3 ` + "`" + `date_created:max` + "`" + `: created at or before this moment (or through this day)."
+  dateCreatedMax: FilterDate
   "V3 ` + "`" + `date_modified` + "`" + `: modified at this moment, or on this day."
   dateModified: FilterDate
+  "V3 ` + "`" + `date_modified:min` + "`" + `: modified at or after this moment (or day)."
+  dateModifiedMin: FilterDate
+  "V3 ` + "`" + `date_modified:max` + "`" + `: modified at or before this moment (or through this day)."
+  dateModifiedMax: FilterDate
 }
 
 "Where a connection's page sits in the whole list (Relay's PageInfo)."
@@ -3646,6 +3892,105 @@ type Customer {
   consent: CustomerConsent!
   "The customer's group, null when the customer is in no group."
   group: CustomerGroup
+  """
+  The customer's metafields, by id: for an API token every one not
+  ` + "`" + `APP_ONLY` + "`" + ` and its own; for the signed-in shopper (through ` + "`" + `me` + "`" + `) the
+  storefront ones (` + "`" + `READ_AND_SF_ACCESS` + "`" + `, ` + "`" + `WRITE_AND_SF_ACCESS` + "`" + `).
+  """
+  metafields(
+    "Only metafields in this namespace."
+    namespace: String
+    "Only metafields with one of these keys."
+    keys: [String!]
+  ): [CustomerMetafield!]! @access(allow: [READ, SHOPPER])
+}
+
+"Who besides its owner (the API token that created it) may read or change a metafield (V3 ` + "`" + `permission_set` + "`" + `)."
+enum MetafieldPermissionSet {
+  "The owner only."
+  APP_ONLY
+  "Every API token reads it; only the owner changes it."
+  READ
+  "Every API token reads and changes its value and description."
+  WRITE
+  "As ` + "`" + `READ` + "`" + `, and the customer reads it on the storefront (` + "`" + `me` + "`" + `)."
+  READ_AND_SF_ACCESS
+  "As ` + "`" + `WRITE` + "`" + `, and the customer reads it on the storefront (` + "`" + `me` + "`" + `)."
+  WRITE_AND_SF_ACCESS
+}
+
+"Orders of ` + "`" + `customerMetafields` + "`" + `."
+enum MetafieldSort {
+  "By id, lowest first (V3 ` + "`" + `direction=asc` + "`" + `, the default)."
+  ID_ASC
+  "By id, highest first (V3 ` + "`" + `direction=desc` + "`" + `)."
+  ID_DESC
+}
+
+"Data an API token keeps on a customer (V3 customer metafield)."
+type CustomerMetafield {
+  "The metafield id."
+  id: Int!
+  "The customer it is kept on (V3 ` + "`" + `resource_id` + "`" + `)."
+  customerId: Int!
+  "Its namespace, 1 to 64 characters."
+  namespace: String!
+  "Its key, 1 to 64 characters; unique per owner and namespace on a customer."
+  key: String!
+  "Its value, 1 to 65,535 characters."
+  value: String!
+  "What it is for, up to 255 characters; empty when not set."
+  description: String!
+  "Who besides its owner may read or change it."
+  permissionSet: MetafieldPermissionSet!
+  "When it was created."
+  dateCreated: DateTime!
+  "When it last changed."
+  dateModified: DateTime!
+}
+
+"Filters of ` + "`" + `customerMetafields` + "`" + ` (V3 query parameters); fields combine with AND."
+input CustomerMetafieldFilter {
+  "The metafield id is one of these."
+  idIn: [Int!]
+  "V3 ` + "`" + `resource_id` + "`" + `: the metafield is kept on one of these customers."
+  customerIdIn: [Int!]
+  "V3 ` + "`" + `key` + "`" + `: the key equals this."
+  key: String
+  "V3 ` + "`" + `key:in` + "`" + `: the key is one of these."
+  keyIn: [String!]
+  "V3 ` + "`" + `namespace` + "`" + `: the namespace equals this."
+  namespace: String
+  "V3 ` + "`" + `namespace:in` + "`" + `: the namespace is one of these."
+  namespaceIn: [String!]
+  "V3 ` + "`" + `date_created:min` + "`" + `: created at or after this moment (or day)."
+  dateCreatedMin: FilterDate
+  "V3 ` + "`" + `date_created:max` + "`" + `: created at or before this moment (or through this day)."
+  dateCreatedMax: FilterDate
+  "V3 ` + "`" + `date_modified:min` + "`" + `: modified at or after this moment (or day)."
+  dateModifiedMin: FilterDate
+  "V3 ` + "`" + `date_modified:max` + "`" + `: modified at or before this moment (or through this day)."
+  dateModifiedMax: FilterDate
+}
+
+"A page of metafields."
+type CustomerMetafieldConnection {
+  "The metafields of the page."
+  nodes: [CustomerMetafield!]!
+  "The metafields of the page, each with its cursor."
+  edges: [CustomerMetafieldEdge!]!
+  "Cursors and whether more pages exist."
+  pageInfo: PageInfo!
+  "V3's pagination block."
+  pagination: Pagination!
+}
+
+"A metafield and its cursor."
+type CustomerMetafieldEdge {
+  "Opaque cursor, for ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The metafield."
+  node: CustomerMetafield!
 }
 
 "A customer's password state."
@@ -4083,10 +4428,20 @@ type Subscriber {
   orderId: Int
   "The channel the subscriber signed up on."
   channelId: Int!
+  "The newsletters the subscriber gets; empty when unsubscribed."
+  consents: [SubscriberConsent!]!
   "When the subscriber was created."
   dateCreated: DateTime!
   "When the subscriber last changed."
   dateModified: DateTime!
+}
+
+"A newsletter a subscriber gets (V3 subscriber ` + "`" + `consents` + "`" + `)."
+enum SubscriberConsent {
+  "The marketing newsletter."
+  MARKETING_NEWSLETTER
+  "Abandoned cart emails."
+  ABANDONED_CART
 }
 
 "The store-wide customer settings."
@@ -4252,6 +4607,60 @@ type Mutation {
     "Delete every subscriber; only without a filter."
     all: Boolean = false
   ): DeletePayload! @access(allow: [WRITE])
+
+  """
+  Create metafields on customers, owned by the calling API token (V3 ` + "`" + `POST
+  /customers/metafields` + "`" + `).
+  """
+  createCustomerMetafields("The metafields to create, at most 10." input: [CustomerMetafieldCreateInput!]!): CustomerMetafieldsPayload! @access(allow: [WRITE])
+  """
+  Change metafields; only the given fields change (V3 ` + "`" + `PUT /customers/metafields` + "`" + `).
+  Another token's metafield changes only when its permission set is ` + "`" + `WRITE` + "`" + `
+  or ` + "`" + `WRITE_AND_SF_ACCESS` + "`" + `, and then only its value and description.
+  """
+  updateCustomerMetafields("The changes, at most 10." input: [CustomerMetafieldUpdateInput!]!): CustomerMetafieldsPayload! @access(allow: [WRITE])
+  "Delete metafields (V3 ` + "`" + `DELETE /customers/metafields` + "`" + `); ids the token cannot see are ignored."
+  deleteCustomerMetafields("The ids to delete, at most 10." idIn: [Int!]!): DeletePayload! @access(allow: [WRITE])
+}
+
+"A metafield to create."
+input CustomerMetafieldCreateInput {
+  "The customer to keep it on."
+  customerId: Int!
+  "Its namespace, 1 to 64 characters."
+  namespace: String!
+  "Its key, 1 to 64 characters."
+  key: String!
+  "Its value, 1 to 65,535 characters."
+  value: String!
+  "What it is for, up to 255 characters."
+  description: String
+  "Who besides the calling token may read or change it."
+  permissionSet: MetafieldPermissionSet!
+}
+
+"Changes to a metafield; absent fields are left alone."
+input CustomerMetafieldUpdateInput {
+  "The metafield to change."
+  id: Int!
+  "Its namespace (owner only)."
+  namespace: String
+  "Its key (owner only)."
+  key: String
+  "Its value."
+  value: String
+  "Its description."
+  description: String
+  "Who may read or change it (owner only)."
+  permissionSet: MetafieldPermissionSet
+}
+
+"The result of a metafield batch."
+type CustomerMetafieldsPayload {
+  "The metafields written, in input order; empty when there are user errors."
+  metafields: [CustomerMetafield!]!
+  "The problems with the input; empty when the batch was written."
+  userErrors: [UserError!]!
 }
 
 "What a problem with a mutation's input is."
@@ -4776,6 +5185,8 @@ input SubscriberCreateInput {
   orderId: Int
   "The channel, 1 or more; 1 when absent."
   channelId: Int
+  "The newsletters the subscriber gets; none when absent."
+  consents: [SubscriberConsent!]
 }
 
 "Changes to a subscriber; absent fields are left alone."
@@ -4794,6 +5205,8 @@ input SubscriberUpdateInput {
   orderId: Int @goField(omittable: true)
   "The channel, 1 or more."
   channelId: Int
+  "The newsletters the subscriber gets, replacing the list."
+  consents: [SubscriberConsent!]
 }
 
 "The result of a subscriber change."
@@ -5098,10 +5511,26 @@ type Webhook {
   headers: [WebhookHeader!]!
   "Why the server turned it off (it kept failing); null when it did not."
   deactivatedReason: String
+  "How its requests look."
+  format: WebhookFormat!
   "When it was registered."
   dateCreated: DateTime!
   "When it last changed."
   dateModified: DateTime!
+}
+
+"How a webhook's requests look."
+enum WebhookFormat {
+  """
+  Standard Webhooks: signed (` + "`" + `webhook-id` + "`" + `, ` + "`" + `webhook-timestamp` + "`" + `,
+  ` + "`" + `webhook-signature` + "`" + `), retried with back-off. The default here.
+  """
+  STANDARD_WEBHOOKS
+  """
+  BigCommerce's own: authenticated by the custom headers, on BigCommerce's
+  retry schedule. The default of REST ` + "`" + `/v3/hooks` + "`" + `.
+  """
+  BIGCOMMERCE
 }
 
 "A custom request header."
@@ -5130,6 +5559,8 @@ input WebhookCreateInput {
   isActive: Boolean
   "Custom headers to send with every request."
   headers: [WebhookHeaderInput!]
+  "How its requests look; ` + "`" + `STANDARD_WEBHOOKS` + "`" + ` when absent."
+  format: WebhookFormat
 }
 
 "Changes to a webhook; absent fields are left alone."
@@ -5363,6 +5794,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_consent(ctx, field)
 	case "group":
 		return ec.fieldContext_Customer_group(ctx, field)
+	case "metafields":
+		return ec.fieldContext_Customer_metafields(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -5813,6 +6246,64 @@ func (ec *executionContext) childFields_CustomerGroupSettings(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type CustomerGroupSettings", field.Name)
 }
 
+func (ec *executionContext) childFields_CustomerMetafield(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CustomerMetafield_id(ctx, field)
+	case "customerId":
+		return ec.fieldContext_CustomerMetafield_customerId(ctx, field)
+	case "namespace":
+		return ec.fieldContext_CustomerMetafield_namespace(ctx, field)
+	case "key":
+		return ec.fieldContext_CustomerMetafield_key(ctx, field)
+	case "value":
+		return ec.fieldContext_CustomerMetafield_value(ctx, field)
+	case "description":
+		return ec.fieldContext_CustomerMetafield_description(ctx, field)
+	case "permissionSet":
+		return ec.fieldContext_CustomerMetafield_permissionSet(ctx, field)
+	case "dateCreated":
+		return ec.fieldContext_CustomerMetafield_dateCreated(ctx, field)
+	case "dateModified":
+		return ec.fieldContext_CustomerMetafield_dateModified(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerMetafield", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerMetafieldConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_CustomerMetafieldConnection_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_CustomerMetafieldConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CustomerMetafieldConnection_pageInfo(ctx, field)
+	case "pagination":
+		return ec.fieldContext_CustomerMetafieldConnection_pagination(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerMetafieldConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerMetafieldEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CustomerMetafieldEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CustomerMetafieldEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerMetafieldEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerMetafieldsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "metafields":
+		return ec.fieldContext_CustomerMetafieldsPayload_metafields(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerMetafieldsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerMetafieldsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CustomerSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "privacySettings":
@@ -5989,6 +6480,8 @@ func (ec *executionContext) childFields_Subscriber(ctx context.Context, field gr
 		return ec.fieldContext_Subscriber_orderId(ctx, field)
 	case "channelId":
 		return ec.fieldContext_Subscriber_channelId(ctx, field)
+	case "consents":
+		return ec.fieldContext_Subscriber_consents(ctx, field)
 	case "dateCreated":
 		return ec.fieldContext_Subscriber_dateCreated(ctx, field)
 	case "dateModified":
@@ -6059,6 +6552,8 @@ func (ec *executionContext) childFields_Webhook(ctx context.Context, field graph
 		return ec.fieldContext_Webhook_headers(ctx, field)
 	case "deactivatedReason":
 		return ec.fieldContext_Webhook_deactivatedReason(ctx, field)
+	case "format":
+		return ec.fieldContext_Webhook_format(ctx, field)
 	case "dateCreated":
 		return ec.fieldContext_Webhook_dateCreated(ctx, field)
 	case "dateModified":
@@ -6381,6 +6876,28 @@ func (ec *executionContext) field_CustomerGroup_customers_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Customer_metafields_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "namespace",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["namespace"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "keys",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keys"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_changeMyPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6443,6 +6960,20 @@ func (ec *executionContext) field_Mutation_createCustomerGroup_args(ctx context.
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CustomerGroupCreateInput, error) {
 			return ec.unmarshalNCustomerGroupCreateInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerGroupCreateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCustomerMetafields_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.CustomerMetafieldCreateInput, error) {
+			return ec.unmarshalNCustomerMetafieldCreateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerMetafieldCreateInputᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6564,6 +7095,20 @@ func (ec *executionContext) field_Mutation_deleteCustomerFormFields_args(ctx con
 }
 
 func (ec *executionContext) field_Mutation_deleteCustomerGroups_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "idIn",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalNInt2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idIn"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteCustomerMetafields_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "idIn",
@@ -6797,6 +7342,20 @@ func (ec *executionContext) field_Mutation_updateCustomerGroup_args(ctx context.
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CustomerGroupUpdateInput, error) {
 			return ec.unmarshalNCustomerGroupUpdateInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerGroupUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCustomerMetafields_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.CustomerMetafieldUpdateInput, error) {
+			return ec.unmarshalNCustomerMetafieldUpdateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerMetafieldUpdateInputᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7312,6 +7871,60 @@ func (ec *executionContext) field_Query_customerGroups_args(ctx context.Context,
 		return nil, err
 	}
 	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_customerMetafields_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.CustomerMetafieldFilter, error) {
+			return ec.unmarshalOCustomerMetafieldFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerMetafieldFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "sort",
+		func(ctx context.Context, v any) (*model.MetafieldSort, error) {
+			return ec.unmarshalOMetafieldSort2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐMetafieldSort(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sort"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "page",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["page"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
@@ -8636,6 +9249,68 @@ func (ec *executionContext) fieldContext_Customer_group(_ context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CustomerGroup(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_metafields(ctx context.Context, field graphql.CollectedField, obj *storage.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_metafields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Customer().Metafields(ctx, obj, fc.Args["namespace"].(*string), fc.Args["keys"].([]string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"READ", "SHOPPER"})
+				if err != nil {
+					var zeroVal []*storage.CustomerMetafield
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal []*storage.CustomerMetafield
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, obj, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*storage.CustomerMetafield) graphql.Marshaler {
+			return ec.marshalNCustomerMetafield2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerMetafieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_metafields(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerMetafield(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_metafields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -12053,6 +12728,460 @@ func (ec *executionContext) fieldContext_CustomerGroupSettings_defaultCustomerGr
 	return graphql.NewScalarFieldContext("CustomerGroupSettings", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _CustomerMetafield_id(ctx context.Context, field graphql.CollectedField, obj *storage.CustomerMetafield) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetafield_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetafield_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerMetafield", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerMetafield_customerId(ctx context.Context, field graphql.CollectedField, obj *storage.CustomerMetafield) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetafield_customerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetafield_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerMetafield", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerMetafield_namespace(ctx context.Context, field graphql.CollectedField, obj *storage.CustomerMetafield) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetafield_namespace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Namespace, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetafield_namespace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerMetafield", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerMetafield_key(ctx context.Context, field graphql.CollectedField, obj *storage.CustomerMetafield) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetafield_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetafield_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerMetafield", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerMetafield_value(ctx context.Context, field graphql.CollectedField, obj *storage.CustomerMetafield) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetafield_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetafield_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerMetafield", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerMetafield_description(ctx context.Context, field graphql.CollectedField, obj *storage.CustomerMetafield) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetafield_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetafield_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerMetafield", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerMetafield_permissionSet(ctx context.Context, field graphql.CollectedField, obj *storage.CustomerMetafield) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetafield_permissionSet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PermissionSet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v storage.MetafieldPermissionSet) graphql.Marshaler {
+			return ec.marshalNMetafieldPermissionSet2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐMetafieldPermissionSet(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetafield_permissionSet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerMetafield", field, false, false, errors.New("field of type MetafieldPermissionSet does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerMetafield_dateCreated(ctx context.Context, field graphql.CollectedField, obj *storage.CustomerMetafield) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetafield_dateCreated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DateCreated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetafield_dateCreated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerMetafield", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerMetafield_dateModified(ctx context.Context, field graphql.CollectedField, obj *storage.CustomerMetafield) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetafield_dateModified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DateModified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetafield_dateModified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerMetafield", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerMetafieldConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetafieldConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetafieldConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*storage.CustomerMetafield) graphql.Marshaler {
+			return ec.marshalNCustomerMetafield2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerMetafieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetafieldConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerMetafieldConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerMetafield(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerMetafieldConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetafieldConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetafieldConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CustomerMetafieldEdge) graphql.Marshaler {
+			return ec.marshalNCustomerMetafieldEdge2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerMetafieldEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetafieldConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerMetafieldConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerMetafieldEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerMetafieldConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetafieldConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetafieldConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetafieldConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerMetafieldConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerMetafieldConnection_pagination(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetafieldConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetafieldConnection_pagination(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pagination, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Pagination) graphql.Marshaler {
+			return ec.marshalNPagination2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐPagination(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetafieldConnection_pagination(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerMetafieldConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pagination(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerMetafieldEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetafieldEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetafieldEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetafieldEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerMetafieldEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerMetafieldEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetafieldEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetafieldEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.CustomerMetafield) graphql.Marshaler {
+			return ec.marshalNCustomerMetafield2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerMetafield(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetafieldEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerMetafieldEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerMetafield(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerMetafieldsPayload_metafields(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetafieldsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetafieldsPayload_metafields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metafields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*storage.CustomerMetafield) graphql.Marshaler {
+			return ec.marshalNCustomerMetafield2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerMetafieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetafieldsPayload_metafields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerMetafieldsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerMetafield(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerMetafieldsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetafieldsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetafieldsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetafieldsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerMetafieldsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CustomerSettings_privacySettings(ctx context.Context, field graphql.CollectedField, obj *storage.CustomerSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14169,6 +15298,192 @@ func (ec *executionContext) fieldContext_Mutation_deleteSubscribers(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createCustomerMetafields(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCustomerMetafields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCustomerMetafields(ctx, fc.Args["input"].([]*model.CustomerMetafieldCreateInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.CustomerMetafieldsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerMetafieldsPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerMetafieldsPayload) graphql.Marshaler {
+			return ec.marshalNCustomerMetafieldsPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerMetafieldsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCustomerMetafields(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerMetafieldsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCustomerMetafields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCustomerMetafields(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCustomerMetafields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCustomerMetafields(ctx, fc.Args["input"].([]*model.CustomerMetafieldUpdateInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.CustomerMetafieldsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerMetafieldsPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerMetafieldsPayload) graphql.Marshaler {
+			return ec.marshalNCustomerMetafieldsPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerMetafieldsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCustomerMetafields(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerMetafieldsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCustomerMetafields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteCustomerMetafields(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteCustomerMetafields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteCustomerMetafields(ctx, fc.Args["idIn"].([]int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"WRITE"})
+				if err != nil {
+					var zeroVal *model.DeletePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.DeletePayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteCustomerMetafields(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteCustomerMetafields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_registerCustomer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16253,6 +17568,68 @@ func (ec *executionContext) fieldContext_Query_channelCustomerSettings(ctx conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_customerMetafields(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_customerMetafields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CustomerMetafields(ctx, fc.Args["filter"].(*model.CustomerMetafieldFilter), fc.Args["sort"].(*model.MetafieldSort), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"READ"})
+				if err != nil {
+					var zeroVal *model.CustomerMetafieldConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.CustomerMetafieldConnection
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerMetafieldConnection) graphql.Marshaler {
+			return ec.marshalNCustomerMetafieldConnection2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerMetafieldConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_customerMetafields(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerMetafieldConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_customerMetafields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16795,6 +18172,29 @@ func (ec *executionContext) _Subscriber_channelId(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Subscriber_channelId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subscriber", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Subscriber_consents(ctx context.Context, field graphql.CollectedField, obj *storage.Subscriber) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscriber_consents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Consents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []storage.SubscriberConsent) graphql.Marshaler {
+			return ec.marshalNSubscriberConsent2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐSubscriberConsentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscriber_consents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Subscriber", field, false, false, errors.New("field of type SubscriberConsent does not have child fields"))
 }
 
 func (ec *executionContext) _Subscriber_dateCreated(ctx context.Context, field graphql.CollectedField, obj *storage.Subscriber) (ret graphql.Marshaler) {
@@ -17389,6 +18789,29 @@ func (ec *executionContext) _Webhook_deactivatedReason(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_Webhook_deactivatedReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Webhook", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Webhook_format(ctx context.Context, field graphql.CollectedField, obj *storage.Webhook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Webhook_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v storage.WebhookFormat) graphql.Marshaler {
+			return ec.marshalNWebhookFormat2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐWebhookFormat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Webhook_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, errors.New("field of type WebhookFormat does not have child fields"))
 }
 
 func (ec *executionContext) _Webhook_dateCreated(ctx context.Context, field graphql.CollectedField, obj *storage.Webhook) (ret graphql.Marshaler) {
@@ -21271,6 +22694,229 @@ func (ec *executionContext) unmarshalInputCustomerGroupUpdateInput(ctx context.C
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCustomerMetafieldCreateInput(ctx context.Context, obj any) (model.CustomerMetafieldCreateInput, error) {
+	var it model.CustomerMetafieldCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customerId", "namespace", "key", "value", "description", "permissionSet"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "namespace":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("namespace"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Namespace = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "permissionSet":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("permissionSet"))
+			data, err := ec.unmarshalNMetafieldPermissionSet2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐMetafieldPermissionSet(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PermissionSet = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerMetafieldFilter(ctx context.Context, obj any) (model.CustomerMetafieldFilter, error) {
+	var it model.CustomerMetafieldFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"idIn", "customerIdIn", "key", "keyIn", "namespace", "namespaceIn", "dateCreatedMin", "dateCreatedMax", "dateModifiedMin", "dateModifiedMax"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "customerIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIdIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDIn = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "keyIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyIn = data
+		case "namespace":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("namespace"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Namespace = data
+		case "namespaceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("namespaceIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NamespaceIn = data
+		case "dateCreatedMin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateCreatedMin"))
+			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateCreatedMin = data
+		case "dateCreatedMax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateCreatedMax"))
+			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateCreatedMax = data
+		case "dateModifiedMin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateModifiedMin"))
+			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateModifiedMin = data
+		case "dateModifiedMax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateModifiedMax"))
+			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateModifiedMax = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerMetafieldUpdateInput(ctx context.Context, obj any) (model.CustomerMetafieldUpdateInput, error) {
+	var it model.CustomerMetafieldUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "namespace", "key", "value", "description", "permissionSet"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "namespace":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("namespace"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Namespace = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "permissionSet":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("permissionSet"))
+			data, err := ec.unmarshalOMetafieldPermissionSet2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐMetafieldPermissionSet(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PermissionSet = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCustomerSettingsInput(ctx context.Context, obj any) (model.CustomerSettingsInput, error) {
 	var it model.CustomerSettingsInput
 	if obj == nil {
@@ -21732,7 +23378,7 @@ func (ec *executionContext) unmarshalInputSubscriberCreateInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"email", "firstName", "lastName", "source", "orderId", "channelId"}
+	fieldsInOrder := [...]string{"email", "firstName", "lastName", "source", "orderId", "channelId", "consents"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21781,6 +23427,13 @@ func (ec *executionContext) unmarshalInputSubscriberCreateInput(ctx context.Cont
 				return it, err
 			}
 			it.ChannelID = data
+		case "consents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consents"))
+			data, err := ec.unmarshalOSubscriberConsent2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐSubscriberConsentᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Consents = data
 		}
 	}
 	return it, nil
@@ -21797,7 +23450,7 @@ func (ec *executionContext) unmarshalInputSubscriberFilter(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "email", "firstName", "lastName", "source", "orderId", "dateCreated", "dateModified"}
+	fieldsInOrder := [...]string{"id", "idIn", "email", "firstName", "lastName", "source", "orderId", "dateCreated", "dateCreatedMin", "dateCreatedMax", "dateModified", "dateModifiedMin", "dateModifiedMax"}
 	it = make(map[string]any, len(asMap))
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
@@ -21812,6 +23465,13 @@ func (ec *executionContext) unmarshalInputSubscriberFilter(ctx context.Context, 
 				return it, err
 			}
 			it["id"] = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["idIn"] = data
 		case "email":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -21854,6 +23514,20 @@ func (ec *executionContext) unmarshalInputSubscriberFilter(ctx context.Context, 
 				return it, err
 			}
 			it["dateCreated"] = data
+		case "dateCreatedMin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateCreatedMin"))
+			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["dateCreatedMin"] = data
+		case "dateCreatedMax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateCreatedMax"))
+			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["dateCreatedMax"] = data
 		case "dateModified":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateModified"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
@@ -21861,6 +23535,20 @@ func (ec *executionContext) unmarshalInputSubscriberFilter(ctx context.Context, 
 				return it, err
 			}
 			it["dateModified"] = data
+		case "dateModifiedMin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateModifiedMin"))
+			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["dateModifiedMin"] = data
+		case "dateModifiedMax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateModifiedMax"))
+			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["dateModifiedMax"] = data
 		}
 	}
 	return it, nil
@@ -21877,7 +23565,7 @@ func (ec *executionContext) unmarshalInputSubscriberUpdateInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "email", "firstName", "lastName", "source", "orderId", "channelId"}
+	fieldsInOrder := [...]string{"id", "email", "firstName", "lastName", "source", "orderId", "channelId", "consents"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21933,6 +23621,13 @@ func (ec *executionContext) unmarshalInputSubscriberUpdateInput(ctx context.Cont
 				return it, err
 			}
 			it.ChannelID = data
+		case "consents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consents"))
+			data, err := ec.unmarshalOSubscriberConsent2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐSubscriberConsentᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Consents = data
 		}
 	}
 	return it, nil
@@ -22021,7 +23716,7 @@ func (ec *executionContext) unmarshalInputWebhookCreateInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"scope", "destination", "isActive", "headers"}
+	fieldsInOrder := [...]string{"scope", "destination", "isActive", "headers", "format"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22056,6 +23751,13 @@ func (ec *executionContext) unmarshalInputWebhookCreateInput(ctx context.Context
 				return it, err
 			}
 			it.Headers = data
+		case "format":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("format"))
+			data, err := ec.unmarshalOWebhookFormat2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐWebhookFormat(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Format = data
 		}
 	}
 	return it, nil
@@ -22903,6 +24605,44 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				}()
 				res = ec._Customer_group(ctx, field, obj)
 				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "metafields":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Customer_metafields(ctx, field, obj)
+				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -24858,6 +26598,223 @@ func (ec *executionContext) _CustomerGroupSettings(ctx context.Context, sel ast.
 	return out
 }
 
+var customerMetafieldImplementors = []string{"CustomerMetafield"}
+
+func (ec *executionContext) _CustomerMetafield(ctx context.Context, sel ast.SelectionSet, obj *storage.CustomerMetafield) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerMetafieldImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerMetafield")
+		case "id":
+			out.Values[i] = ec._CustomerMetafield_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerId":
+			out.Values[i] = ec._CustomerMetafield_customerId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "namespace":
+			out.Values[i] = ec._CustomerMetafield_namespace(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "key":
+			out.Values[i] = ec._CustomerMetafield_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._CustomerMetafield_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._CustomerMetafield_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "permissionSet":
+			out.Values[i] = ec._CustomerMetafield_permissionSet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dateCreated":
+			out.Values[i] = ec._CustomerMetafield_dateCreated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dateModified":
+			out.Values[i] = ec._CustomerMetafield_dateModified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var customerMetafieldConnectionImplementors = []string{"CustomerMetafieldConnection"}
+
+func (ec *executionContext) _CustomerMetafieldConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerMetafieldConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerMetafieldConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerMetafieldConnection")
+		case "nodes":
+			out.Values[i] = ec._CustomerMetafieldConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._CustomerMetafieldConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CustomerMetafieldConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pagination":
+			out.Values[i] = ec._CustomerMetafieldConnection_pagination(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var customerMetafieldEdgeImplementors = []string{"CustomerMetafieldEdge"}
+
+func (ec *executionContext) _CustomerMetafieldEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerMetafieldEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerMetafieldEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerMetafieldEdge")
+		case "cursor":
+			out.Values[i] = ec._CustomerMetafieldEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._CustomerMetafieldEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var customerMetafieldsPayloadImplementors = []string{"CustomerMetafieldsPayload"}
+
+func (ec *executionContext) _CustomerMetafieldsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerMetafieldsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerMetafieldsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerMetafieldsPayload")
+		case "metafields":
+			out.Values[i] = ec._CustomerMetafieldsPayload_metafields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CustomerMetafieldsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var customerSettingsImplementors = []string{"CustomerSettings"}
 
 func (ec *executionContext) _CustomerSettings(ctx context.Context, sel ast.SelectionSet, obj *storage.CustomerSettings) graphql.Marshaler {
@@ -25377,6 +27334,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteSubscribers":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteSubscribers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCustomerMetafields":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCustomerMetafields(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCustomerMetafields":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCustomerMetafields(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteCustomerMetafields":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteCustomerMetafields(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -26068,6 +28046,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "customerMetafields":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_customerMetafields(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "me":
 			field := field
 
@@ -26304,6 +28304,11 @@ func (ec *executionContext) _Subscriber(ctx context.Context, sel ast.SelectionSe
 			}
 		case "channelId":
 			out.Values[i] = ec._Subscriber_channelId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "consents":
+			out.Values[i] = ec._Subscriber_consents(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -26658,6 +28663,11 @@ func (ec *executionContext) _Webhook(ctx context.Context, sel ast.SelectionSet, 
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "format":
+			out.Values[i] = ec._Webhook_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "dateCreated":
 			out.Values[i] = ec._Webhook_dateCreated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -28613,6 +30623,116 @@ func (ec *executionContext) unmarshalNCustomerGroupUpdateInput2githubᚗcomᚋst
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNCustomerMetafield2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerMetafieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*storage.CustomerMetafield) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerMetafield2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerMetafield(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCustomerMetafield2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerMetafield(ctx context.Context, sel ast.SelectionSet, v *storage.CustomerMetafield) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomerMetafield(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerMetafieldConnection2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerMetafieldConnection(ctx context.Context, sel ast.SelectionSet, v *model.CustomerMetafieldConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomerMetafieldConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomerMetafieldCreateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerMetafieldCreateInputᚄ(ctx context.Context, v any) ([]*model.CustomerMetafieldCreateInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CustomerMetafieldCreateInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerMetafieldCreateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerMetafieldCreateInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCustomerMetafieldCreateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerMetafieldCreateInput(ctx context.Context, v any) (*model.CustomerMetafieldCreateInput, error) {
+	res, err := ec.unmarshalInputCustomerMetafieldCreateInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerMetafieldEdge2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerMetafieldEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomerMetafieldEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerMetafieldEdge2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerMetafieldEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCustomerMetafieldEdge2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerMetafieldEdge(ctx context.Context, sel ast.SelectionSet, v *model.CustomerMetafieldEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomerMetafieldEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomerMetafieldUpdateInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerMetafieldUpdateInputᚄ(ctx context.Context, v any) ([]*model.CustomerMetafieldUpdateInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CustomerMetafieldUpdateInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerMetafieldUpdateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerMetafieldUpdateInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCustomerMetafieldUpdateInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerMetafieldUpdateInput(ctx context.Context, v any) (*model.CustomerMetafieldUpdateInput, error) {
+	res, err := ec.unmarshalInputCustomerMetafieldUpdateInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerMetafieldsPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerMetafieldsPayload(ctx context.Context, sel ast.SelectionSet, v *model.CustomerMetafieldsPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomerMetafieldsPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCustomerSettings2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerSettings(ctx context.Context, sel ast.SelectionSet, v *storage.CustomerSettings) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -28824,6 +30944,16 @@ func (ec *executionContext) marshalNMePayload2ᚖgithubᚗcomᚋstorefrontᚋcus
 	return ec._MePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNMetafieldPermissionSet2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐMetafieldPermissionSet(ctx context.Context, v any) (storage.MetafieldPermissionSet, error) {
+	var res storage.MetafieldPermissionSet
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMetafieldPermissionSet2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐMetafieldPermissionSet(ctx context.Context, sel ast.SelectionSet, v storage.MetafieldPermissionSet) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNMyAddressPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐMyAddressPayload(ctx context.Context, sel ast.SelectionSet, v *model.MyAddressPayload) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -28998,6 +31128,46 @@ func (ec *executionContext) marshalNSubscriberConnection2ᚖgithubᚗcomᚋstore
 		return graphql.Null
 	}
 	return ec._SubscriberConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSubscriberConsent2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐSubscriberConsent(ctx context.Context, v any) (storage.SubscriberConsent, error) {
+	var res storage.SubscriberConsent
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSubscriberConsent2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐSubscriberConsent(ctx context.Context, sel ast.SelectionSet, v storage.SubscriberConsent) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNSubscriberConsent2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐSubscriberConsentᚄ(ctx context.Context, v any) ([]storage.SubscriberConsent, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]storage.SubscriberConsent, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSubscriberConsent2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐSubscriberConsent(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNSubscriberConsent2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐSubscriberConsentᚄ(ctx context.Context, sel ast.SelectionSet, v []storage.SubscriberConsent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubscriberConsent2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐSubscriberConsent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNSubscriberCreateInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSubscriberCreateInput(ctx context.Context, v any) (model.SubscriberCreateInput, error) {
@@ -29260,6 +31430,16 @@ func (ec *executionContext) marshalNWebhookEdge2ᚖgithubᚗcomᚋstorefrontᚋc
 		return graphql.Null
 	}
 	return ec._WebhookEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNWebhookFormat2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐWebhookFormat(ctx context.Context, v any) (storage.WebhookFormat, error) {
+	var res storage.WebhookFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWebhookFormat2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐWebhookFormat(ctx context.Context, sel ast.SelectionSet, v storage.WebhookFormat) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNWebhookHeader2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐWebhookHeaderᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WebhookHeader) graphql.Marshaler {
@@ -29706,6 +31886,14 @@ func (ec *executionContext) unmarshalOCustomerGroupSettingsInput2ᚖgithubᚗcom
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOCustomerMetafieldFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerMetafieldFilter(ctx context.Context, v any) (*model.CustomerMetafieldFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomerMetafieldFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOCustomerSettings2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerSettings(ctx context.Context, sel ast.SelectionSet, v *storage.CustomerSettings) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -29883,6 +32071,38 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) unmarshalOMetafieldPermissionSet2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐMetafieldPermissionSet(ctx context.Context, v any) (*storage.MetafieldPermissionSet, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(storage.MetafieldPermissionSet)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMetafieldPermissionSet2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐMetafieldPermissionSet(ctx context.Context, sel ast.SelectionSet, v *storage.MetafieldPermissionSet) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOMetafieldSort2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐMetafieldSort(ctx context.Context, v any) (*model.MetafieldSort, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.MetafieldSort)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMetafieldSort2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐMetafieldSort(ctx context.Context, sel ast.SelectionSet, v *model.MetafieldSort) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOPrivacySettingsInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐPrivacySettingsInput(ctx context.Context, v any) (*model.PrivacySettingsInput, error) {
 	if v == nil {
 		return nil, nil
@@ -29968,6 +32188,42 @@ func (ec *executionContext) marshalOSubscriber2ᚖgithubᚗcomᚋstorefrontᚋcu
 	return ec._Subscriber(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOSubscriberConsent2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐSubscriberConsentᚄ(ctx context.Context, v any) ([]storage.SubscriberConsent, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]storage.SubscriberConsent, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSubscriberConsent2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐSubscriberConsent(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOSubscriberConsent2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐSubscriberConsentᚄ(ctx context.Context, sel ast.SelectionSet, v []storage.SubscriberConsent) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubscriberConsent2githubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐSubscriberConsent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOSubscriberFilter2map(ctx context.Context, v any) (map[string]any, error) {
 	if v == nil {
 		return nil, nil
@@ -30020,6 +32276,22 @@ func (ec *executionContext) unmarshalOWebhookFilter2map(ctx context.Context, v a
 	}
 	res, err := ec.unmarshalInputWebhookFilter(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOWebhookFormat2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐWebhookFormat(ctx context.Context, v any) (*storage.WebhookFormat, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(storage.WebhookFormat)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOWebhookFormat2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐWebhookFormat(ctx context.Context, sel ast.SelectionSet, v *storage.WebhookFormat) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOWebhookHeaderInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐWebhookHeaderInputᚄ(ctx context.Context, v any) ([]*model.WebhookHeaderInput, error) {

@@ -254,6 +254,7 @@ func setComplexity(c *ComplexityRoot) {
 	c.CustomerAddressesPayload.Addresses = batch
 	c.CustomerAttributeValuesPayload.AttributeValues = batch
 	c.CustomerFormFieldValuesPayload.FormFieldValues = batch
+	setMetafieldComplexity(c)
 }
 
 // batch is the cost of a mutation payload's list: at most MaxBatch items.

@@ -36,6 +36,9 @@ type Loaders struct {
 	WebhookByID                 *relation[int, *storage.Webhook]
 	EventByID                   *relation[int, *storage.Event]
 	AttemptsByDeliveryID        *relation[int, []*storage.WebhookAttempt]
+	// MetafieldsByCustomerID reads the metafields the operation's caller
+	// may see.
+	MetafieldsByCustomerID *relation[int, []*storage.CustomerMetafield]
 	// CustomersByGroup pages the customers of many groups at once; its key
 	// names the group and the page query.
 	CustomersByGroup *relation[groupCustomersKey, *storage.Page[*storage.Customer]]
@@ -90,6 +93,7 @@ func newLoaders(db *storage.DB, src source, schema *ast.Schema, onBatch func(rel
 		WebhookByID:                 newRelation("webhook", onBatch, db.FindWebhooksByIDs, zero[int, *storage.Webhook]),
 		EventByID:                   newRelation("event", onBatch, db.FindEventsByIDs, zero[int, *storage.Event]),
 		AttemptsByDeliveryID:        newRelation("attempts", onBatch, db.FindAttemptsByDeliveryIDs, empty[*storage.WebhookAttempt]),
+		MetafieldsByCustomerID:      newRelation("metafields", onBatch, metafieldsByCustomerID(db), empty[*storage.CustomerMetafield]),
 	}
 	l.CustomersByGroup = newRelation("group_customers", onBatch, l.customersByGroup(src), zero[groupCustomersKey, *storage.Page[*storage.Customer]])
 	return l

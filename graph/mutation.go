@@ -278,12 +278,20 @@ func fromGroupUpdateInput(in model.CustomerGroupUpdateInput) storage.GroupUpdate
 
 func fromSubscriberCreateInput(in model.SubscriberCreateInput) storage.SubscriberInput {
 	return storage.SubscriberInput{Email: in.Email, FirstName: str(in.FirstName), LastName: str(in.LastName),
-		Source: str(in.Source), OrderID: in.OrderID, ChannelID: in.ChannelID}
+		Source: str(in.Source), OrderID: in.OrderID, ChannelID: in.ChannelID, Consents: in.Consents}
 }
 
 func fromSubscriberUpdateInput(in model.SubscriberUpdateInput) storage.SubscriberUpdate {
 	return storage.SubscriberUpdate{ID: in.ID, Email: in.Email, FirstName: in.FirstName, LastName: in.LastName,
-		Source: in.Source, OrderID: optional(in.OrderID), ChannelID: in.ChannelID}
+		Source: in.Source, OrderID: optional(in.OrderID), ChannelID: in.ChannelID, Consents: in.Consents}
+}
+
+// webhookFormat returns the format asked for, or Standard Webhooks.
+func webhookFormat(f *storage.WebhookFormat) storage.WebhookFormat {
+	if f == nil {
+		return storage.WebhookStandard
+	}
+	return *f
 }
 
 // deleted builds a delete's payload.

@@ -56,6 +56,11 @@ func (r *customerResolver) Group(ctx context.Context, obj *storage.Customer) (*s
 	return loadersFor(ctx).GroupByID.Load(ctx, *obj.CustomerGroupID)
 }
 
+func (r *customerResolver) Metafields(ctx context.Context, obj *storage.Customer, namespace *string, keys []string) ([]*storage.CustomerMetafield, error) {
+	all, err := loadersFor(ctx).MetafieldsByCustomerID.Load(ctx, obj.ID)
+	return pickMetafields(all, namespace, keys), err
+}
+
 // FormFields is the resolver for the formFields field.
 func (r *customerAddressResolver) FormFields(ctx context.Context, obj *storage.CustomerAddress) ([]*storage.CustomerFormFieldValue, error) {
 	return loadersFor(ctx).FormFieldValuesByAddressID.Load(ctx, obj.ID)
@@ -294,6 +299,26 @@ func (r *mutationResolver) DeleteSubscribers(ctx context.Context, filter map[str
 	return deleted(r.DB.DeleteSubscribers(ctx, f, all != nil && *all))
 }
 
+func (r *mutationResolver) CreateCustomerMetafields(ctx context.Context, input []*model.CustomerMetafieldCreateInput) (*model.CustomerMetafieldsPayload, error) {
+	out, ue, err := written(r.DB.CreateMetafields(ctx, metafieldViewer(ctx), fromMetafieldCreateInputs(input)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CustomerMetafieldsPayload{Metafields: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) UpdateCustomerMetafields(ctx context.Context, input []*model.CustomerMetafieldUpdateInput) (*model.CustomerMetafieldsPayload, error) {
+	out, ue, err := written(r.DB.UpdateMetafields(ctx, metafieldViewer(ctx), fromMetafieldUpdateInputs(input)))
+	if err != nil {
+		return nil, err
+	}
+	return &model.CustomerMetafieldsPayload{Metafields: out, UserErrors: ue}, nil
+}
+
+func (r *mutationResolver) DeleteCustomerMetafields(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
+	return deleted(r.DB.DeleteMetafields(ctx, metafieldViewer(ctx), idIn))
+}
+
 func (r *mutationResolver) RegisterCustomer(ctx context.Context, input model.RegisterCustomerInput) (*model.SignInPayload, error) {
 	return r.register(ctx, input)
 }
@@ -344,7 +369,7 @@ func (r *mutationResolver) ImpersonateCustomer(ctx context.Context, customerID i
 
 func (r *mutationResolver) CreateWebhook(ctx context.Context, input model.WebhookCreateInput) (*model.WebhookPayload, error) {
 	w, secret, err := r.DB.CreateWebhook(ctx, storage.WebhookInput{Scope: input.Scope, Destination: input.Destination,
-		IsActive: input.IsActive, Headers: headers(input.Headers)})
+		IsActive: input.IsActive, Headers: headers(input.Headers), Format: webhookFormat(input.Format)})
 	out, ue, err := writtenOne(w, err)
 	if err != nil {
 		return nil, err
@@ -462,6 +487,15 @@ func (r *queryResolver) CustomerSettings(ctx context.Context) (*storage.Customer
 // ChannelCustomerSettings is the resolver for the channelCustomerSettings field.
 func (r *queryResolver) ChannelCustomerSettings(ctx context.Context, channelID int) (*storage.ChannelCustomerSettings, error) {
 	return r.DB.FindChannelSettings(ctx, channelID)
+}
+
+func (r *queryResolver) CustomerMetafields(ctx context.Context, filter *model.CustomerMetafieldFilter, sort *model.MetafieldSort, page *int, limit *int, after *string, before *string) (*model.CustomerMetafieldConnection, error) {
+	pg, err := r.DB.FindMetafields(ctx, metafieldViewer(ctx), metafieldFilter(filter), sort != nil && *sort == model.MetafieldSortIDDesc,
+		pageArgs{page, limit, after, before}.request(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return metafieldConnection(pg), nil
 }
 
 func (r *queryResolver) Me(ctx context.Context) (*storage.Customer, error) {

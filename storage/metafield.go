@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 )
 
@@ -91,17 +92,29 @@ func (v MetafieldViewer) conditions(w *where) {
 	}
 }
 
-// MetafieldFilter holds the V3 filters of the metafield lists: `key` and
-// `key:in` (KeyIn), `namespace` and `namespace:in` (NamespaceIn), the date
-// ranges, plus the ids and the customers (`resource_id`). A nil slice does
-// not filter; an empty one matches nothing.
+// MetafieldFilter holds the V3 filters of the metafield lists: `key`,
+// `key:in`, `namespace`, `namespace:in`, the date ranges, plus the ids and
+// the customers (`resource_id`). A nil slice does not filter; an empty one
+// matches nothing. V3 lets `key` be used with `key:in` (and `namespace`
+// with `namespace:in`): the key is then either.
 type MetafieldFilter struct {
 	IDIn         []int
 	CustomerIDIn []int
+	Key          *string
 	KeyIn        []string
+	Namespace    *string
 	NamespaceIn  []string
 	DateCreated  TimeRange
 	DateModified TimeRange
+}
+
+// either returns the values one and many allow together: nil when neither
+// filters.
+func either(one *string, many []string) []string {
+	if one == nil {
+		return many
+	}
+	return append(slices.Clone(many), *one)
 }
 
 func (f *MetafieldFilter) where(v MetafieldViewer) where {
@@ -109,8 +122,8 @@ func (f *MetafieldFilter) where(v MetafieldViewer) where {
 	v.conditions(&w)
 	in(&w, "m.id", f.IDIn)
 	in(&w, "m.customer_id", f.CustomerIDIn)
-	in(&w, "m.key", f.KeyIn)
-	in(&w, "m.namespace", f.NamespaceIn)
+	in(&w, "m.key", either(f.Key, f.KeyIn))
+	in(&w, "m.namespace", either(f.Namespace, f.NamespaceIn))
 	addTimeRange(&w, "m.date_created", f.DateCreated)
 	addTimeRange(&w, "m.date_modified", f.DateModified)
 	return w

@@ -555,6 +555,90 @@ type CustomerGroupUpdateInput struct {
 	DiscountRules graphql.Omittable[[]*DiscountRuleInput] `json:"discountRules,omitempty"`
 }
 
+// A page of metafields.
+type CustomerMetafieldConnection struct {
+	// The metafields of the page.
+	Nodes []*storage.CustomerMetafield `json:"nodes"`
+	// The metafields of the page, each with its cursor.
+	Edges []*CustomerMetafieldEdge `json:"edges"`
+	// Cursors and whether more pages exist.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// V3's pagination block.
+	Pagination *Pagination `json:"pagination"`
+}
+
+// A metafield to create.
+type CustomerMetafieldCreateInput struct {
+	// The customer to keep it on.
+	CustomerID int `json:"customerId"`
+	// Its namespace, 1 to 64 characters.
+	Namespace string `json:"namespace"`
+	// Its key, 1 to 64 characters.
+	Key string `json:"key"`
+	// Its value, 1 to 65,535 characters.
+	Value string `json:"value"`
+	// What it is for, up to 255 characters.
+	Description *string `json:"description,omitempty"`
+	// Who besides the calling token may read or change it.
+	PermissionSet storage.MetafieldPermissionSet `json:"permissionSet"`
+}
+
+// A metafield and its cursor.
+type CustomerMetafieldEdge struct {
+	// Opaque cursor, for `after` or `before`.
+	Cursor string `json:"cursor"`
+	// The metafield.
+	Node *storage.CustomerMetafield `json:"node"`
+}
+
+// Filters of `customerMetafields` (V3 query parameters); fields combine with AND.
+type CustomerMetafieldFilter struct {
+	// The metafield id is one of these.
+	IDIn []int `json:"idIn,omitempty"`
+	// V3 `resource_id`: the metafield is kept on one of these customers.
+	CustomerIDIn []int `json:"customerIdIn,omitempty"`
+	// V3 `key`: the key equals this.
+	Key *string `json:"key,omitempty"`
+	// V3 `key:in`: the key is one of these.
+	KeyIn []string `json:"keyIn,omitempty"`
+	// V3 `namespace`: the namespace equals this.
+	Namespace *string `json:"namespace,omitempty"`
+	// V3 `namespace:in`: the namespace is one of these.
+	NamespaceIn []string `json:"namespaceIn,omitempty"`
+	// V3 `date_created:min`: created at or after this moment (or day).
+	DateCreatedMin *storage.FilterDate `json:"dateCreatedMin,omitempty"`
+	// V3 `date_created:max`: created at or before this moment (or through this day).
+	DateCreatedMax *storage.FilterDate `json:"dateCreatedMax,omitempty"`
+	// V3 `date_modified:min`: modified at or after this moment (or day).
+	DateModifiedMin *storage.FilterDate `json:"dateModifiedMin,omitempty"`
+	// V3 `date_modified:max`: modified at or before this moment (or through this day).
+	DateModifiedMax *storage.FilterDate `json:"dateModifiedMax,omitempty"`
+}
+
+// Changes to a metafield; absent fields are left alone.
+type CustomerMetafieldUpdateInput struct {
+	// The metafield to change.
+	ID int `json:"id"`
+	// Its namespace (owner only).
+	Namespace *string `json:"namespace,omitempty"`
+	// Its key (owner only).
+	Key *string `json:"key,omitempty"`
+	// Its value.
+	Value *string `json:"value,omitempty"`
+	// Its description.
+	Description *string `json:"description,omitempty"`
+	// Who may read or change it (owner only).
+	PermissionSet *storage.MetafieldPermissionSet `json:"permissionSet,omitempty"`
+}
+
+// The result of a metafield batch.
+type CustomerMetafieldsPayload struct {
+	// The metafields written, in input order; empty when there are user errors.
+	Metafields []*storage.CustomerMetafield `json:"metafields"`
+	// The problems with the input; empty when the batch was written.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // Changes to the store-wide settings; absent fields are left alone.
 type CustomerSettingsInput struct {
 	// Cookie consent settings.
@@ -789,6 +873,8 @@ type SubscriberCreateInput struct {
 	OrderID *int `json:"orderId,omitempty"`
 	// The channel, 1 or more; 1 when absent.
 	ChannelID *int `json:"channelId,omitempty"`
+	// The newsletters the subscriber gets; none when absent.
+	Consents []storage.SubscriberConsent `json:"consents,omitempty"`
 }
 
 // A subscriber and its cursor.
@@ -823,6 +909,8 @@ type SubscriberUpdateInput struct {
 	OrderID graphql.Omittable[*int] `json:"orderId,omitempty"`
 	// The channel, 1 or more.
 	ChannelID *int `json:"channelId,omitempty"`
+	// The newsletters the subscriber gets, replacing the list.
+	Consents []storage.SubscriberConsent `json:"consents,omitempty"`
 }
 
 // The API's event streams.
@@ -881,6 +969,8 @@ type WebhookCreateInput struct {
 	IsActive *bool `json:"isActive,omitempty"`
 	// Custom headers to send with every request.
 	Headers []*WebhookHeaderInput `json:"headers,omitempty"`
+	// How its requests look; `STANDARD_WEBHOOKS` when absent.
+	Format *storage.WebhookFormat `json:"format,omitempty"`
 }
 
 // A page of deliveries.
@@ -1018,6 +1108,64 @@ func (e *Access) UnmarshalJSON(b []byte) error {
 }
 
 func (e Access) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Orders of `customerMetafields`.
+type MetafieldSort string
+
+const (
+	// By id, lowest first (V3 `direction=asc`, the default).
+	MetafieldSortIDAsc MetafieldSort = "ID_ASC"
+	// By id, highest first (V3 `direction=desc`).
+	MetafieldSortIDDesc MetafieldSort = "ID_DESC"
+)
+
+var AllMetafieldSort = []MetafieldSort{
+	MetafieldSortIDAsc,
+	MetafieldSortIDDesc,
+}
+
+func (e MetafieldSort) IsValid() bool {
+	switch e {
+	case MetafieldSortIDAsc, MetafieldSortIDDesc:
+		return true
+	}
+	return false
+}
+
+func (e MetafieldSort) String() string {
+	return string(e)
+}
+
+func (e *MetafieldSort) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MetafieldSort(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MetafieldSort", str)
+	}
+	return nil
+}
+
+func (e MetafieldSort) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MetafieldSort) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MetafieldSort) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
