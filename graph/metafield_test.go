@@ -76,7 +76,7 @@ func TestMutation_CustomerMetafields(t *testing.T) {
 
 	var list struct {
 		L struct {
-			Nodes      []metafieldNode `json:"nodes"`
+			Nodes      []metafieldNode     `json:"nodes"`
 			Pagination struct{ Total int } `json:"pagination"`
 		} `json:"customerMetafields"`
 	}

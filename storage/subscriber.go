@@ -10,13 +10,13 @@ import (
 // Subscriber is a newsletter subscriber (domain/customers-spec.md §4.8);
 // subscribers and customers are independent records.
 type Subscriber struct {
-	ID           int
-	Email        string
-	FirstName    string
-	LastName     string
-	Source       string
-	OrderID      *int
-	ChannelID    int
+	ID        int
+	Email     string
+	FirstName string
+	LastName  string
+	Source    string
+	OrderID   *int
+	ChannelID int
 	// Consents are the newsletters the subscriber gets.
 	Consents     []SubscriberConsent
 	DateCreated  time.Time
