@@ -25,6 +25,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/storefront/customers/graph"
 	"github.com/storefront/customers/playground"
+	"github.com/storefront/customers/rest"
 	"github.com/storefront/customers/storage"
 	"github.com/storefront/customers/telemetry"
 	"github.com/storefront/customers/webhook"
@@ -100,6 +101,8 @@ type config struct {
 	// opsAddr, when set, also serves /healthz, /readyz and /metrics on a
 	// listener of their own, outside the connection bounds.
 	opsAddr string
+	// restRateLimit is each API token's REST quota (rest.ParseRateLimit).
+	restRateLimit string
 }
 
 // parseServeFlags reads the serving flags; env ADDR and DB_PATH give the
@@ -139,11 +142,15 @@ func parseServeFlags(args []string) (config, error) {
 	fs.StringVar(&cfg.opsAddr, "ops-addr", envOr("OPS_ADDR", ""),
 		"also serve /healthz, /readyz and /metrics on this address, outside the connection bounds (env OPS_ADDR)")
 	fs.DurationVar(&cfg.readHeaderTimeout, "read-header-timeout", 10*time.Second, "how long a client may take to send its request headers")
+	fs.StringVar(&cfg.restRateLimit, "rest-rate-limit", envOr("REST_RATE_LIMIT", rest.DefaultRateLimit.String()), "each API token's REST quota, requests/window (e.g. 150/30s), or 0 for none (env REST_RATE_LIMIT)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if _, err := rest.ParseRateLimit(cfg.restRateLimit); err != nil {
+		return cfg, err
 	}
 	return cfg, nil
 }
@@ -313,6 +320,9 @@ func newMux(db *storage.DB, log *slog.Logger, cfg config, demoToken string, obs 
 		CORSOrigins: origins, ShopperTokenTTL: cfg.shopperTTL, DisableCompiledReads: !cfg.compiledReads, OnExec: obs.metrics.ObserveExecutor,
 		Streams: cfg.streams, MaxResponseBytes: cfg.maxResponseBytes})
 	mux.Handle("/graphql", gql)
+	// BigCommerce's REST API over the same store (README, REST).
+	restLimit, _ := rest.ParseRateLimit(cfg.restRateLimit) // checked by parseServeFlags
+	mux.Handle("/stores/", rest.NewHandler(db, rest.Options{StoreHash: cfg.storeHash, Logger: log, RateLimit: restLimit}))
 	if cfg.playground {
 		headers := map[string]string{}
 		if demoToken != "" {

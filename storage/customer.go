@@ -64,6 +64,11 @@ type CustomerFilter struct {
 	NameLike                []string
 	PhoneIn                 []string
 	RegistrationIPAddressIn []string
+
+	// V2's filters (domain/customers-spec.md §2.7): exact first and last
+	// name and tax exempt category, and an id range (min_id, max_id).
+	FirstName, LastName, TaxExemptCategory *string
+	IDMin, IDMax                           *int
 }
 
 // where builds the filter's conditions on customers aliased c, its date
@@ -87,6 +92,21 @@ func (f *CustomerFilter) conditions(createdNarrow, modifiedNarrow bool) where {
 	anyContains(&w, "c.name_fold", f.NameLike)
 	in(&w, "c.phone", f.PhoneIn)
 	in(&w, "c.registration_ip_address", f.RegistrationIPAddressIn)
+	if f.FirstName != nil {
+		w.add("c.first_name = ?", *f.FirstName)
+	}
+	if f.LastName != nil {
+		w.add("c.last_name = ?", *f.LastName)
+	}
+	if f.TaxExemptCategory != nil {
+		w.add("c.tax_exempt_category = ?", *f.TaxExemptCategory)
+	}
+	if f.IDMin != nil {
+		w.add("c.id >= ?", *f.IDMin)
+	}
+	if f.IDMax != nil {
+		w.add("c.id <= ?", *f.IDMax)
+	}
 	return w
 }
 

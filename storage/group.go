@@ -59,6 +59,8 @@ type CustomerGroupFilter struct {
 	NameLike         *string
 	IsDefault        *bool
 	IsGroupForGuests *bool
+	DateCreated      TimeRange
+	DateModified     TimeRange
 }
 
 func (f *CustomerGroupFilter) where() where {
@@ -76,6 +78,8 @@ func (f *CustomerGroupFilter) where() where {
 	if f.IsGroupForGuests != nil {
 		w.add("g.is_group_for_guests = ?", *f.IsGroupForGuests)
 	}
+	addTimeRange(&w, "g.date_created", f.DateCreated)
+	addTimeRange(&w, "g.date_modified", f.DateModified)
 	return w
 }
 
