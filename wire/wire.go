@@ -75,7 +75,7 @@ func FormatDecimal(f float64) Decimal { return Decimal(strconv.FormatFloat(f, 'f
 
 // Collection is a V3 list response: the records and the meta block.
 type Collection[T any] struct {
-	Data []T `json:"data"`
+	Data []T  `json:"data"`
 	Meta Meta `json:"meta"`
 }
 
