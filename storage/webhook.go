@@ -692,6 +692,10 @@ type AttemptResult struct {
 	OK         bool
 	// Retry is when to try again after a failure.
 	Retry time.Time
+	// GiveUp turns the webhook off after this failure, whatever
+	// deactivateAfter says: its retry schedule is spent (BigCommerce's
+	// format).
+	GiveUp bool
 }
 
 // ReleaseDeliveries ends the lease of claimed deliveries that were not
@@ -777,9 +781,13 @@ func (tx *Tx) recordAttempt(ctx context.Context, d *WebhookDelivery, r AttemptRe
 		if err != nil {
 			return err
 		}
-		if r.At.Sub(t) >= deactivateAfter {
+		if r.GiveUp || r.At.Sub(t) >= deactivateAfter {
 			reason := fmt.Sprintf("Deliveries failed for %s (since %s); turn the webhook on again once the destination answers.",
 				deactivateAfter, formatTime(t))
+			if r.GiveUp {
+				reason = fmt.Sprintf("Deliveries failed since %s, through every retry of BigCommerce's schedule; turn the webhook on again once the destination answers.",
+					formatTime(t))
+			}
 			if _, err := tx.exec(ctx, `UPDATE webhooks SET is_active = 0, deactivated_reason = ?, date_modified = ? WHERE id = ?`,
 				reason, formatTime(tx.now), d.WebhookID); err != nil {
 				return fmt.Errorf("deactivate webhook: %w", err)

@@ -44,6 +44,9 @@ type Config struct {
 	// DeactivateAfter is how long a webhook may fail without a success
 	// before it is turned off.
 	DeactivateAfter time.Duration
+	// BigCommerceFirstRetry scales BigCommerce's retry schedule (for
+	// webhooks in its format): the first wait; 0 means 60 seconds.
+	BigCommerceFirstRetry time.Duration
 	// Client sends the requests; nil means a client that follows no
 	// redirects, uses no proxy and connects only where Guard allows.
 	Client *http.Client
@@ -433,7 +436,7 @@ func (d *Dispatcher) attempt(ctx context.Context, dd *storage.DueDelivery) {
 		res.StatusCode, res.OK = &code, true
 	}
 	if !res.OK {
-		res.Retry = start.Add(d.backoff(dd.Delivery.AttemptCount + 1))
+		res.Retry, res.GiveUp = d.retryPolicy(dd.Webhook, dd.Delivery.AttemptCount+1, start)
 		// The operator's log gets the network detail, but never the URL:
 		// a destination's query string may hold a secret.
 		detail := res.Err
@@ -468,9 +471,11 @@ func (d *Dispatcher) send(ctx context.Context, dd *storage.DueDelivery, body []b
 	id, ts := MessageID(dd.Event.ID), now.Unix()
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "customers-graphql-webhooks/1")
-	req.Header.Set("webhook-id", id)
-	req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("webhook-signature", Sign(key, id, ts, body))
+	if signed(dd.Webhook) {
+		req.Header.Set("webhook-id", id)
+		req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
+		req.Header.Set("webhook-signature", Sign(key, id, ts, body))
+	}
 	res, err := d.cfg.Client.Do(req)
 	if err != nil {
 		return 0, err
