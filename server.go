@@ -322,7 +322,8 @@ func newMux(db *storage.DB, log *slog.Logger, cfg config, demoToken string, obs 
 	mux.Handle("/graphql", gql)
 	// BigCommerce's REST API over the same store (README, REST).
 	restLimit, _ := rest.ParseRateLimit(cfg.restRateLimit) // checked by parseServeFlags
-	mux.Handle("/stores/", rest.NewHandler(db, rest.Options{StoreHash: cfg.storeHash, Logger: log, RateLimit: restLimit}))
+	mux.Handle("/stores/", rest.NewHandler(db, rest.Options{StoreHash: cfg.storeHash, StoreID: cfg.storeID, Logger: log,
+		RateLimit: restLimit}))
 	if cfg.playground {
 		headers := map[string]string{}
 		if demoToken != "" {

@@ -122,3 +122,96 @@ func (h *handler) deleteHook(w http.ResponseWriter, r *request) error {
 	}
 	return ok(w, wire.Single[wire.Webhook]{Data: h.v3Webhook(wh)})
 }
+
+// hookAdmin is the body of GET /hooks/admin.
+type hookAdmin struct {
+	Emails         []string        `json:"emails"`
+	HooksList      []hookListEntry `json:"hooks_list"`
+	BlockedDomains []struct{}      `json:"blocked_domains"`
+}
+
+// hookListEntry is a webhook with its status: active, inactive (turned
+// off by its token) or deactivated (turned off by the server).
+type hookListEntry struct {
+	wire.Webhook
+	Status string `json:"status"`
+}
+
+// getHooksAdmin lists the token's notification emails and webhooks; no
+// domain is ever blocked here.
+func (h *handler) getHooksAdmin(w http.ResponseWriter, r *request) error {
+	q := newQuery(r.Request)
+	owner := r.token.ID
+	f := storage.WebhookFilter{IsActive: q.boolean("is_active"), OwnerTokenID: &owner}
+	if err := q.err(); err != nil {
+		return err
+	}
+	emails, err := h.db.NotificationEmails(r.Context(), owner)
+	if err != nil {
+		return err
+	}
+	out := hookAdmin{Emails: emails, HooksList: []hookListEntry{}, BlockedDomains: []struct{}{}}
+	for page := 1; ; page++ {
+		pg, err := h.db.FindWebhooks(r.Context(), f, storage.PageRequest{Page: page, Limit: storage.MaxLimit})
+		if err != nil {
+			return err
+		}
+		for _, wh := range pg.Items {
+			status := "active"
+			switch {
+			case !wh.IsActive && wh.DeactivatedReason != "":
+				status = "deactivated"
+			case !wh.IsActive:
+				status = "inactive"
+			}
+			out.HooksList = append(out.HooksList, hookListEntry{Webhook: h.v3Webhook(wh), Status: status})
+		}
+		if !pg.HasNext {
+			break
+		}
+	}
+	return ok(w, wire.Single[hookAdmin]{Data: out})
+}
+
+// updateHooksAdmin replaces the token's notification emails.
+func (h *handler) updateHooksAdmin(w http.ResponseWriter, r *request) error {
+	var in struct {
+		Emails []string `json:"emails"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.Emails == nil {
+		return &apiError{status: http.StatusUnprocessableEntity, title: "JSON data is missing or invalid",
+			errors: map[string]string{"emails": "error.path.missing."}}
+	}
+	if err := h.db.SetNotificationEmails(r.Context(), r.token.ID, in.Emails); err != nil {
+		return invalid(err, "JSON data is missing or invalid", fieldsV3(""))
+	}
+	return noContent(w)
+}
+
+// getHookEvents lists the events the token's webhooks failed to deliver
+// (V3 marks it deprecated).
+func (h *handler) getHookEvents(w http.ResponseWriter, r *request) error {
+	q := newQuery(r.Request)
+	var f storage.UndeliveredFilter
+	for name, dst := range map[string]**int64{"created_at:min": &f.CreatedAtMin, "created_at:max": &f.CreatedAtMax} {
+		if d := q.date(name); d != nil {
+			t := d.Time.Unix()
+			*dst = &t
+		}
+	}
+	req := q.page()
+	if err := q.err(); err != nil {
+		return err
+	}
+	pg, err := h.db.FindUndelivered(r.Context(), r.token.ID, f, req)
+	if err != nil {
+		return err
+	}
+	return ok(w, collect(r.Request, pg, func(e *storage.Event) wire.WebhookCallback {
+		return wire.WebhookCallback{Scope: e.Scope, StoreID: h.opts.StoreID, Data: e.Data, Hash: e.Hash,
+			CreatedAt: e.CreatedAt.Unix(), Producer: "stores/" + h.opts.StoreHash}
+	}))
+}

@@ -35,7 +35,8 @@ import (
 // Options configure NewHandler.
 type Options struct {
 	// StoreHash is the {store_hash} of the paths; "" means "customers".
-	StoreHash string
+	// StoreID is the store_id of webhook envelopes; "" means "1".
+	StoreHash, StoreID string
 	// Logger receives internal errors and panics; nil means slog.Default().
 	Logger *slog.Logger
 	// RateLimit bounds each API token's requests; the zero value means none.
@@ -93,6 +94,9 @@ type request struct {
 func NewHandler(db *storage.DB, opts Options) http.Handler {
 	if opts.StoreHash == "" {
 		opts.StoreHash = DefaultStoreHash
+	}
+	if opts.StoreID == "" {
+		opts.StoreID = "1"
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()

@@ -62,6 +62,9 @@ var routes = []route{
 	// V3 webhooks: the write scope, as the GraphQL webhooks.
 	{method: "GET", path: "/v3/hooks", scope: write, serve: (*handler).listHooks},
 	{method: "POST", path: "/v3/hooks", scope: write, serve: (*handler).createHook},
+	{method: "GET", path: "/v3/hooks/admin", scope: write, serve: (*handler).getHooksAdmin},
+	{method: "PUT", path: "/v3/hooks/admin", scope: write, serve: (*handler).updateHooksAdmin},
+	{method: "GET", path: "/v3/hooks/events", scope: write, serve: (*handler).getHookEvents},
 	{method: "GET", path: "/v3/hooks/{webhook_id}", scope: write, serve: (*handler).getHook},
 	{method: "PUT", path: "/v3/hooks/{webhook_id}", scope: write, serve: (*handler).updateHook},
 	{method: "DELETE", path: "/v3/hooks/{webhook_id}", scope: write, serve: (*handler).deleteHook},

@@ -36,3 +36,10 @@ CREATE INDEX webhooks_owner ON webhooks (owner_token_id);
 -- The newsletters a subscriber gets (V3 subscriber `consents`): a JSON
 -- array of marketing_newsletter and abandoned_cart.
 ALTER TABLE subscribers ADD COLUMN consents TEXT NOT NULL DEFAULT '[]';
+
+-- The addresses told when a token's webhook is turned off (V3 /hooks/admin).
+CREATE TABLE webhook_notification_emails (
+    owner_token_id INTEGER NOT NULL REFERENCES api_tokens (id) ON DELETE CASCADE,
+    email          TEXT    NOT NULL,
+    PRIMARY KEY (owner_token_id, email)
+);
