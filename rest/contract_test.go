@@ -35,18 +35,18 @@ type contract struct {
 }
 
 type contractCase struct {
-	Doc       string          `json:"doc"`
-	Operation string          `json:"operation"`
-	Name      string          `json:"name"`
-	Method    string          `json:"method"`
-	Path      string          `json:"path"`
-	Token     string          `json:"token"` // write (default), read, none
-	Headers   []string        `json:"headers"`
+	Doc       string   `json:"doc"`
+	Operation string   `json:"operation"`
+	Name      string   `json:"name"`
+	Method    string   `json:"method"`
+	Path      string   `json:"path"`
+	Token     string   `json:"token"` // write (default), read, none
+	Headers   []string `json:"headers"`
 	// Body is the request's JSON, written as a string so that it may
 	// hold {name} placeholders for the seeded records' ids.
-	Body string `json:"body"`
-	Status    int             `json:"status"`
-	Shape     string          `json:"shape"`
+	Body   string `json:"body"`
+	Status int    `json:"status"`
+	Shape  string `json:"shape"`
 	// Headers the answer must carry.
 	WantHeaders []string `json:"want_headers"`
 }
