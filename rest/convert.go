@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/storefront/customers/storage"
 	"github.com/storefront/customers/wire"
@@ -134,7 +135,7 @@ func v3Customer(c *storage.Customer) wire.Customer {
 	v := wire.Customer{
 		ID: c.ID, Email: c.Email, FirstName: c.FirstName, LastName: c.LastName, Company: c.Company, Phone: c.Phone,
 		RegistrationIPAddress: c.RegistrationIPAddress, Notes: c.Notes, TaxExemptCategory: c.TaxExemptCategory,
-		DateCreated: storage.FormatTime(c.DateCreated), DateModified: storage.FormatTime(c.DateModified),
+		DateCreated: stamp(c.DateCreated), DateModified: stamp(c.DateModified),
 		Authentication:                          wire.Authentication{ForcePasswordReset: c.ForcePasswordReset},
 		AcceptsProductReviewAbandonedCartEmails: c.AcceptsProductReviewAbandonedCartEmails,
 		ChannelIDs:                              c.ChannelIDs, OriginChannelID: c.OriginChannelID,
@@ -153,12 +154,12 @@ func v3Address(a *storage.CustomerAddress) wire.Address {
 
 func v3AttributeValue(a *storage.CustomerAttributeValue) wire.AttributeValue {
 	return wire.AttributeValue{ID: a.ID, CustomerID: a.CustomerID, AttributeID: a.AttributeID, AttributeValue: a.Value,
-		DateCreated: storage.FormatTime(a.DateCreated), DateModified: storage.FormatTime(a.DateModified)}
+		DateCreated: stamp(a.DateCreated), DateModified: stamp(a.DateModified)}
 }
 
 func v3Attribute(a *storage.CustomerAttribute) wire.Attribute {
-	return wire.Attribute{ID: a.ID, Name: a.Name, Type: string(a.Type), DateCreated: storage.FormatTime(a.DateCreated),
-		DateModified: storage.FormatTime(a.DateModified)}
+	return wire.Attribute{ID: a.ID, Name: a.Name, Type: string(a.Type), DateCreated: stamp(a.DateCreated),
+		DateModified: stamp(a.DateModified)}
 }
 
 // formValueJSON is a form value's JSON.
@@ -188,14 +189,14 @@ func v3Subscriber(s *storage.Subscriber) wire.Subscriber {
 		consents[i] = string(c)
 	}
 	return wire.Subscriber{ID: s.ID, Email: s.Email, FirstName: s.FirstName, LastName: s.LastName, Source: s.Source,
-		OrderID: s.OrderID, ChannelID: s.ChannelID, Consents: consents, DateCreated: storage.FormatTime(s.DateCreated),
-		DateModified: storage.FormatTime(s.DateModified)}
+		OrderID: s.OrderID, ChannelID: s.ChannelID, Consents: consents, DateCreated: stamp(s.DateCreated),
+		DateModified: stamp(s.DateModified)}
 }
 
 func v3Metafield(m *storage.CustomerMetafield) wire.Metafield {
 	return wire.Metafield{ID: m.ID, Key: m.Key, Value: m.Value, Namespace: m.Namespace, PermissionSet: string(m.PermissionSet),
 		ResourceType: "customer", ResourceID: m.CustomerID, Description: m.Description,
-		DateCreated: storage.FormatTime(m.DateCreated), DateModified: storage.FormatTime(m.DateModified),
+		DateCreated: stamp(m.DateCreated), DateModified: stamp(m.DateModified),
 		OwnerClientID: ownerClientID(m.OwnerTokenID)}
 }
 
@@ -208,7 +209,7 @@ func v3Consent(c *storage.CustomerConsent) wire.Consent {
 		out.Deny[i] = string(d)
 	}
 	if c.UpdatedAt != nil {
-		out.UpdatedAt = storage.FormatTime(*c.UpdatedAt)
+		out.UpdatedAt = stamp(*c.UpdatedAt)
 	}
 	return out
 }
@@ -272,4 +273,11 @@ func groupOption(o wire.Optional[*int]) storage.Optional[*int] {
 		return storage.Some[*int](nil)
 	}
 	return storage.Some(o.Value)
+}
+
+// stamp writes a date as V3 does: RFC 3339 UTC in whole seconds (storage's
+// fast form of FormatTime).
+func stamp(t time.Time) string {
+	b := storage.AppendTime(make([]byte, 0, 22), t)
+	return string(b[1 : len(b)-1])
 }

@@ -64,7 +64,7 @@ func (h *handler) listCustomers(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return ok(w, wire.Collection[wire.Customer]{Data: data, Meta: pageMeta(r.Request, pg)})
+	return writeCustomers(w, data, pageMeta(r.Request, pg))
 }
 
 func (h *handler) createCustomers(w http.ResponseWriter, r *request) error {
@@ -109,7 +109,7 @@ func (h *handler) createCustomers(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return ok(w, wire.Collection[wire.Customer]{Data: data})
+	return writeCustomers(w, data, wire.Meta{})
 }
 
 func addressInput(a wire.AddressPost, formField string, errs map[string]string) storage.AddressInput {
@@ -155,7 +155,7 @@ func (h *handler) updateCustomers(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return ok(w, wire.Collection[wire.Customer]{Data: data})
+	return writeCustomers(w, data, wire.Meta{})
 }
 
 // deleteByIDs serves a V3 DELETE ?id:in=...: 204 whether or not the ids

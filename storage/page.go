@@ -310,13 +310,14 @@ func findPage[T any](ctx context.Context, db *DB, l listDef[T], w where, o order
 	}
 	prev, next := p.otherSides()
 	q := querier(db.reader)
+	var writes uint64
 	if req.WantTotal || prev != nil || next != nil {
 		tx, err := db.beginRead(ctx)
 		if err != nil {
 			return nil, err
 		}
 		defer tx.Rollback()
-		q = tx.q()
+		q, writes = tx.q(), tx.writes
 	}
 
 	all := w.clone()
@@ -346,7 +347,7 @@ func findPage[T any](ctx context.Context, db *DB, l listDef[T], w where, o order
 		}
 	}
 	if req.WantTotal {
-		if pg.Total, err = count(ctx, db, q, l.from, w); err != nil {
+		if pg.Total, err = db.cachedCount(ctx, q, writes, l.from, w); err != nil {
 			return nil, fmt.Errorf("count %s: %w", l.name, err)
 		}
 		pg.Counted = true

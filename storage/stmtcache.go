@@ -157,6 +157,8 @@ type snapshot struct {
 	db    *DB
 	tx    *sql.Tx
 	bound boundStmts
+	// writes is the store's write count when the snapshot began.
+	writes uint64
 }
 
 // querier returns the querier of the snapshot's transaction.
@@ -188,10 +190,11 @@ func (db *DB) Snapshot(ctx context.Context) (_ context.Context, end func(), _ er
 	if err := ctx.Err(); err != nil {
 		return ctx, nil, err
 	}
+	writes := db.writes.Load() // before the snapshot begins
 	tx, err := db.reader.BeginTx(context.WithoutCancel(ctx), &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return ctx, nil, fmt.Errorf("begin read: %w", formatError(err))
 	}
-	s := &snapshot{db: db, tx: tx, bound: boundStmts{m: map[*sql.Stmt]*sql.Stmt{}}}
+	s := &snapshot{db: db, tx: tx, bound: boundStmts{m: map[*sql.Stmt]*sql.Stmt{}}, writes: writes}
 	return context.WithValue(ctx, snapshotKey{}, s), func() { tx.Rollback() }, nil
 }

@@ -76,6 +76,11 @@ type DB struct {
 	tokenUses  sync.Map
 	background sync.WaitGroup
 
+	// writes counts the write transactions committed by this process; the
+	// list totals cached under an older count are stale (totals.go).
+	writes atomic.Uint64
+	totals totalCache
+
 	// signal is closed when events commit (EventSignal).
 	signalMu sync.Mutex
 	signal   chan struct{}
@@ -292,6 +297,8 @@ type Tx struct {
 	read bool
 	// borrowed is the snapshot whose transaction this is; its owner ends it.
 	borrowed *snapshot
+	// writes is the store's write count when a read transaction began.
+	writes uint64
 }
 
 // beginWrite starts a write transaction on the writer (BEGIN IMMEDIATE).
@@ -307,13 +314,14 @@ func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
 // statements see one snapshot.
 func (db *DB) beginRead(ctx context.Context) (*Tx, error) {
 	if s := snapshotOf(ctx, db); s != nil {
-		return &Tx{tx: s.tx, db: db, now: db.Now().UTC().Truncate(time.Second), read: true, borrowed: s}, nil
+		return &Tx{tx: s.tx, db: db, now: db.Now().UTC().Truncate(time.Second), read: true, borrowed: s, writes: s.writes}, nil
 	}
+	writes := db.writes.Load() // before the snapshot begins
 	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("begin read: %w", formatError(err))
 	}
-	return &Tx{tx: tx, db: db, now: db.Now().UTC().Truncate(time.Second), read: true}, nil
+	return &Tx{tx: tx, db: db, now: db.Now().UTC().Truncate(time.Second), read: true, writes: writes}, nil
 }
 
 // Commit commits the transaction, and wakes the event consumers when it
@@ -324,6 +332,9 @@ func (tx *Tx) Commit() error {
 	}
 	if err := tx.tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", formatError(err))
+	}
+	if !tx.read {
+		tx.db.writes.Add(1)
 	}
 	if tx.events {
 		tx.db.signalEvents()

@@ -64,6 +64,7 @@ func main() {
 	flag.StringVar(&o.token, "token", "", "with -graphql-url: the API token (X-Auth-Token)")
 	flag.IntVar(&o.graphqlPID, "graphql-pid", 0, "with -graphql-url: the server's process id, to sample its memory")
 	flag.BoolVar(&o.strict, "strict", false, "exit 1 when a target of the data set's size is missed")
+	flag.BoolVar(&o.rest, "rest", true, "also measure the REST API's form of the scenarios that have one (the reference: V3 GET /customers with include=addresses,storecredit,attributes,formfields), served by the GraphQL server process")
 	serveKind := flag.String("serve", "", "internal: run one server (graphql or baseline) and print its address")
 	flag.Parse()
 	if *serveKind != "" {
@@ -87,7 +88,7 @@ type options struct {
 	db, label, scenarios, jsonOut, profileDir, graphqlURL, token string
 	conc, reps, readConns, graphqlPID                            int
 	dur, warmup                                                  time.Duration
-	noTelemetry, strict                                          bool
+	noTelemetry, strict, rest                                    bool
 }
 
 // Results are one run's figures, as -json writes them.
@@ -118,6 +119,14 @@ type Scenario struct {
 	ThroughputRatio float64 `json:"throughput_ratio"`
 	P50Ratio        float64 `json:"p50_ratio"`
 	P99Ratio        float64 `json:"p99_ratio"`
+	// REST holds the REST API's figures for the same read (by the same
+	// server process), when the scenario has a REST form; the REST ratios
+	// are its latency over GraphQL's, and its throughput over GraphQL's.
+	REST                   *Stats  `json:"rest,omitempty"`
+	RESTOverGraphQLMean    float64 `json:"rest_over_graphql_mean,omitempty"`
+	RESTOverGraphQLP50     float64 `json:"rest_over_graphql_p50,omitempty"`
+	RESTOverGraphQLP99     float64 `json:"rest_over_graphql_p99,omitempty"`
+	RESTThroughputVsGraphQ float64 `json:"rest_throughput_over_graphql,omitempty"`
 }
 
 // Stats are one side's figures for one scenario.
@@ -159,6 +168,8 @@ type side struct {
 	token  string
 	stop   func()
 	graphQ bool
+	// rest sends the scenarios' REST form to base (the server's root).
+	rest bool
 }
 
 func run(o options) (*Results, error) {
@@ -201,12 +212,17 @@ func run(o options) (*Results, error) {
 		o.label, n, o.conc, o.dur, o.reps)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 2 * o.conc, MaxIdleConnsPerHost: o.conc,
 		MaxConnsPerHost: o.conc, DisableCompression: true, IdleConnTimeout: time.Minute}}
+	restSide := &side{name: "rest", base: strings.TrimSuffix(gql.base, "/graphql"), pid: gql.pid, token: gql.token, stop: func() {}, rest: true}
 	for _, sc := range scenarios {
-		runs := map[string]*runner{"graphql": newRunner(), "baseline": newRunner()}
+		runs := map[string]*runner{"graphql": newRunner(), "baseline": newRunner(), "rest": newRunner()}
+		withREST := o.rest && sc.REST != ""
 		for rep := range o.reps {
 			order := []*side{base, gql}
+			if withREST {
+				order = append(order, restSide)
+			}
 			if rep%2 == 1 {
-				order = []*side{gql, base}
+				slices.Reverse(order)
 			}
 			for _, s := range order {
 				if err := measure(client, s, sc, n, o, runs[s.name], rep, []int{gql.pid, base.pid}); err != nil {
@@ -218,6 +234,14 @@ func run(o options) (*Results, error) {
 		r.ThroughputRatio = div(r.GraphQL.ReqPerSec, r.Baseline.ReqPerSec)
 		r.P50Ratio = div(r.GraphQL.P50Ms, r.Baseline.P50Ms)
 		r.P99Ratio = div(r.GraphQL.P99Ms, r.Baseline.P99Ms)
+		if withREST {
+			rs := runs["rest"].stats()
+			r.REST = &rs
+			r.RESTOverGraphQLMean = div(rs.MeanMs, r.GraphQL.MeanMs)
+			r.RESTOverGraphQLP50 = div(rs.P50Ms, r.GraphQL.P50Ms)
+			r.RESTOverGraphQLP99 = div(rs.P99Ms, r.GraphQL.P99Ms)
+			r.RESTThroughputVsGraphQ = div(rs.ReqPerSec, r.GraphQL.ReqPerSec)
+		}
 		res.Scenarios = append(res.Scenarios, r)
 		printScenario(r)
 	}
@@ -458,11 +482,16 @@ func loop(client *http.Client, s *side, sc suite.Scenario, n, conc int, d time.D
 			for time.Now().Before(deadline) {
 				vars, path := sc.Next(rng, n)
 				var req *http.Request
-				if s.graphQ {
+				switch {
+				case s.rest:
+					req, _ = http.NewRequest("GET", s.base+sc.REST, nil)
+					req.Header.Set("Accept", "application/json")
+					req.Header.Set("X-Auth-Token", s.token)
+				case s.graphQ:
 					req, _ = http.NewRequest("POST", s.base, bytes.NewReader(suite.Body(sc.Query, vars)))
 					req.Header.Set("Content-Type", "application/json")
 					req.Header.Set("X-Auth-Token", s.token)
-				} else {
+				default:
 					req, _ = http.NewRequest("GET", s.base+path, nil)
 				}
 				t0 := time.Now()
@@ -605,7 +634,10 @@ func printScenario(r Scenario) {
 	for _, x := range []struct {
 		name string
 		s    Stats
-	}{{"baseline", r.Baseline}, {"graphql", r.GraphQL}} {
+	}{{"baseline", r.Baseline}, {"graphql", r.GraphQL}, {"rest", restStats(r)}} {
+		if x.name == "rest" && r.REST == nil {
+			continue
+		}
 		fmt.Printf("  %-9s %9.1f %8.2f %8.2f %8.2f %8.1f %7d %9.1f %7.2f\n", x.name, x.s.ReqPerSec, x.s.P50Ms, x.s.P90Ms, x.s.P99Ms,
 			x.s.MaxMs, x.s.Errors, x.s.RSSMaxMiB, x.s.OtherCores)
 		if x.s.FirstError != "" {
@@ -613,6 +645,18 @@ func printScenario(r Scenario) {
 		}
 	}
 	fmt.Printf("  graphql/baseline: throughput %.2fx, p50 %.2fx, p99 %.2fx (other: cores used by other processes)\n", r.ThroughputRatio, r.P50Ratio, r.P99Ratio)
+	if r.REST != nil {
+		fmt.Printf("  rest/graphql latency: mean %.2fx, p50 %.2fx, p99 %.2fx; throughput %.2fx\n", r.RESTOverGraphQLMean,
+			r.RESTOverGraphQLP50, r.RESTOverGraphQLP99, r.RESTThroughputVsGraphQ)
+	}
+}
+
+// restStats returns the REST figures of a scenario, or none.
+func restStats(r Scenario) Stats {
+	if r.REST == nil {
+		return Stats{}
+	}
+	return *r.REST
 }
 
 // targets are the issue's targets for the run's data set size: 10k for
@@ -629,6 +673,10 @@ func targets(res *Results) []Target {
 	var out []Target
 	add := func(name string, v float64, limit string, met bool) {
 		out = append(out, Target{Name: name, Value: v, Limit: limit, Met: met})
+	}
+	if s := get("reference"); s != nil && s.REST != nil {
+		add("REST reference mean latency vs GraphQL", s.RESTOverGraphQLMean, "<= 1.2x, no errors",
+			s.RESTOverGraphQLMean <= 1.2 && s.REST.Errors == 0)
 	}
 	switch {
 	case res.Customers <= 20_000:

@@ -39,7 +39,9 @@ func serve(kind, db string, conns int, noTelemetry bool) error {
 		if token, _, err = store.CreateToken(ctx, "bench-load", []string{storage.ScopeWrite}); err != nil {
 			return err
 		}
-		mux.Handle("/graphql", suite.GraphQLHandler(store, suite.GraphQLOptions{NoTelemetry: noTelemetry}))
+		api := suite.GraphQLHandler(store, suite.GraphQLOptions{NoTelemetry: noTelemetry})
+		mux.Handle("/graphql", api)
+		mux.Handle("/stores/", api)
 	case "baseline":
 		b, err := baseline.Open(ctx, db, conns)
 		if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/storefront/customers/bench/benchdata"
 	"github.com/storefront/customers/graph"
+	"github.com/storefront/customers/rest"
 	"github.com/storefront/customers/storage"
 	"github.com/storefront/customers/telemetry"
 )
@@ -79,13 +80,25 @@ type Scenario struct {
 	// baseline path (with its query string) of one request; r picks
 	// whatever varies (the customer id). n is the data set's size.
 	Next func(r *rand.Rand, n int) (variables, path string)
+	// REST, when set, is the same read through the REST API: its path and
+	// query under the server's root.
+	REST string
 }
+
+// StoreHash is the store hash of the benchmark server's REST paths.
+const StoreHash = "bench"
+
+// RESTReference is the reference query through the REST API: the 50
+// newest customers whose name contains "an", with V3's four includes
+// (addresses with their form fields, store credit, attribute values, form
+// fields), and V3's pagination block, which counts the matches.
+const RESTReference = "/stores/" + StoreHash + "/v3/customers?name:like=an&sort=date_created:desc&limit=50&include=addresses,storecredit,attributes,formfields"
 
 // Scenarios are the suite's scenarios, in reporting order.
 var Scenarios = []Scenario{
 	{Name: "reference", Query: ReferenceQuery, Next: func(*rand.Rand, int) (string, string) {
 		return "", "/reference?name=an&limit=50"
-	}},
+	}, REST: RESTReference},
 	{Name: "customer", Query: CustomerQuery, Next: func(r *rand.Rand, n int) (string, string) {
 		id := strconv.Itoa(1 + r.IntN(max(n, 1)))
 		return `{"id":` + id + `}`, "/customer?id=" + id
@@ -95,7 +108,7 @@ var Scenarios = []Scenario{
 	}},
 	{Name: "page", Query: PageQuery, Next: func(*rand.Rand, int) (string, string) {
 		return "", "/page?limit=50"
-	}},
+	}, REST: "/stores/" + StoreHash + "/v3/customers?limit=50"},
 }
 
 // ScenarioByName returns the scenario called name.
@@ -139,10 +152,10 @@ type GraphQLOptions struct {
 	NoTelemetry bool
 }
 
-// GraphQLHandler returns the GraphQL server stack over db as server.go
-// builds it (graph.NewHandler at /graphql, with request logs, operation
-// logs and metrics, and the SQL statement observer), with BenchLimits and
-// introspection off.
+// GraphQLHandler returns the API server stack over db as server.go builds
+// it (graph.NewHandler at /graphql and the REST API under /stores/, with
+// request logs, operation logs and metrics, and the SQL statement
+// observer), with BenchLimits, no REST rate limit, and introspection off.
 func GraphQLHandler(db *storage.DB, opts GraphQLOptions) http.Handler {
 	w := opts.Log
 	if w == nil {
@@ -151,6 +164,7 @@ func GraphQLHandler(db *storage.DB, opts GraphQLOptions) http.Handler {
 	log := telemetry.NewLogger(w, slog.LevelInfo)
 	gopts := graph.Options{Logger: log, Limits: BenchLimits, DisableIntrospection: true}
 	mux := http.NewServeMux()
+	mux.Handle("/stores/", rest.NewHandler(db, rest.Options{StoreHash: StoreHash, Logger: log}))
 	if opts.NoTelemetry {
 		mux.Handle("/graphql", graph.NewHandler(db, gopts))
 		return mux
