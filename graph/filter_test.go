@@ -511,8 +511,11 @@ func TestSubscriberFilter(t *testing.T) {
 			DateCreated:  rng(t, "2021-01-07T20:28:16Z", "2021-01-07T20:28:16Z"),
 			DateModified: rng(t, "2018-09-05T00:00:00Z", "2018-09-05T23:59:59Z"),
 		}},
-		// Subscribers have exact date filters only; Min and Max keys are not read.
-		{name: "NoMinMax", m: map[string]any{"dateCreatedMin": "2018-09-05", "dateModifiedMax": "nonsense"}, want: storage.SubscriberFilter{}},
+		// Today's V3 adds :min and :max to the subscribers' date filters, and id:in.
+		{name: "MinMaxAndIDIn", m: map[string]any{"dateCreatedMin": "2018-09-05", "dateModifiedMax": "2018-09-10", "idIn": []any{json.Number("3")}},
+			want: storage.SubscriberFilter{IDIn: []int{3}, DateCreated: rng(t, "2018-09-05T00:00:00Z", ""),
+				DateModified: rng(t, "", "2018-09-10T23:59:59Z")}},
+		{name: "ErrDateModifiedMax", m: map[string]any{"dateModifiedMax": "nonsense"}, wantField: "filter.dateModifiedMax"},
 		{name: "ErrIdAbove2To31", m: map[string]any{"id": json.Number("2147483648")}, wantField: "filter.id"},
 		{name: "ErrOrderIdFraction", m: map[string]any{"orderId": 1.5}, wantField: "filter.orderId"},
 		{name: "ErrEmailList", m: map[string]any{"email": []any{"a@b.c"}}, wantField: "filter.email"},
