@@ -23,6 +23,7 @@ import (
 func TestBigCommerceFormat(t *testing.T) {
 	db := storagetest.MustOpenDB(t)
 	db.Now = time.Now
+	db.Destinations.AllowPrivate = true // the receiver is on loopback
 	ctx := context.Background()
 	var (
 		mu       sync.Mutex
@@ -52,8 +53,9 @@ func TestBigCommerceFormat(t *testing.T) {
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
-		done <- webhook.New(db, webhook.Config{StoreID: "42", StoreHash: "abc", BigCommerceFirstRetry: time.Millisecond,
-			FirstRetry: time.Hour}).Run(runCtx)
+		cfg := webhook.Config{StoreID: "42", StoreHash: "abc", BigCommerceFirstRetry: time.Millisecond, FirstRetry: time.Hour}
+		cfg.Guard.AllowPrivate = true
+		done <- webhook.New(db, cfg).Run(runCtx)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	if _, err := db.CreateCustomers(ctx, []storage.CustomerInput{{Email: "bc@hook.example", FirstName: "B", LastName: "C"}}); err != nil {
