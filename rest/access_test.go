@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -190,5 +191,24 @@ func TestMedia(t *testing.T) {
 	big := make([]byte, 2<<20)
 	if r := e.call("POST", "/v3/customers", e.write, append(append([]byte(`["`), big...), '"', ']')); r.status != 413 {
 		t.Errorf("a 2 MiB body: %d", r.status)
+	}
+}
+
+// TestFilterValuesCapped: a list filter holds at most a page's worth of
+// values (250), as GraphQL's.
+func TestFilterValuesCapped(t *testing.T) {
+	e := newEnv(t)
+	ids := make([]string, 251)
+	for i := range ids {
+		ids[i] = strconv.Itoa(i + 1)
+	}
+	r := e.call("GET", "/v3/customers?id:in="+strings.Join(ids, ","), e.write, nil)
+	var body wire.Error
+	r.decode(t, &body)
+	if r.status != 422 || body.Errors["id:in"] == "" {
+		t.Errorf("251 ids: %d %s", r.status, r.body)
+	}
+	if r := e.call("GET", "/v3/customers?id:in="+strings.Join(ids[:250], ","), e.write, nil); r.status != 200 {
+		t.Errorf("250 ids: %d", r.status)
 	}
 }

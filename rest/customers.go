@@ -363,7 +363,7 @@ func (h *handler) validateCredentials(w http.ResponseWriter, r *request) error {
 	if in.ChannelID != nil {
 		channel = *in.ChannelID
 	}
-	if !h.credentials.Allow("email:"+storage.Fold(in.Email), "client:"+clientAddress(r.Request)) {
+	if !h.passwords.allow("email:"+storage.Fold(in.Email), clientAddress(r.Request)) {
 		return &apiError{status: http.StatusTooManyRequests, title: "Too many requests"}
 	}
 	check, err := h.db.CheckCredentials(r.Context(), in.Email, in.Password, channel)

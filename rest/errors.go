@@ -56,6 +56,10 @@ func (h *handler) problem(ctx context.Context, err error) *apiError {
 	if ctx.Err() == context.DeadlineExceeded {
 		return &apiError{status: http.StatusServiceUnavailable, title: "The request took too long."}
 	}
+	if storage.ErrorCode(err) == storage.EUNAVAILABLE {
+		// The disk is full or the file read-only: nothing was written.
+		return &apiError{status: http.StatusServiceUnavailable, title: storage.ErrorMessage(err)}
+	}
 	if storage.AsErrors(err) != nil {
 		e, _ := errors.AsType[*apiError](invalid(err, "The input is not valid.", fieldsV3("")))
 		return e

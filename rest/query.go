@@ -42,6 +42,12 @@ func (q *query) list(name string) []string {
 			}
 		}
 	}
+	// As graph.MaxFilterValues: a page's worth of values, each one a
+	// condition of the statement.
+	if len(out) > storage.MaxLimit {
+		q.fail(name, "At most "+strconv.Itoa(storage.MaxLimit)+" values; "+strconv.Itoa(len(out))+" given.")
+		return out[:0]
+	}
 	return out
 }
 

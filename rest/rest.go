@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/storefront/customers/graph"
 	"github.com/storefront/customers/storage"
 	"github.com/storefront/customers/throttle"
 	"github.com/storefront/customers/wire"
@@ -45,11 +46,10 @@ type Options struct {
 	MaxBodyBytes int64
 	// Timeout bounds one request; 0 means 15 seconds.
 	Timeout time.Duration
-	// CredentialsEvery and CredentialsBurst pace password checks per email,
-	// customer and client; zero means 10 at once, then one every 6 seconds
-	// (as the GraphQL API).
-	CredentialsEvery time.Duration
-	CredentialsBurst int
+	// Throttles pace password checks as the GraphQL API's do: per account
+	// and client address, per address, per account; zero fields take
+	// graph.DefaultThrottles.
+	Throttles graph.Throttles
 }
 
 // DefaultStoreHash is the store hash when Options leaves it empty.
@@ -57,11 +57,11 @@ const DefaultStoreHash = "customers"
 
 // handler serves the REST API.
 type handler struct {
-	db          *storage.DB
-	opts        Options
-	log         *slog.Logger
-	limits      *windows
-	credentials *throttle.Keyed
+	db        *storage.DB
+	opts      Options
+	log       *slog.Logger
+	limits    *windows
+	passwords passwordChecks
 	// prefix is /stores/{hash}; handlers are the routes, wrapped.
 	prefix   string
 	handlers []http.Handler
@@ -107,11 +107,8 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 15 * time.Second
 	}
-	if opts.CredentialsEvery <= 0 || opts.CredentialsBurst <= 0 {
-		opts.CredentialsEvery, opts.CredentialsBurst = 6*time.Second, 10
-	}
 	h := &handler{db: db, opts: opts, log: opts.Logger, limits: newWindows(opts.RateLimit),
-		credentials: throttle.New(opts.CredentialsEvery, opts.CredentialsBurst), prefix: "/stores/" + opts.StoreHash}
+		passwords: newPasswordChecks(opts.Throttles), prefix: "/stores/" + opts.StoreHash}
 	for _, rt := range routes {
 		h.handlers = append(h.handlers, h.wrap(rt))
 	}
@@ -298,6 +295,35 @@ func (h *handler) authenticate(r *http.Request) (*storage.APIToken, *apiError) {
 		return nil, internalError()
 	}
 	return t, nil
+}
+
+// passwordChecks pace password checks (graph.Throttles): per account and
+// client address, so a stranger cannot lock an owner out; per address
+// over all accounts; per account from all addresses.
+type passwordChecks struct {
+	pair, client, account *throttle.Keyed
+}
+
+func newPasswordChecks(t graph.Throttles) passwordChecks {
+	d := graph.DefaultThrottles
+	pick := func(every time.Duration, burst int, dEvery time.Duration, dBurst int) *throttle.Keyed {
+		if every <= 0 || burst <= 0 {
+			every, burst = dEvery, dBurst
+		}
+		return throttle.New(every, burst)
+	}
+	return passwordChecks{pair: pick(t.CredentialsEvery, t.CredentialsBurst, d.CredentialsEvery, d.CredentialsBurst),
+		client:  pick(t.ClientEvery, t.ClientBurst, d.ClientEvery, d.ClientBurst),
+		account: pick(t.AccountEvery, t.AccountBurst, d.AccountEvery, d.AccountBurst)}
+}
+
+// allow takes a check of account's password by the client from every
+// budget, and reports whether each had one.
+func (p passwordChecks) allow(account, client string) bool {
+	pair := p.pair.Allow(account + "\x00" + client)
+	byClient := p.client.Allow(client)
+	byAccount := p.account.Allow(account)
+	return pair && byClient && byAccount
 }
 
 // clientAddress returns the request's client IP address.

@@ -380,7 +380,7 @@ func (h *handler) v2ValidatePassword(w http.ResponseWriter, r *request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if !h.credentials.Allow("customer:"+strconv.Itoa(id), "client:"+clientAddress(r.Request)) {
+	if !h.passwords.allow("customer:"+strconv.Itoa(id), clientAddress(r.Request)) {
 		return &apiError{status: http.StatusTooManyRequests, title: "Too many requests"}
 	}
 	match, err := h.db.CheckPasswordOf(r.Context(), id, in.Password)
