@@ -318,8 +318,15 @@ func newMux(db *storage.DB, log *slog.Logger, cfg config, demoToken string, obs 
 	}
 	gql := graph.NewHandler(db, graph.Options{Logger: log, Extensions: obs.extensions(log), OnBatch: obs.metrics.ObserveBatch, DisableIntrospection: !cfg.introspection,
 		CORSOrigins: origins, ShopperTokenTTL: cfg.shopperTTL, DisableCompiledReads: !cfg.compiledReads, OnExec: obs.metrics.ObserveExecutor,
-		Streams: cfg.streams, MaxResponseBytes: cfg.maxResponseBytes})
+		Streams: cfg.streams, MaxResponseBytes: cfg.maxResponseBytes, StoreHash: cfg.storeHash})
 	mux.Handle("/graphql", gql)
+	// Storefront sign-in the BigCommerce way: Customer Login and Current
+	// Customer JWTs of registered apps.
+	sso := graph.NewSSO(db, graph.SSOOptions{Logger: log, StoreHash: cfg.storeHash, ShopperTokenTTL: cfg.shopperTTL,
+		CORSOrigins: origins})
+	mux.HandleFunc("GET /login/token/{jwt}", sso.Login)
+	mux.HandleFunc("GET /customer/current.jwt", sso.Current)
+	mux.HandleFunc("OPTIONS /customer/current.jwt", sso.Current)
 	// BigCommerce's REST API over the same store (README, REST).
 	restLimit, _ := rest.ParseRateLimit(cfg.restRateLimit) // checked by parseServeFlags
 	mux.Handle("/stores/", rest.NewHandler(db, rest.Options{StoreHash: cfg.storeHash, StoreID: cfg.storeID, Logger: log,

@@ -73,6 +73,9 @@ type auth struct {
 	db  *storage.DB
 	log *slog.Logger
 	ttl time.Duration
+	// storeHash is the store_hash of Customer Login and Current Customer
+	// tokens (sso.go).
+	storeHash string
 
 	secret func() ([]byte, error)
 }
@@ -92,21 +95,30 @@ const (
 	tokenAudience = "storefront"
 )
 
-func newAuth(db *storage.DB, log *slog.Logger, ttl time.Duration) *auth {
-	return &auth{db: db, log: log, ttl: ttl, secret: sync.OnceValues(func() ([]byte, error) {
+func newAuth(db *storage.DB, log *slog.Logger, ttl time.Duration, storeHash string) *auth {
+	if storeHash == "" {
+		storeHash = "customers"
+	}
+	return &auth{db: db, log: log, ttl: ttl, storeHash: storeHash, secret: sync.OnceValues(func() ([]byte, error) {
 		return db.Secret(context.Background(), "shopper-token-hs256", 32)
 	})}
 }
 
 // identify resolves the credentials of a request's headers: an API token
 // in X-Auth-Token or Authorization: Bearer, or a customer access token in
-// Authorization: Bearer.
+// Authorization: Bearer or, for a browser signed in through a Customer
+// Login token, the session cookie.
 func (a *auth) identify(ctx context.Context, h http.Header, client string) (*Caller, error) {
 	c := &Caller{Client: client}
 	token := strings.TrimSpace(h.Get("X-Auth-Token"))
 	if token == "" {
 		if v, ok := strings.CutPrefix(h.Get("Authorization"), "Bearer "); ok {
 			token = strings.TrimSpace(v)
+		}
+	}
+	if token == "" && h.Get("Cookie") != "" {
+		if cookie, err := (&http.Request{Header: h}).Cookie(SessionCookie); err == nil {
+			token = cookie.Value
 		}
 	}
 	switch {
@@ -122,6 +134,19 @@ func (a *auth) identify(ctx context.Context, h http.Header, client string) (*Cal
 			return nil, err
 		}
 		c.Token = t
+		// A client that names its app (X-Auth-Client, as BigCommerce's
+		// clients do) gets the scopes both the token and the app allow.
+		if client := strings.TrimSpace(h.Get("X-Auth-Client")); client != "" {
+			app, err := a.db.FindApp(ctx, client)
+			switch {
+			case storage.ErrorCode(err) == storage.ENOTFOUND:
+				c.Token, c.Invalid = nil, "X-Auth-Client names no registered, active app."
+			case err != nil:
+				return nil, err
+			default:
+				c.Token = t.Through(app)
+			}
+		}
 	default:
 		s, reason, err := a.verify(ctx, token)
 		if err != nil {
@@ -164,16 +189,19 @@ func (a *auth) verify(ctx context.Context, token string) (*ShopperSession, strin
 		CredentialsVersion: claims.CredentialsVersion, ImpersonatedBy: claims.ImpersonatedBy}, "", nil
 }
 
-// signIn starts a session of the customer and returns its access token.
-func (a *auth) signIn(ctx context.Context, customerID, channelID int, impersonatedBy *int) (string, time.Time, error) {
+// signIn starts a session as in (its TTL is the auth's) and returns its
+// access token.
+func (a *auth) signIn(ctx context.Context, in storage.SessionInput) (string, time.Time, error) {
 	key, err := a.secret()
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	s, err := a.db.CreateSession(ctx, customerID, channelID, a.ttl, impersonatedBy)
+	in.TTL = a.ttl
+	s, err := a.db.StartSession(ctx, in)
 	if err != nil {
 		return "", time.Time{}, err
 	}
+	customerID, channelID, impersonatedBy := in.CustomerID, in.ChannelID, in.ImpersonatedBy
 	claims := shopperClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer: tokenIssuer, Subject: strconv.Itoa(customerID), Audience: jwt.ClaimStrings{tokenAudience},

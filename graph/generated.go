@@ -422,6 +422,7 @@ type ComplexityRoot struct {
 		DeleteWebhooks                func(childComplexity int, idIn []int) int
 		ImpersonateCustomer           func(childComplexity int, customerID int, channelID *int) int
 		Login                         func(childComplexity int, email string, password string, channelID *int) int
+		LoginWithToken                func(childComplexity int, token string) int
 		Logout                        func(childComplexity int) int
 		RegisterCustomer              func(childComplexity int, input model.RegisterCustomerInput) int
 		RetryWebhookDelivery          func(childComplexity int, id int) int
@@ -688,6 +689,7 @@ type MutationResolver interface {
 	DeleteCustomerMetafields(ctx context.Context, idIn []int) (*model.DeletePayload, error)
 	RegisterCustomer(ctx context.Context, input model.RegisterCustomerInput) (*model.SignInPayload, error)
 	Login(ctx context.Context, email string, password string, channelID *int) (*model.SignInPayload, error)
+	LoginWithToken(ctx context.Context, token string) (*model.SignInPayload, error)
 	Logout(ctx context.Context) (*model.LogoutPayload, error)
 	UpdateMe(ctx context.Context, input model.UpdateMeInput) (*model.MePayload, error)
 	ChangeMyPassword(ctx context.Context, input model.ChangeMyPasswordInput) (*model.SignInPayload, error)
@@ -2251,6 +2253,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Login(childComplexity, args["email"].(string), args["password"].(string), args["channelId"].(*int)), true
+	case "Mutation.loginWithToken":
+		if e.ComplexityRoot.Mutation.LoginWithToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_loginWithToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LoginWithToken(childComplexity, args["token"].(string)), true
 	case "Mutation.logout":
 		if e.ComplexityRoot.Mutation.Logout == nil {
 			break
@@ -5241,6 +5254,15 @@ extend type Mutation {
     "The channel to sign in on."
     channelId: Int = 1
   ): SignInPayload! @access(allow: [PUBLIC])
+  """
+  Sign a shopper in with a Customer Login token: an HS256 JWT that a
+  registered app signs with its client secret (claims iss = the app's client
+  id, iat, a unique jti, operation customer_login, store_hash, customer_id,
+  and optionally channel_id, redirect_to and request_ip). The headless
+  equivalent of GET /login/token/{jwt}, with the same checks; a refused token
+  is a userError on ` + "`" + `token` + "`" + ` saying why. Each token signs in once.
+  """
+  loginWithToken("The Customer Login JWT." token: String!): SignInPayload! @access(allow: [PUBLIC])
   "End the signed-in shopper's session: its access token stops working."
   logout: LogoutPayload! @access(allow: [SHOPPER])
   "Change the signed-in shopper's own fields."
@@ -7205,6 +7227,20 @@ func (ec *executionContext) field_Mutation_impersonateCustomer_args(ctx context.
 		return nil, err
 	}
 	args["channelId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_loginWithToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "token",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["token"] = arg0
 	return args, nil
 }
 
@@ -15602,6 +15638,68 @@ func (ec *executionContext) fieldContext_Mutation_login(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_login_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_loginWithToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_loginWithToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LoginWithToken(ctx, fc.Args["token"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"PUBLIC"})
+				if err != nil {
+					var zeroVal *model.SignInPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.SignInPayload
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SignInPayload) graphql.Marshaler {
+			return ec.marshalNSignInPayload2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSignInPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_loginWithToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignInPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_loginWithToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -27369,6 +27467,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "login":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_login(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "loginWithToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_loginWithToken(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

@@ -68,6 +68,9 @@ type Options struct {
 	MaxResponseBytes int
 	// Streams bound subscriptions; zero fields take DefaultStreamLimits'.
 	Streams StreamLimits
+	// StoreHash is the store_hash that Customer Login tokens must name
+	// (loginWithToken); "" means "customers".
+	StoreHash string
 }
 
 // DefaultMaxResponseBytes bounds an answer: a full page of 250 customers
@@ -115,7 +118,7 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 		opts.MaxResponseBytes = DefaultMaxResponseBytes
 	}
 	opts.Streams = opts.Streams.withDefaults()
-	a := newAuth(db, opts.Logger, opts.ShopperTokenTTL)
+	a := newAuth(db, opts.Logger, opts.ShopperTokenTTL, opts.StoreHash)
 	th := opts.Throttles.withDefaults()
 	resolver := &Resolver{DB: db, log: opts.Logger, auth: a,
 		credentials: newPasswordThrottles(th), signups: newThrottle(th.SignupsEvery, th.SignupsBurst),
@@ -290,7 +293,7 @@ func cors(origins []string, next http.Handler) http.Handler {
 			h.Add("Vary", "Origin")
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", strings.Join([]string{"Content-Type", "Authorization", "X-Auth-Token",
+				h.Set("Access-Control-Allow-Headers", strings.Join([]string{"Content-Type", "Authorization", "X-Auth-Token", "X-Auth-Client",
 					"X-Request-ID", "Accept"}, ", "))
 				h.Set("Access-Control-Max-Age", "600")
 				w.WriteHeader(http.StatusNoContent)

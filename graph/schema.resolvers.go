@@ -331,6 +331,10 @@ func (r *mutationResolver) Login(ctx context.Context, email string, password str
 	return r.login(ctx, email, password, channel)
 }
 
+func (r *mutationResolver) LoginWithToken(ctx context.Context, token string) (*model.SignInPayload, error) {
+	return r.loginWithToken(ctx, token)
+}
+
 func (r *mutationResolver) Logout(ctx context.Context) (*model.LogoutPayload, error) {
 	return r.logout(ctx)
 }

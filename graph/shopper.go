@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -34,7 +35,8 @@ func oneItem(err error, renames map[string]string) ([]*model.UserError, error) {
 
 // signedIn is the payload of a successful sign-in.
 func (r *Resolver) signedIn(ctx context.Context, customerID, channelID int, impersonatedBy *int) (*model.SignInPayload, error) {
-	token, expires, err := r.auth.signIn(ctx, customerID, channelID, impersonatedBy)
+	token, expires, err := r.auth.signIn(ctx, storage.SessionInput{CustomerID: customerID, ChannelID: channelID,
+		ImpersonatedBy: impersonatedBy})
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +95,29 @@ func (r *Resolver) login(ctx context.Context, email, password string, channel in
 			"The account must choose a new password before signing in."), nil
 	}
 	return r.signedIn(ctx, check.CustomerID, channel, nil)
+}
+
+// loginWithToken signs in the shopper a Customer Login token names (the
+// checks of sso.go); a refused token is a userError on `token`, an unknown
+// customer NOT_FOUND.
+func (r *Resolver) loginWithToken(ctx context.Context, token string) (*model.SignInPayload, error) {
+	login, access, expires, err := r.auth.loginWithToken(ctx, token, clientAddress(ctx))
+	if refusal, ok := errors.AsType[*loginRefusal](err); ok {
+		r.log.WarnContext(ctx, "customer login refused", "reason", refusal.reason)
+		code := model.UserErrorCodeInvalid
+		if refusal.reason == "customer" {
+			code = model.UserErrorCodeNotFound
+		}
+		return signInProblem(code, "token", refusal.msg), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.DB.FindCustomerByID(ctx, login.customerID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.SignInPayload{AccessToken: &access, ExpiresAt: &expires, Customer: c, UserErrors: []*model.UserError{}}, nil
 }
 
 func (r *Resolver) impersonate(ctx context.Context, customerID, channel int) (*model.SignInPayload, error) {

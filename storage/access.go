@@ -315,9 +315,25 @@ type Session struct {
 	ExpiresAt      time.Time
 }
 
+// SessionInput is a session to start.
+type SessionInput struct {
+	CustomerID, ChannelID int
+	TTL                   time.Duration
+	// ImpersonatedBy is the API token that asks for the session, if any;
+	// App the app whose Customer Login token does. Revoking either ends it.
+	ImpersonatedBy, App *int
+}
+
 // CreateSession starts a session of the customer on the channel, lasting
 // ttl. It returns ENOTFOUND for an unknown customer.
 func (db *DB) CreateSession(ctx context.Context, customerID, channelID int, ttl time.Duration, impersonatedBy *int) (*Session, error) {
+	return db.StartSession(ctx, SessionInput{CustomerID: customerID, ChannelID: channelID, TTL: ttl, ImpersonatedBy: impersonatedBy})
+}
+
+// StartSession starts a session as in. It returns ENOTFOUND for an unknown
+// customer.
+func (db *DB) StartSession(ctx context.Context, in SessionInput) (*Session, error) {
+	customerID, channelID, ttl, impersonatedBy := in.CustomerID, in.ChannelID, in.TTL, in.ImpersonatedBy
 	raw := make([]byte, 16)
 	if _, err := rand.Read(raw); err != nil {
 		return nil, fmt.Errorf("create session: %w", err)
@@ -336,8 +352,9 @@ func (db *DB) CreateSession(ctx context.Context, customerID, channelID int, ttl 
 	}
 	s := &Session{ID: hex.EncodeToString(raw), CustomerID: customerID, ChannelID: channelID, CredentialsVersion: versions[0],
 		ImpersonatedBy: impersonatedBy, DateCreated: tx.now, ExpiresAt: tx.now.Add(ttl)}
-	if _, err := tx.exec(ctx, `INSERT INTO customer_sessions (id, customer_id, channel_id, impersonated_by, date_created, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, s.ID, customerID, channelID, impersonatedBy, formatTime(s.DateCreated), formatTime(s.ExpiresAt)); err != nil {
+	if _, err := tx.exec(ctx, `INSERT INTO customer_sessions (id, customer_id, channel_id, impersonated_by, signed_in_by_app,
+		date_created, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, s.ID, customerID, channelID, impersonatedBy, in.App,
+		formatTime(s.DateCreated), formatTime(s.ExpiresAt)); err != nil {
 		return nil, fmt.Errorf("create session: %w", err)
 	}
 	// Sessions that ended long ago are of no more use.

@@ -104,12 +104,27 @@ func Handler(next http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 		log.LogAttrs(r.Context(), level, "http request",
 			slog.String("method", r.Method),
 			slog.String("route", route),
-			slog.String("path", r.URL.Path),
+			slog.String("path", loggedPath(r.URL.Path)),
 			slog.Int("status", hm.Code),
 			slog.Int64("bytes", hm.Written),
 			slog.Float64("duration_ms", milliseconds(hm.Duration)),
 		)
 	})
+}
+
+// SecretPathPrefixes are the path prefixes whose rest is a credential (the
+// Customer Login JWT of /login/token/{jwt}): logs and spans show the
+// prefix and "{redacted}" instead.
+var SecretPathPrefixes = []string{"/login/token/"}
+
+// loggedPath is a request path as logs and spans may show it.
+func loggedPath(p string) string {
+	for _, prefix := range SecretPathPrefixes {
+		if strings.HasPrefix(p, prefix) && len(p) > len(prefix) {
+			return prefix + "{redacted}"
+		}
+	}
+	return p
 }
 
 // routeOf turns a ServeMux pattern ("GET /{$}", "/graphql") into a route

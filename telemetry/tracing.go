@@ -106,11 +106,29 @@ var propagator = propagation.NewCompositeTextMapPropagator(propagation.TraceCont
 // the caller's trace from its traceparent header. Put it outside Handler,
 // which names the span after the matched route.
 func TraceHTTP(next http.Handler, tp trace.TracerProvider) http.Handler {
-	return otelhttp.NewHandler(next, "http",
+	// otelhttp records the path before routing: a path that holds a
+	// credential reaches it redacted, and the handler gets it back.
+	restore := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := r.Context().Value(pathKey{}).(string); ok {
+			r.URL.Path, r.URL.RawPath = p, ""
+		}
+		next.ServeHTTP(w, r)
+	})
+	h := otelhttp.NewHandler(restore, "http",
 		otelhttp.WithTracerProvider(tp),
 		otelhttp.WithPropagators(propagator),
 	)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if shown := loggedPath(r.URL.Path); shown != r.URL.Path {
+			r = r.Clone(context.WithValue(r.Context(), pathKey{}, r.URL.Path))
+			r.URL.Path, r.URL.RawPath, r.RequestURI = shown, "", shown
+		}
+		h.ServeHTTP(w, r)
+	})
 }
+
+// pathKey holds a request's own path while otelhttp sees a redacted one.
+type pathKey struct{}
 
 // TraceGraphQL returns the otelgqlgen extension: a span per operation and
 // one per resolver field (not per field: plain struct reads get none),
