@@ -1,9 +1,11 @@
 package storage
 
 import (
+	"cmp"
 	"fmt"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,11 +43,16 @@ func (c *checker) root(arg string) *itemChecker {
 	return &itemChecker{c: c, index: -1, prefix: arg}
 }
 
-// err returns the collected problems, or nil.
+// err returns the collected problems, or nil. They come in batch order:
+// those about the whole request (Index -1) first, then by item, each
+// item's in the order they were found. Checks run in passes (fields, then
+// the store), so without the sort a client would see item 3's email
+// problem before item 0's name.
 func (c *checker) err() error {
 	if len(c.errs) == 0 {
 		return nil
 	}
+	slices.SortStableFunc(c.errs, func(a, b *Error) int { return cmp.Compare(a.Index, b.Index) })
 	return c.errs
 }
 
