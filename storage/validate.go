@@ -31,6 +31,17 @@ func Some[T any](v T) Optional[T] { return Optional[T]{Set: true, Value: v} }
 // and batch index, so a client sees every problem at once.
 type checker struct {
 	errs Errors
+	// itemName names another item of the batch in a message, "item 2 of
+	// this batch" by default; an import names its line instead.
+	itemName func(i int) string
+}
+
+// other names item i of the batch, for a message about another item.
+func (c *checker) other(i int) string {
+	if c.itemName != nil {
+		return c.itemName(i)
+	}
+	return fmt.Sprintf("item %d of this batch", i)
 }
 
 // item returns a checker view for batch item i under the argument arg.
