@@ -154,7 +154,7 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 		}
 		return next(ctx)
 	})
-	return withClient(cors(opts.CORSOrigins, bounded(opts.MaxBodyBytes, opts.Timeout, identified(a, opts.Logger, srv))))
+	return withClient(cors(opts.CORSOrigins, bounded(opts.MaxBodyBytes, opts.Timeout, identified(a, opts.Logger, withRetryAfter(srv)))))
 }
 
 // identified settles who is calling, once per request and before gqlgen

@@ -208,8 +208,8 @@ func (r *mutationResolver) ValidateCustomerCredentials(ctx context.Context, emai
 	if channelID != nil {
 		channel = *channelID
 	}
-	if !r.credentials.allow("email:"+storage.Fold(email), "client:"+clientAddress(ctx)) {
-		return nil, throttled()
+	if err := r.credentials.attempt(ctx, "email:"+storage.Fold(email), "client:"+clientAddress(ctx)); err != nil {
+		return nil, err
 	}
 	check, err := r.DB.CheckCredentials(ctx, email, password, channel)
 	if err != nil {
@@ -223,8 +223,8 @@ func (r *mutationResolver) ValidateCustomerCredentials(ctx context.Context, emai
 }
 
 func (r *mutationResolver) ValidateCustomerPassword(ctx context.Context, customerID int, password string) (*model.PasswordValidationPayload, error) {
-	if !r.credentials.allow("customer:"+strconv.Itoa(customerID), "client:"+clientAddress(ctx)) {
-		return nil, throttled()
+	if err := r.credentials.attempt(ctx, "customer:"+strconv.Itoa(customerID), "client:"+clientAddress(ctx)); err != nil {
+		return nil, err
 	}
 	ok, err := r.DB.CheckPasswordOf(ctx, customerID, password)
 	ue, err := userErrors(err)

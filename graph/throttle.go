@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vektah/gqlparser/v2/gqlerror"
 	"golang.org/x/time/rate"
 )
 
@@ -78,14 +77,6 @@ func (t *throttle) allow(keys ...string) bool {
 		}
 	}
 	return ok
-}
-
-// throttled is the error of a refused attempt.
-func throttled() error {
-	return &gqlerror.Error{
-		Message:    "Too many attempts; wait a minute and try again.",
-		Extensions: map[string]any{"code": CodeThrottled},
-	}
 }
 
 type clientKey struct{}
