@@ -190,6 +190,19 @@ func (db *DB) Import(ctx context.Context, r io.Reader, problem func(ImportProble
 	return st, <-readErr
 }
 
+// check runs the checks of the chunk's lines that need no store.
+func (ch *importChunk) check() {
+	for i := range ch.batch {
+		ic := ch.c.item("input", i)
+		n := ic.customerInput(&ch.batch[i])
+		n.hash = ch.batch[i].passwordHash
+		if k := ch.batch[i].consent; k != nil {
+			ic.consent(k.Allow, k.Deny)
+		}
+		ch.news = append(ch.news, n)
+	}
+}
+
 // readImport reads r into chunks of up to ImportBatch decoded lines, each
 // checked on its own; the last chunk may be empty, so that the writer
 // reports progress at the end.
@@ -201,15 +214,7 @@ func readImport(ctx context.Context, r io.Reader, chunks chan<- *importChunk) er
 		if ctx.Err() != nil { // the writer has stopped: stop reading now
 			return false
 		}
-		for i := range ch.batch {
-			ic := ch.c.item("input", i)
-			n := ic.customerInput(&ch.batch[i])
-			n.hash = ch.batch[i].passwordHash
-			if k := ch.batch[i].consent; k != nil {
-				ic.consent(k.Allow, k.Deny)
-			}
-			ch.news = append(ch.news, n)
-		}
+		ch.check()
 		select {
 		case chunks <- ch:
 			ch = &importChunk{read: ch.read}
@@ -499,32 +504,43 @@ func (db *DB) Export(ctx context.Context, w io.Writer, withHashes bool) (int, er
 	bw := bufio.NewWriterSize(w, 1<<20)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	n, after := 0, 0
-	for {
-		cs, err := queryTx(ctx, tx, customerList.scanRow,
-			`SELECT `+customerColumns+` FROM customers c WHERE c.id > ? ORDER BY c.id LIMIT 1000`, after)
-		if err != nil {
-			return n, fmt.Errorf("export: %w", err)
-		}
-		if len(cs) == 0 {
-			break
-		}
-		lines, err := tx.v3Customers(ctx, cs, withHashes)
-		if err != nil {
-			return n, fmt.Errorf("export: %w", err)
-		}
-		for _, l := range lines {
-			if err := enc.Encode(l); err != nil {
-				return n, fmt.Errorf("export: %w", err)
-			}
-			n++
-		}
-		after = cs[len(cs)-1].ID
+	n := 0
+	if err := tx.eachV3Customer(ctx, withHashes, func(c *V3Customer) error {
+		n++
+		return enc.Encode(c)
+	}); err != nil {
+		return n, fmt.Errorf("export: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
 		return n, fmt.Errorf("export: %w", err)
 	}
 	return n, nil
+}
+
+// eachV3Customer calls f with every customer in V3 form, by id, reading
+// pages of 1,000 in tx; withHashes adds the password hashes.
+func (tx *Tx) eachV3Customer(ctx context.Context, withHashes bool, f func(*V3Customer) error) error {
+	after := 0
+	for {
+		cs, err := queryTx(ctx, tx, customerList.scanRow,
+			`SELECT `+customerColumns+` FROM customers c WHERE c.id > ? ORDER BY c.id LIMIT 1000`, after)
+		if err != nil {
+			return err
+		}
+		if len(cs) == 0 {
+			return nil
+		}
+		lines, err := tx.v3Customers(ctx, cs, withHashes)
+		if err != nil {
+			return err
+		}
+		for _, l := range lines {
+			if err := f(l); err != nil {
+				return err
+			}
+		}
+		after = cs[len(cs)-1].ID
+	}
 }
 
 // v3Customers builds the V3 form of customers with all their relations,

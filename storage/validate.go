@@ -102,7 +102,7 @@ func (ic *itemChecker) at(name string, i ...int) *itemChecker {
 func (ic *itemChecker) fail(code, field, format string, args ...any) {
 	path := ic.prefix
 	if field != "" {
-		path += "." + field
+		path = joinPath(path, field)
 	}
 	ic.c.errs = append(ic.c.errs, &Error{Code: code, Field: path, Index: ic.index, Message: fmt.Sprintf(format, args...)})
 }
