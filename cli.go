@@ -393,7 +393,11 @@ func (a *app) tokenCommand() *cli.Command {
 		Usage:     "create, list and revoke admin API tokens",
 		UsageText: programName + " token create|list|revoke [options]",
 		Description: "API tokens authenticate admin tools (X-Auth-Token or Authorization: Bearer). A token is shown once,\n" +
-			"when created; the store keeps only its hash.",
+			"when created; the store keeps only its hash.\n\n" +
+			"Examples:\n" +
+			"  " + programName + " token create -db customers.db -scopes " + storage.ScopeWrite + " -name dashboard\n" +
+			"  " + programName + " token list -db customers.db\n" +
+			"  " + programName + " token revoke -db customers.db 3",
 		Commands: []*cli.Command{
 			{
 				Name:      "create",
@@ -730,7 +734,8 @@ func (a *app) migrateCommand() *cli.Command {
 		Usage:     "show the store's schema migrations",
 		UsageText: programName + " migrate status [-db FILE]",
 		Description: "The server applies pending migrations when it opens a store; status shows which are applied, when,\n" +
-			"and which are pending, without changing the file.",
+			"and which are pending, without changing the file.\n\n" +
+			"Example:\n  " + programName + " migrate status -db customers.db",
 		Commands: []*cli.Command{{
 			Name:        "status",
 			Usage:       "list the migrations: applied (with the time) or pending",
