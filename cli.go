@@ -63,16 +63,8 @@ func flagHelp(f cli.Flag) string {
 		head += " " + p
 	}
 	var notes []string
-	v := strings.Trim(df.GetValue(), `"`)
-	if d, err := time.ParseDuration(v); err == nil && df.TypeName() == "duration" {
-		v = shortDuration(d)
-	}
-	switch {
-	case !df.IsDefaultVisible():
-	case df.TakesValue() && v != "":
+	if v := flagDefault(df); v != "" && (df.TakesValue() || v == "true") {
 		notes = append(notes, "default "+v)
-	case !df.TakesValue() && v == "true":
-		notes = append(notes, "default true")
 	}
 	if env := df.GetEnvVars(); len(env) > 0 {
 		notes = append(notes, "env "+strings.Join(env, ", "))
@@ -83,6 +75,22 @@ func flagHelp(f cli.Flag) string {
 	}
 	// The usage goes under the name, wrapped; help indents its lines.
 	return head + "\n" + wrapWords(usage, 88)
+}
+
+// flagDefault is a flag's default as help shows it, or "" when it has none
+// to show.
+func flagDefault(df cli.DocGenerationFlag) string {
+	if !df.IsDefaultVisible() {
+		return ""
+	}
+	v := strings.Trim(df.GetValue(), `"`)
+	if d, err := time.ParseDuration(v); err == nil && df.TypeName() == "duration" {
+		v = shortDuration(d)
+	}
+	if !df.TakesValue() && v == "" {
+		v = "false"
+	}
+	return v
 }
 
 // shortDuration spells a duration without its zero units: 1h, not 1h0m0s.
