@@ -22,12 +22,15 @@ type Limits struct {
 	// MaxCost bounds one operation's cost.
 	MaxCost int
 	// Budget is how much cost a caller may spend at once; it refills at
-	// Restore per second.
+	// Restore per second. A Budget of 0 is unlimited. An API token may
+	// carry its own (budget.go).
 	Budget, Restore int
 }
 
 // DefaultLimits allow a full page of 250 customers with every relation
-// (about 80,000), and a few such pages a second, per caller.
+// (41,000), a burst of six such pages and then one every 1.6 seconds, or
+// about 38 dashboard pages of 50 customers with their group and addresses
+// (650) a second, per caller.
 var DefaultLimits = Limits{MaxDepth: 15, MaxCost: 100_000, Budget: 250_000, Restore: 25_000}
 
 // CodeComplexityLimit is the code of an operation refused for its depth or
