@@ -136,11 +136,13 @@ func (e usageError) Unwrap() error { return e.err }
 
 // Exit statuses.
 const (
-	exitOK      = 0
-	exitFailed  = 1 // the command ran and failed (or an import rejected lines)
-	exitUsage   = 2 // the command line is wrong; nothing was done
-	programName = "customers"
+	exitOK     = 0
+	exitFailed = 1 // the command ran and failed (or an import rejected lines)
+	exitUsage  = 2 // the command line is wrong; nothing was done
 )
+
+// programName is the command's name in help and messages.
+const programName = "customers"
 
 // exitCode reports err on stderr and returns the process's exit status.
 func exitCode(err error, stderr io.Writer) int {

@@ -112,7 +112,7 @@ func serveConfig(ctx context.Context, cfg config, stdout io.Writer, log *slog.Lo
 	}()
 
 	fmt.Fprintf(stdout, "GraphQL playground: http://%s/\n", ln.Addr())
-	if demoToken != "" && playgroundToken(demoToken, ln.Addr()) == "" {
+	if cfg.playground && demoToken != "" && playgroundToken(demoToken, ln.Addr()) == "" {
 		fmt.Fprintln(stdout, "The playground leaves the admin token out: the server listens beyond this machine.")
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "db", cfg.db, "gc", gc.String())
