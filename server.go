@@ -8,8 +8,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,7 +15,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -33,161 +30,16 @@ import (
 )
 
 func main() {
-	level, err := telemetry.ParseLevel(os.Getenv("LOG_LEVEL"))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "error: LOG_LEVEL:", err)
-		os.Exit(2)
-	}
-	log := telemetry.NewLogger(os.Stderr, level)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	switch err := run(ctx, os.Args[1:], os.Stdout, log); {
-	case err == nil:
-	case errors.Is(err, errRejected):
-		os.Exit(1)
-	case errors.Is(err, flag.ErrHelp):
-		os.Exit(2)
-	default:
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(2)
-	}
+	code := exitCode(run(ctx, os.Args[1:], os.Stdout, nil), os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-// run dispatches the command line: a subcommand, or serving.
-func run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "import":
-			return importCmd(ctx, args[1:], os.Stdin, os.Stderr)
-		case "export":
-			return exportCmd(ctx, args[1:], stdout, os.Stderr)
-		case "token":
-			return tokenCmd(ctx, args[1:], stdout, os.Stderr)
-		}
-	}
-	return serve(ctx, args, stdout, log, nil)
-}
-
-// config is the serving configuration, from flags with env fallbacks.
-type config struct {
-	addr          string
-	db            string
-	demo          bool
-	version       bool
-	introspection bool
-	playground    bool
-	corsOrigins   string
-	shopperTTL    time.Duration
-	// storeID and storeHash name the store in webhook envelopes.
-	storeID, storeHash string
-	// webhookDeactivate is how long a webhook may fail before it is off;
-	// webhookRetry is the wait after a first failure.
-	webhookDeactivate, webhookRetry time.Duration
-	// readHeaderTimeout bounds how long a client may take to send its
-	// request headers (the slow-loris guard).
-	readHeaderTimeout time.Duration
-	// compiledReads turns the compiled read path on (graph/compiled.go).
-	compiledReads bool
-	// webhookAllowPrivate lets webhooks reach loopback, private and
-	// reserved addresses (development, tests).
-	webhookAllowPrivate bool
-	// maxConns and maxConnsPerClient bound the open connections (0: the
-	// default; -1: no bound).
-	maxConns, maxConnsPerClient int
-	// streams bound subscriptions (graph.StreamLimits).
-	streams graph.StreamLimits
-	// maxResponseBytes bounds a GraphQL answer.
-	maxResponseBytes int
-	// opsAddr, when set, also serves /healthz, /readyz and /metrics on a
-	// listener of their own, outside the connection bounds.
-	opsAddr string
-	// restRateLimit is each API token's REST quota (rest.ParseRateLimit).
-	restRateLimit string
-}
-
-// parseServeFlags reads the serving flags; env ADDR and DB_PATH give the
-// defaults that flags override.
-func parseServeFlags(args []string) (config, error) {
-	fs := flag.NewFlagSet("customers", flag.ContinueOnError)
-	cfg := config{}
-	fs.StringVar(&cfg.addr, "addr", envOr("ADDR", "127.0.0.1:8080"), "listen address (env ADDR)")
-	fs.StringVar(&cfg.db, "db", envOr("DB_PATH", "customers.db"), "SQLite database file (env DB_PATH)")
-	fs.BoolVar(&cfg.demo, "demo", envOr("DEMO", "") != "", "seed a demo store into an empty database first, and print an admin token (env DEMO)")
-	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
-	fs.BoolVar(&cfg.introspection, "introspection", envOr("INTROSPECTION", "true") == "true", "allow schema introspection; turn off in production (env INTROSPECTION)")
-	fs.BoolVar(&cfg.playground, "playground", envOr("PLAYGROUND", "true") == "true", "serve the GraphiQL playground at /; turn off in production (env PLAYGROUND)")
-	fs.StringVar(&cfg.corsOrigins, "cors-origins", envOr("CORS_ORIGINS", ""), "comma-separated browser origins (storefronts) allowed to call the API (env CORS_ORIGINS)")
-	fs.DurationVar(&cfg.shopperTTL, "shopper-token-ttl", time.Hour, "how long a customer access token lasts")
-	fs.StringVar(&cfg.storeID, "store-id", envOr("STORE_ID", "1"), "the store id that webhook envelopes carry (env STORE_ID)")
-	fs.StringVar(&cfg.storeHash, "store-hash", envOr("STORE_HASH", "customers"), "the store hash of webhook envelopes' producer, stores/{hash} (env STORE_HASH)")
-	fs.DurationVar(&cfg.webhookDeactivate, "webhook-deactivate-after", webhook.DefaultDeactivateAfter, "how long a webhook may keep failing before it is turned off")
-	fs.DurationVar(&cfg.webhookRetry, "webhook-first-retry", webhook.DefaultFirstRetry, "the wait after a webhook delivery's first failure; each further failure triples it, up to an hour")
-	fs.BoolVar(&cfg.compiledReads, "compiled-reads", envOr("COMPILED_READS", "true") == "true", "answer customer reads on the compiled read path; false runs every operation on gqlgen's executor (env COMPILED_READS)")
-	fs.BoolVar(&cfg.webhookAllowPrivate, "webhook-allow-private", envOr("WEBHOOK_ALLOW_PRIVATE", "") == "true",
-		"let webhooks reach loopback, private, link-local and other reserved addresses (development and tests only) (env WEBHOOK_ALLOW_PRIVATE)")
-	fs.IntVar(&cfg.maxConns, "max-connections", envInt("MAX_CONNECTIONS", 0),
-		"open connections in all, past which new ones are closed (idle keep-alives first); 0: 10,000 or what the descriptor limit allows (env MAX_CONNECTIONS)")
-	fs.IntVar(&cfg.maxConnsPerClient, "max-connections-per-client", envInt("MAX_CONNECTIONS_PER_CLIENT", 256),
-		"open connections per client address; 0: no bound, for a server behind a proxy (env MAX_CONNECTIONS_PER_CLIENT)")
-	fs.DurationVar(&cfg.streams.InitTimeout, "ws-init-timeout", envDuration("WS_INIT_TIMEOUT", graph.DefaultStreamLimits.InitTimeout),
-		"how long a websocket may take to send connection_init (env WS_INIT_TIMEOUT)")
-	fs.IntVar(&cfg.streams.Total, "max-streams", envInt("MAX_STREAMS", graph.DefaultStreamLimits.Total),
-		"open subscription streams (websockets and server-sent events) in all (env MAX_STREAMS)")
-	fs.IntVar(&cfg.streams.PerClient, "max-streams-per-client", envInt("MAX_STREAMS_PER_CLIENT", graph.DefaultStreamLimits.PerClient),
-		"open streams per client address (env MAX_STREAMS_PER_CLIENT)")
-	fs.IntVar(&cfg.streams.PerCaller, "max-subscriptions-per-caller", envInt("MAX_SUBSCRIPTIONS_PER_CALLER", graph.DefaultStreamLimits.PerCaller),
-		"subscriptions per API token or shopper (env MAX_SUBSCRIPTIONS_PER_CALLER)")
-	fs.IntVar(&cfg.maxResponseBytes, "max-response-bytes", envInt("MAX_RESPONSE_BYTES", graph.DefaultMaxResponseBytes),
-		"largest GraphQL answer, in bytes; larger ones are refused with RESPONSE_TOO_LARGE (env MAX_RESPONSE_BYTES)")
-	fs.StringVar(&cfg.opsAddr, "ops-addr", envOr("OPS_ADDR", ""),
-		"also serve /healthz, /readyz and /metrics on this address, outside the connection bounds (env OPS_ADDR)")
-	fs.DurationVar(&cfg.readHeaderTimeout, "read-header-timeout", 10*time.Second, "how long a client may take to send its request headers")
-	fs.StringVar(&cfg.restRateLimit, "rest-rate-limit", envOr("REST_RATE_LIMIT", rest.DefaultRateLimit.String()), "each API token's REST quota, requests/window (e.g. 150/30s), or 0 for none (env REST_RATE_LIMIT)")
-	if err := fs.Parse(args); err != nil {
-		return cfg, err
-	}
-	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if _, err := rest.ParseRateLimit(cfg.restRateLimit); err != nil {
-		return cfg, err
-	}
-	return cfg, nil
-}
-
-// envInt reads an integer env variable; an unset or unreadable one gives
-// def.
-func envInt(key string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(key)); err == nil {
-		return v
-	}
-	return def
-}
-
-// envDuration reads a duration env variable; an unset or unreadable one
-// gives def.
-func envDuration(key string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(os.Getenv(key)); err == nil {
-		return v
-	}
-	return def
-}
-
-func envOr(key, def string) string {
-	if v, ok := os.LookupEnv(key); ok {
-		return v
-	}
-	return def
-}
-
-// serve opens the store, seeds the demo if asked, and serves until ctx ends;
-// then it stops accepting, lets running requests finish and closes the
-// store. ready, when set, receives the listening address.
-func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger, ready chan<- string) error {
-	cfg, err := parseServeFlags(args)
-	if err != nil {
-		return err
-	}
+// serveConfig opens the store, seeds the demo if asked, and serves until
+// ctx ends; then it stops accepting, lets running requests finish and
+// closes the store. ready, when set, receives the listening address.
+func serveConfig(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger, ready chan<- string) error {
 	build := telemetry.ReadBuild()
 	if cfg.version {
 		fmt.Fprintln(stdout, build)
@@ -245,7 +97,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	}
 	ln := newLimitListener(raw, max(maxConns, 0), max(cfg.maxConnsPerClient, 0), obs.metrics.ConnectionsRefused.Inc)
 	srv := &http.Server{
-		Handler: newMux(db, log, cfg, demoToken, obs),
+		Handler: newMux(db, log, cfg, playgroundToken(demoToken, ln.Addr()), obs),
 		// Slow-loris guard. Read and write deadlines are per request (set by
 		// the GraphQL handler), so subscription streams can stay open.
 		ReadHeaderTimeout: cfg.readHeaderTimeout,
@@ -280,6 +132,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	}()
 
 	fmt.Fprintf(stdout, "GraphQL playground: http://%s/\n", ln.Addr())
+	if cfg.playground && demoToken != "" && playgroundToken(demoToken, ln.Addr()) == "" {
+		fmt.Fprintln(stdout, "The playground leaves the admin token out: the server listens beyond this machine.")
+	}
 	log.Info("serving", "addr", ln.Addr().String(), "db", cfg.db, "gc", gc.String())
 	if ready != nil {
 		ready <- ln.Addr().String()
@@ -318,7 +173,7 @@ func newMux(db *storage.DB, log *slog.Logger, cfg config, demoToken string, obs 
 	}
 	gql := graph.NewHandler(db, graph.Options{Logger: log, Extensions: obs.extensions(log), OnBatch: obs.metrics.ObserveBatch, DisableIntrospection: !cfg.introspection,
 		CORSOrigins: origins, ShopperTokenTTL: cfg.shopperTTL, DisableCompiledReads: !cfg.compiledReads, OnExec: obs.metrics.ObserveExecutor,
-		Streams: cfg.streams, MaxResponseBytes: cfg.maxResponseBytes, StoreHash: cfg.storeHash})
+		Streams: cfg.streams, MaxResponseBytes: cfg.maxResponseBytes, StoreHash: cfg.storeHash, Limits: cfg.limits()})
 	mux.Handle("/graphql", gql)
 	// Storefront sign-in the BigCommerce way: Customer Login and Current
 	// Customer JWTs of registered apps.

@@ -146,6 +146,7 @@ func accessCases(f accessFixture) []accessCase {
 		q("impersonateCustomer", `mutation { impersonateCustomer(customerId: 999999) { userErrors { code } } }`, "write"),
 		q("registerCustomer", `mutation { registerCustomer(input: {email: "x", password: "", firstName: "", lastName: ""}) { userErrors { code } } }`, "public"),
 		q("login", `mutation { login(email: "nobody@x.io", password: "x") { userErrors { code } } }`, "public"),
+		q("loginWithToken", `mutation { loginWithToken(token: "x.y.z") { userErrors { code } } }`, "public"),
 		q("logout", `mutation { logout { loggedOut } }`, "shopper"),
 		q("updateMe", `mutation { updateMe(input: {firstName: ""}) { userErrors { code } } }`, "shopper"),
 		q("changeMyPassword", `mutation { changeMyPassword(input: {currentPassword: "wrong", newPassword: "x"}) { userErrors { code } } }`, "shopper"),

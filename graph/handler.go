@@ -184,7 +184,7 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 		return next(ctx)
 	})
 	return withClient(cors(opts.CORSOrigins, streamCap(opts.Streams, &counter{}, gate(
-		bounded(opts.MaxBodyBytes, opts.Timeout, identified(a, opts.Logger, srv))))))
+		bounded(opts.MaxBodyBytes, opts.Timeout, identified(a, opts.Logger, withRetryAfter(srv)))))))
 }
 
 // oneTimeout keeps one TIMEOUT error of a response whose deadline passed:

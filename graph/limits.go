@@ -2,10 +2,6 @@ package graph
 
 import (
 	"context"
-	"math"
-	"strconv"
-	"sync"
-	"time"
 
 	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
@@ -26,12 +22,15 @@ type Limits struct {
 	// MaxCost bounds one operation's cost.
 	MaxCost int
 	// Budget is how much cost a caller may spend at once; it refills at
-	// Restore per second.
+	// Restore per second. A Budget of 0 is unlimited. An API token may
+	// carry its own (budget.go).
 	Budget, Restore int
 }
 
 // DefaultLimits allow a full page of 250 customers with every relation
-// (about 80,000), and a few such pages a second, per caller.
+// (41,000), a burst of six such pages and then one every 1.6 seconds, or
+// about 38 dashboard pages of 50 customers with their group and addresses
+// (650) a second, per caller.
 var DefaultLimits = Limits{MaxDepth: 15, MaxCost: 100_000, Budget: 250_000, Restore: 25_000}
 
 // CodeComplexityLimit is the code of an operation refused for its depth or
@@ -47,14 +46,7 @@ const embeddedListSize = 10
 type limiter struct {
 	limits  Limits
 	schema  graphql.ExecutableSchema
-	mu      sync.Mutex
-	buckets map[string]*costBucket
-	swept   time.Time
-}
-
-type costBucket struct {
-	available float64
-	at        time.Time
+	buckets buckets
 }
 
 var (
@@ -75,11 +67,14 @@ func (l *limiter) Validate(s graphql.ExecutableSchema) error {
 // costKey holds the operation's cost report in its context.
 type costKey struct{}
 
-// costReport is what `extensions.cost` shows.
+// costReport is what `extensions.cost` shows. ActualQueryCost is what the
+// caller paid: the requested cost less that of the fields refused without
+// running (budget.go). ThrottleStatus is null for an unlimited budget.
 type costReport struct {
-	RequestedQueryCost int            `json:"requestedQueryCost"`
-	MaximumQueryCost   int            `json:"maximumQueryCost"`
-	ThrottleStatus     throttleStatus `json:"throttleStatus"`
+	RequestedQueryCost int             `json:"requestedQueryCost"`
+	ActualQueryCost    int             `json:"actualQueryCost"`
+	MaximumQueryCost   int             `json:"maximumQueryCost"`
+	ThrottleStatus     *throttleStatus `json:"throttleStatus"`
 }
 
 type throttleStatus struct {
@@ -102,21 +97,12 @@ func (l *limiter) MutateOperationContext(ctx context.Context, op *graphql.Operat
 		return limitError("Introspect once per operation: at most one __schema and %d __type fields.", MaxTypeLookups)
 	}
 	cost := complexity.Calculate(ctx, l.schema, op.Operation, op.Variables, complexity.WithFixedScalarValue(0)) + intro.cost
-	report := &costReport{RequestedQueryCost: cost, MaximumQueryCost: l.limits.MaxCost,
-		ThrottleStatus: throttleStatus{MaximumAvailable: l.limits.Budget, RestoreRate: l.limits.Restore}}
+	report := &costReport{RequestedQueryCost: cost, MaximumQueryCost: l.limits.MaxCost}
 	op.Stats.SetExtension("cost", report)
 	if cost > l.limits.MaxCost {
 		return limitError("The query costs %d; the limit is %d. Ask for smaller pages or fewer fields.", cost, l.limits.MaxCost)
 	}
-	available, ok := l.spend(callerOf(ctx).key(), cost)
-	report.ThrottleStatus.CurrentlyAvailable = available
-	if !ok {
-		return &gqlerror.Error{
-			Message:    "The cost budget is spent; it refills at " + strconv.Itoa(l.limits.Restore) + " a second.",
-			Extensions: map[string]any{"code": CodeThrottled, "cost": report},
-		}
-	}
-	return nil
+	return l.charge(ctx, op, cost, report)
 }
 
 // InterceptResponse adds the cost report to the response's extensions.
@@ -125,48 +111,15 @@ func (l *limiter) InterceptResponse(ctx context.Context, next graphql.ResponseHa
 	if res == nil || !graphql.HasOperationContext(ctx) {
 		return res
 	}
-	if report, ok := graphql.GetOperationContext(ctx).Stats.GetExtension("cost").(*costReport); ok {
+	op := graphql.GetOperationContext(ctx)
+	if report, ok := op.Stats.GetExtension("cost").(*costReport); ok {
+		l.settle(ctx, op, res, report)
 		if res.Extensions == nil {
 			res.Extensions = map[string]any{}
 		}
 		res.Extensions["cost"] = report
 	}
 	return res
-}
-
-// spend takes cost from the caller's bucket, which refills continuously;
-// it returns what is left, and whether there was enough.
-func (l *limiter) spend(key string, cost int) (int, bool) {
-	now := time.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.buckets == nil {
-		l.buckets = map[string]*costBucket{}
-	}
-	// Drop full buckets now and then, so memory follows active callers.
-	if now.Sub(l.swept) > time.Minute {
-		for k, b := range l.buckets {
-			if b.refilled(now, l.limits) >= float64(l.limits.Budget) {
-				delete(l.buckets, k)
-			}
-		}
-		l.swept = now
-	}
-	b := l.buckets[key]
-	if b == nil {
-		b = &costBucket{available: float64(l.limits.Budget), at: now}
-		l.buckets[key] = b
-	}
-	b.available, b.at = b.refilled(now, l.limits), now
-	if b.available < float64(cost) {
-		return int(b.available), false
-	}
-	b.available -= float64(cost)
-	return int(b.available), true
-}
-
-func (b *costBucket) refilled(now time.Time, l Limits) float64 {
-	return math.Min(float64(l.Budget), b.available+now.Sub(b.at).Seconds()*float64(l.Restore))
 }
 
 // depth returns how deeply sel nests, following fragments (validation has

@@ -213,8 +213,8 @@ func (r *mutationResolver) ValidateCustomerCredentials(ctx context.Context, emai
 	if channelID != nil {
 		channel = *channelID
 	}
-	if !r.credentials.allow("email:"+storage.Fold(email), clientAddress(ctx)) {
-		return nil, throttled()
+	if err := r.credentials.attempt(ctx, "email:"+storage.Fold(email), clientAddress(ctx)); err != nil {
+		return nil, err
 	}
 	check, err := r.DB.CheckCredentials(ctx, email, password, channel)
 	if err != nil {
@@ -228,8 +228,8 @@ func (r *mutationResolver) ValidateCustomerCredentials(ctx context.Context, emai
 }
 
 func (r *mutationResolver) ValidateCustomerPassword(ctx context.Context, customerID int, password string) (*model.PasswordValidationPayload, error) {
-	if !r.credentials.allow("customer:"+strconv.Itoa(customerID), clientAddress(ctx)) {
-		return nil, throttled()
+	if err := r.credentials.attempt(ctx, "customer:"+strconv.Itoa(customerID), clientAddress(ctx)); err != nil {
+		return nil, err
 	}
 	ok, err := r.DB.CheckPasswordOf(ctx, customerID, password)
 	ue, err := userErrors(err)

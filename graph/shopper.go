@@ -54,8 +54,8 @@ func signInProblem(code model.UserErrorCode, field, msg string) *model.SignInPay
 
 func (r *Resolver) register(ctx context.Context, in model.RegisterCustomerInput) (*model.SignInPayload, error) {
 	client := clientAddress(ctx)
-	if !r.signups.allow("client:" + client) {
-		return nil, throttled()
+	if err := r.signups.attempt(ctx, "client:"+client); err != nil {
+		return nil, err
 	}
 	channel := 1
 	if in.ChannelID != nil {
@@ -79,8 +79,8 @@ func (r *Resolver) register(ctx context.Context, in model.RegisterCustomerInput)
 }
 
 func (r *Resolver) login(ctx context.Context, email, password string, channel int) (*model.SignInPayload, error) {
-	if !r.credentials.allow("email:"+storage.Fold(email), clientAddress(ctx)) {
-		return nil, throttled()
+	if err := r.credentials.attempt(ctx, "email:"+storage.Fold(email), clientAddress(ctx)); err != nil {
+		return nil, err
 	}
 	check, err := r.DB.CheckCredentials(ctx, email, password, channel)
 	switch {
@@ -158,8 +158,8 @@ func (r *Resolver) updateMe(ctx context.Context, in model.UpdateMeInput) (*model
 
 func (r *Resolver) changeMyPassword(ctx context.Context, in model.ChangeMyPasswordInput) (*model.SignInPayload, error) {
 	me := shopper(ctx)
-	if !r.credentials.allow("customer:"+strconv.Itoa(me.CustomerID), clientAddress(ctx)) {
-		return nil, throttled()
+	if err := r.credentials.attempt(ctx, "customer:"+strconv.Itoa(me.CustomerID), clientAddress(ctx)); err != nil {
+		return nil, err
 	}
 	ok, err := r.DB.CheckPasswordOf(ctx, me.CustomerID, in.CurrentPassword)
 	if err != nil {

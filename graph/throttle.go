@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vektah/gqlparser/v2/gqlerror"
 	"golang.org/x/time/rate"
 )
 
@@ -80,13 +79,19 @@ func newPasswordThrottles(t Throttles) passwordThrottles {
 		client: newThrottle(t.ClientEvery, t.ClientBurst), account: newThrottle(t.AccountEvery, t.AccountBurst)}
 }
 
-// allow takes a check of account's password by the client address from
-// every budget, and reports whether each had one.
-func (p passwordThrottles) allow(account, client string) bool {
-	pair := p.pair.allow(account + "\x00" + client)
+// attempt takes a check of account's password by the client address from
+// every budget; when one has none left, the error is THROTTLED with the
+// wait until all have one.
+func (p passwordThrottles) attempt(ctx context.Context, account, client string) error {
+	pairKey := account + "\x00" + client
+	pair := p.pair.allow(pairKey)
 	byClient := p.client.allow(client)
 	byAccount := p.account.allow(account)
-	return pair && byClient && byAccount
+	if pair && byClient && byAccount {
+		return nil
+	}
+	wait := max(p.pair.wait(pairKey), p.client.wait(client), p.account.wait(account))
+	return throttledError(ctx, wait, "Too many attempts; try again in %s.", secondsText(retrySeconds(wait)))
 }
 
 // throttle limits how often one key (an email, a customer, a client address)
@@ -137,14 +142,6 @@ func (t *throttle) allow(keys ...string) bool {
 		}
 	}
 	return ok
-}
-
-// throttled is the error of a refused attempt.
-func throttled() error {
-	return &gqlerror.Error{
-		Message:    "Too many attempts; wait a minute and try again.",
-		Extensions: map[string]any{"code": CodeThrottled},
-	}
 }
 
 type clientKey struct{}

@@ -39,6 +39,9 @@ type APIToken struct {
 	DateCreated time.Time
 	LastUsed    *time.Time
 	RevokedAt   *time.Time
+	// CostBudget and CostRestore are the token's own cost budget and its
+	// refill a second; nil takes the server's. A budget of 0 is unlimited.
+	CostBudget, CostRestore *int
 }
 
 // Can reports whether the token grants scope (the write scope includes
@@ -55,17 +58,16 @@ func hashToken(token string) string {
 // CreateToken makes an API token with the scopes and returns it with its
 // record. It returns EINVALID for an unknown or missing scope.
 func (db *DB) CreateToken(ctx context.Context, name string, scopes []string) (string, *APIToken, error) {
-	if len(scopes) == 0 {
-		return "", nil, FieldErrorf(EREQUIRED, "scopes", "Give at least one scope: %s.", strings.Join(Scopes, ", "))
+	return db.CreateTokenWith(ctx, TokenInput{Name: name, Scopes: scopes})
+}
+
+// CreateTokenWith makes the API token in describes and returns it with its
+// record. It returns the codes of TokenInput.Validate.
+func (db *DB) CreateTokenWith(ctx context.Context, in TokenInput) (string, *APIToken, error) {
+	if err := in.Validate(); err != nil {
+		return "", nil, err
 	}
-	for _, s := range scopes {
-		if !slices.Contains(Scopes, s) {
-			return "", nil, FieldErrorf(EINVALID, "scopes", "%q is not a scope; the scopes are %s.", truncate(s, 60), strings.Join(Scopes, ", "))
-		}
-	}
-	if len(name) > 255 {
-		return "", nil, FieldErrorf(ETOOLONG, "name", "A name has at most 255 characters.")
-	}
+	name, scopes := in.Name, in.Scopes
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return "", nil, fmt.Errorf("create token: %w", err)
@@ -76,9 +78,9 @@ func (db *DB) CreateToken(ctx context.Context, name string, scopes []string) (st
 		return "", nil, err
 	}
 	defer tx.Rollback()
-	t := &APIToken{Name: name, Scopes: scopes, DateCreated: tx.now}
-	id, err := tx.exec(ctx, `INSERT INTO api_tokens (name, token_hash, scopes, date_created) VALUES (?, ?, ?, ?)`,
-		name, hashToken(token), strings.Join(scopes, ","), formatTime(tx.now))
+	t := &APIToken{Name: name, Scopes: scopes, DateCreated: tx.now, CostBudget: in.CostBudget, CostRestore: in.CostRestore}
+	id, err := tx.exec(ctx, `INSERT INTO api_tokens (name, token_hash, scopes, date_created, cost_budget, cost_restore)
+		VALUES (?, ?, ?, ?, ?, ?)`, name, hashToken(token), strings.Join(scopes, ","), formatTime(tx.now), in.CostBudget, in.CostRestore)
 	if err != nil {
 		return "", nil, fmt.Errorf("create token: %w", err)
 	}
@@ -86,7 +88,7 @@ func (db *DB) CreateToken(ctx context.Context, name string, scopes []string) (st
 	return token, t, tx.Commit()
 }
 
-const tokenColumns = `id, name, scopes, date_created, last_used, revoked_at`
+const tokenColumns = `id, name, scopes, date_created, last_used, revoked_at, cost_budget, cost_restore`
 
 func scanToken(s rowScanner) (*APIToken, error) {
 	var (
@@ -94,7 +96,7 @@ func scanToken(s rowScanner) (*APIToken, error) {
 		scopes, created   string
 		lastUsed, revoked sql.NullString
 	)
-	if err := s.Scan(&t.ID, &t.Name, &scopes, &created, &lastUsed, &revoked); err != nil {
+	if err := s.Scan(&t.ID, &t.Name, &scopes, &created, &lastUsed, &revoked, &t.CostBudget, &t.CostRestore); err != nil {
 		return nil, err
 	}
 	t.Scopes = strings.Split(scopes, ",")

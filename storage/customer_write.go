@@ -286,7 +286,7 @@ func (tx *Tx) checkNewCustomers(ctx context.Context, c *checker, in []CustomerIn
 		if _, taken := owners[folds[i]]; taken {
 			ic.fail(ECONFLICT, "email", "Another customer has the email %q.", truncate(n.row.Email, 60))
 		} else if j, dup := firstWith[folds[i]]; dup {
-			ic.fail(ECONFLICT, "email", "The email %q is also given to item %d of this batch.", truncate(n.row.Email, 60), j)
+			ic.fail(ECONFLICT, "email", "The email %q is also given to %s.", truncate(n.row.Email, 60), c.other(j))
 		} else {
 			firstWith[folds[i]] = i
 		}

@@ -225,6 +225,17 @@ func (tx *Tx) setConsent(ctx context.Context, c *CustomerConsent) error {
 
 // groupRules encodes discount rules for the discount_rules column.
 func groupRules(rules []DiscountRule) (string, error) {
+	stored, err := storedRules(rules)
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(stored)
+	return string(b), err
+}
+
+// storedRules turns discount rules into their stored form: amounts as
+// decimal strings of four places.
+func storedRules(rules []DiscountRule) ([]storedRule, error) {
 	stored := make([]storedRule, len(rules))
 	for i, r := range rules {
 		stored[i] = storedRule{Type: r.Type, Method: r.Method, PriceListID: r.PriceListID,
@@ -232,14 +243,13 @@ func groupRules(rules []DiscountRule) (string, error) {
 		if r.Amount != nil {
 			units, err := amountToUnits(*r.Amount)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			s := strconv.FormatFloat(float64(units)/moneyScale, 'f', 4, 64)
 			stored[i].Amount = &s
 		}
 	}
-	b, err := json.Marshal(stored)
-	return string(b), err
+	return stored, nil
 }
 
 // insertGroup writes a customer group, setting g.ID.

@@ -3,11 +3,15 @@ package storage
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Import and export move customers as V3 JSON lines: one customer a line,
@@ -161,17 +165,21 @@ func (db *DB) Import(ctx context.Context, r io.Reader, problem func(ImportProble
 		readErr <- readImport(ctx, r, chunks)
 	}()
 	for ch := range chunks {
-		for _, p := range ch.problems {
-			problem(p)
-		}
 		st.Lines = ch.read
 		st.Rejected += len(ch.problems)
-		n, err := db.importBatch(ctx, ch, problem)
+		n, problems, err := db.importBatch(ctx, ch)
 		if err != nil {
 			cancel()
 			for range chunks { // let the reader end
 			}
 			return st, err
+		}
+		// Lines that did not decode and lines the store refused, in line
+		// order.
+		problems = append(problems, ch.problems...)
+		slices.SortStableFunc(problems, func(a, b ImportProblem) int { return cmp.Compare(a.Line, b.Line) })
+		for _, p := range problems {
+			problem(p)
 		}
 		st.Imported += n
 		st.Rejected += len(ch.batch) - n
@@ -180,6 +188,19 @@ func (db *DB) Import(ctx context.Context, r io.Reader, problem func(ImportProble
 		}
 	}
 	return st, <-readErr
+}
+
+// check runs the checks of the chunk's lines that need no store.
+func (ch *importChunk) check() {
+	for i := range ch.batch {
+		ic := ch.c.item("input", i)
+		n := ic.customerInput(&ch.batch[i])
+		n.hash = ch.batch[i].passwordHash
+		if k := ch.batch[i].consent; k != nil {
+			ic.consent(k.Allow, k.Deny)
+		}
+		ch.news = append(ch.news, n)
+	}
 }
 
 // readImport reads r into chunks of up to ImportBatch decoded lines, each
@@ -193,15 +214,7 @@ func readImport(ctx context.Context, r io.Reader, chunks chan<- *importChunk) er
 		if ctx.Err() != nil { // the writer has stopped: stop reading now
 			return false
 		}
-		for i := range ch.batch {
-			ic := ch.c.item("input", i)
-			n := ic.customerInput(&ch.batch[i])
-			n.hash = ch.batch[i].passwordHash
-			if k := ch.batch[i].consent; k != nil {
-				ic.consent(k.Allow, k.Deny)
-			}
-			ch.news = append(ch.news, n)
-		}
+		ch.check()
 		select {
 		case chunks <- ch:
 			ch = &importChunk{read: ch.read}
@@ -240,11 +253,15 @@ func readImport(ctx context.Context, r io.Reader, chunks chan<- *importChunk) er
 	return nil
 }
 
+// v3Ignored are keys that V3 sends with other include= values and that
+// import accepts and drops.
+var v3Ignored = map[string]bool{"shopper_profile_id": true, "segment_ids": true}
+
 // parseV3Line decodes one line into a create input.
 func parseV3Line(line []byte) (CustomerInput, error) {
 	var c V3Customer
-	if err := json.Unmarshal(line, &c); err != nil {
-		return CustomerInput{}, Errorf(EINVALID, "not a V3 customer object: %v", err)
+	if err := decodeLine(line, &c, v3Ignored); err != nil {
+		return CustomerInput{}, err
 	}
 	var in CustomerInput
 	var errs Errors
@@ -269,13 +286,22 @@ func parseV3Line(line []byte) (CustomerInput, error) {
 		o := c.OriginChannelID
 		in.OriginChannelID = &o
 	}
-	var err error
-	if in.DateCreated, err = parseTime(c.DateCreated); err != nil {
-		fail(EINVALID, "date_created", "Dates are RFC 3339 UTC in whole seconds, like 2019-02-19T18:34:16Z.")
+	// Import keeps dates: a missing one is REQUIRED, a malformed one INVALID.
+	date := func(field, v string, dst *time.Time) {
+		if v == "" {
+			fail(EREQUIRED, field, "Each line keeps its dates; this one is missing.")
+			return
+		}
+		t, err := parseTime(v)
+		if err != nil {
+			fail(EINVALID, field, "%q is not a date; dates are RFC 3339 UTC in whole seconds, like 2019-02-19T18:34:16Z.",
+				truncate(v, 40))
+			return
+		}
+		*dst = t
 	}
-	if in.DateModified, err = parseTime(c.DateModified); err != nil {
-		fail(EINVALID, "date_modified", "Dates are RFC 3339 UTC in whole seconds, like 2019-02-19T18:34:16Z.")
-	}
+	date("date_created", c.DateCreated, &in.DateCreated)
+	date("date_modified", c.DateModified, &in.DateModified)
 	if h := c.Authentication.PasswordHash; h != "" {
 		if !strings.HasPrefix(h, "$argon2id$") {
 			fail(EINVALID, "authentication.password_hash", "Only argon2id hashes in PHC form are kept.")
@@ -302,12 +328,8 @@ func parseV3Line(line []byte) (CustomerInput, error) {
 		if a.ID < 1 {
 			fail(EREQUIRED, fmt.Sprintf("attributes.%d.id", j), "Each attribute value keeps its id, 1 or more.")
 		}
-		if v.DateCreated, err = parseTime(a.DateCreated); err != nil {
-			fail(EINVALID, fmt.Sprintf("attributes.%d.date_created", j), "Dates are RFC 3339 UTC in whole seconds.")
-		}
-		if v.DateModified, err = parseTime(a.DateModified); err != nil {
-			fail(EINVALID, fmt.Sprintf("attributes.%d.date_modified", j), "Dates are RFC 3339 UTC in whole seconds.")
-		}
+		date(fmt.Sprintf("attributes.%d.date_created", j), a.DateCreated, &v.DateCreated)
+		date(fmt.Sprintf("attributes.%d.date_modified", j), a.DateModified, &v.DateModified)
 		in.Attributes = append(in.Attributes, v)
 	}
 	for _, fv := range c.FormFields {
@@ -317,10 +339,8 @@ func parseV3Line(line []byte) (CustomerInput, error) {
 		in.StoreCreditAmounts = append(in.StoreCreditAmounts, &StoreCreditAmount{Amount: a.Amount})
 	}
 	if k := c.Consent; k != nil {
-		at, err := parseTime(k.UpdatedAt)
-		if err != nil {
-			fail(EINVALID, "consent.updated_at", "Dates are RFC 3339 UTC in whole seconds.")
-		}
+		var at time.Time
+		date("consent.updated_at", k.UpdatedAt, &at)
 		in.consent = &CustomerConsent{Allow: k.Allow, Deny: k.Deny, UpdatedAt: &at}
 	}
 	if len(errs) > 0 {
@@ -331,48 +351,95 @@ func parseV3Line(line []byte) (CustomerInput, error) {
 
 // importBatch checks a chunk against the store and writes it in one
 // transaction, skipping the lines with problems; it returns how many it
-// wrote.
-func (db *DB) importBatch(ctx context.Context, ch *importChunk, problem func(ImportProblem)) (int, error) {
+// wrote, and the problems of the others.
+func (db *DB) importBatch(ctx context.Context, ch *importChunk) (int, []ImportProblem, error) {
 	if len(ch.batch) == 0 {
-		return 0, nil
+		return 0, nil, nil
 	}
-	batch, lines, news, c := ch.batch, ch.lines, ch.news, &ch.c
 	tx, err := db.beginWrite(ctx)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer tx.Rollback()
+	written, problems, err := tx.importChunk(ctx, ch)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, nil, err
+	}
+	return written, problems, nil
+}
+
+// importChunk checks a chunk against the store and writes its good lines
+// in tx; it returns how many it wrote, and the problems of the others.
+func (tx *Tx) importChunk(ctx context.Context, ch *importChunk) (int, []ImportProblem, error) {
+	batch, lines, news, c := ch.batch, ch.lines, ch.news, &ch.c
+	c.itemName = func(i int) string { return "line " + strconv.Itoa(lines[i]) }
 	if err := tx.checkNewCustomers(ctx, c, batch, news); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if err := tx.checkImportIDs(ctx, c, batch); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	bad := map[int]Errors{}
 	for _, e := range c.errs {
 		// Name fields as in the line, not as in a batch: "addresses.0.city".
-		e.Field = strings.TrimPrefix(strings.TrimPrefix(e.Field, fmt.Sprintf("input.%d", e.Index)), ".")
+		e.Field = v3Field(strings.TrimPrefix(strings.TrimPrefix(e.Field, fmt.Sprintf("input.%d", e.Index)), "."))
 		bad[e.Index] = append(bad[e.Index], e)
 	}
+	var problems []ImportProblem
 	written := 0
 	w := newImportWriter()
 	for i, n := range news {
 		if es := bad[i]; es != nil {
-			problem(ImportProblem{Line: lines[i], Err: es})
+			problems = append(problems, ImportProblem{Line: lines[i], Err: es})
 			continue
 		}
 		if err := w.add(n, batch[i].consent, tx.now); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		written++
 	}
 	if err := w.write(ctx, tx); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, err
+	return written, problems, nil
+}
+
+// v3Field spells a problem's field path (the GraphQL input's camelCase:
+// addresses.0.countryCode) as the key path of a V3 line
+// (addresses.0.country_code).
+func v3Field(path string) string {
+	parts := strings.Split(path, ".")
+	for i, p := range parts {
+		switch {
+		case p == "forcePasswordReset":
+			p = "authentication.force_password_reset"
+		case p == "value" && i == 2 && parts[0] == "attributes":
+			p = "attribute_value" // the embedded form's key
+		default:
+			p = snakeCase(p)
+		}
+		parts[i] = p
 	}
-	return written, nil
+	return strings.Join(parts, ".")
+}
+
+// snakeCase turns a camelCase name into snake_case: registrationIpAddress
+// becomes registration_ip_address, address1 stays.
+func snakeCase(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if 'A' <= r && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // checkImportIDs reports ids of the batch's customers, addresses and
@@ -397,27 +464,30 @@ func (tx *Tx) checkImportIDs(ctx context.Context, c *checker, batch []CustomerIn
 		}
 		taken[table] = found
 	}
-	claim := func(table string, id int) bool {
+	// claimedBy records which item first gave each id.
+	claimedBy := map[string]map[int]int{}
+	claim := func(ic *itemChecker, table, what string, id, i int) {
 		if taken[table][id] {
-			return false
+			ic.fail(ECONFLICT, "id", "The store already has %s with the id %d.", what, id)
+			return
 		}
-		taken[table][id] = true
-		return true
+		if claimedBy[table] == nil {
+			claimedBy[table] = map[int]int{}
+		}
+		if j, ok := claimedBy[table][id]; ok {
+			ic.fail(ECONFLICT, "id", "The id %d of %s is also given to %s.", id, what, c.other(j))
+			return
+		}
+		claimedBy[table][id] = i
 	}
 	for i, in := range batch {
 		ic := c.item("input", i)
-		if !claim("customers", in.ID) {
-			ic.fail(ECONFLICT, "id", "Another customer has the id %d.", in.ID)
-		}
+		claim(ic, "customers", "a customer", in.ID, i)
 		for j, a := range in.Addresses {
-			if !claim("customer_addresses", a.ID) {
-				ic.at("addresses", j).fail(ECONFLICT, "id", "Another address has the id %d.", a.ID)
-			}
+			claim(ic.at("addresses", j), "customer_addresses", "an address", a.ID, i)
 		}
 		for j, v := range in.Attributes {
-			if !claim("customer_attribute_values", v.ID) {
-				ic.at("attributes", j).fail(ECONFLICT, "id", "Another attribute value has the id %d.", v.ID)
-			}
+			claim(ic.at("attributes", j), "customer_attribute_values", "an attribute value", v.ID, i)
 		}
 	}
 	return nil
@@ -434,32 +504,43 @@ func (db *DB) Export(ctx context.Context, w io.Writer, withHashes bool) (int, er
 	bw := bufio.NewWriterSize(w, 1<<20)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	n, after := 0, 0
-	for {
-		cs, err := queryTx(ctx, tx, customerList.scanRow,
-			`SELECT `+customerColumns+` FROM customers c WHERE c.id > ? ORDER BY c.id LIMIT 1000`, after)
-		if err != nil {
-			return n, fmt.Errorf("export: %w", err)
-		}
-		if len(cs) == 0 {
-			break
-		}
-		lines, err := tx.v3Customers(ctx, cs, withHashes)
-		if err != nil {
-			return n, fmt.Errorf("export: %w", err)
-		}
-		for _, l := range lines {
-			if err := enc.Encode(l); err != nil {
-				return n, fmt.Errorf("export: %w", err)
-			}
-			n++
-		}
-		after = cs[len(cs)-1].ID
+	n := 0
+	if err := tx.eachV3Customer(ctx, withHashes, func(c *V3Customer) error {
+		n++
+		return enc.Encode(c)
+	}); err != nil {
+		return n, fmt.Errorf("export: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
 		return n, fmt.Errorf("export: %w", err)
 	}
 	return n, nil
+}
+
+// eachV3Customer calls f with every customer in V3 form, by id, reading
+// pages of 1,000 in tx; withHashes adds the password hashes.
+func (tx *Tx) eachV3Customer(ctx context.Context, withHashes bool, f func(*V3Customer) error) error {
+	after := 0
+	for {
+		cs, err := queryTx(ctx, tx, customerList.scanRow,
+			`SELECT `+customerColumns+` FROM customers c WHERE c.id > ? ORDER BY c.id LIMIT 1000`, after)
+		if err != nil {
+			return err
+		}
+		if len(cs) == 0 {
+			return nil
+		}
+		lines, err := tx.v3Customers(ctx, cs, withHashes)
+		if err != nil {
+			return err
+		}
+		for _, l := range lines {
+			if err := f(l); err != nil {
+				return err
+			}
+		}
+		after = cs[len(cs)-1].ID
+	}
 }
 
 // v3Customers builds the V3 form of customers with all their relations,

@@ -155,7 +155,8 @@ func TestDB_ImportBadLines(t *testing.T) {
 	for _, p := range problems {
 		got[p.Line] = p.Error()
 	}
-	want := map[int]string{2: "not a V3 customer object", 4: "email", 5: "id", 6: "customerGroupId", 7: "date_created", 8: "addresses.0.countryCode"}
+	want := map[int]string{2: "The line ends inside its JSON object", 4: "email", 5: "id", 6: "customer_group_id", 7: "date_created",
+		8: "addresses.0.country_code"}
 	if len(got) != len(want) {
 		t.Fatalf("problems=%v", got)
 	}
@@ -189,4 +190,112 @@ func TestDB_ImportBadLines(t *testing.T) {
 		[]int{all.Items[0].ID, all.Items[1].ID}, []int{70, 140}) || len(all.Items) != 2 {
 		t.Fatalf("addresses=%+v, want those of the imported lines only", all.Items)
 	}
+}
+
+// TestDB_ImportMessages: each kind of bad line gets its own message, with
+// its code and the key's path in the line, and problems come in line order.
+func TestDB_ImportMessages(t *testing.T) {
+	ctx := context.Background()
+	line := func(id int, email string, edit func(string) string) string {
+		s := `{"id":` + strconv.Itoa(id) + `,"email":"` + email + `","first_name":"A","last_name":"B",` +
+			`"date_created":"2019-02-19T18:34:16Z","date_modified":"2019-02-20T18:34:16Z",` +
+			`"addresses":[{"id":` + strconv.Itoa(id*10) + `,"first_name":"A","last_name":"B","address1":"1 Main","city":"Austin",` +
+			`"state_or_province":"Texas","postal_code":"78701","country_code":"US","address_type":"residential"}]}`
+		if edit != nil {
+			s = edit(s)
+		}
+		return s
+	}
+	replace := func(old, new string) func(string) string {
+		return func(s string) string {
+			if !strings.Contains(s, old) {
+				t.Fatalf("%q is not in the line", old)
+			}
+			return strings.Replace(s, old, new, 1)
+		}
+	}
+	tests := []struct {
+		name  string
+		lines []string // the last line is the one checked; earlier ones are imported first
+		code  string
+		field string
+		text  string
+	}{
+		{"MissingDateCreated", []string{line(1, "a@x.io", replace(`"date_created":"2019-02-19T18:34:16Z",`, ""))},
+			storage.EREQUIRED, "date_created", "missing"},
+		{"EmptyDateModified", []string{line(1, "a@x.io", replace(`"date_modified":"2019-02-20T18:34:16Z"`, `"date_modified":""`))},
+			storage.EREQUIRED, "date_modified", "missing"},
+		{"BadDate", []string{line(1, "a@x.io", replace(`"2019-02-19T18:34:16Z"`, `"19/02/2019"`))},
+			storage.EINVALID, "date_created", `"19/02/2019" is not a date`},
+		{"UnknownKey", []string{line(1, "a@x.io", replace(`"first_name":"A"`, `"frist_name":"A"`))},
+			storage.EINVALID, "frist_name", "Unknown key; did you mean first_name?"},
+		{"UnknownNestedKey", []string{line(1, "a@x.io", replace(`"postal_code":"78701"`, `"postal_code":"78701","zip":"78701"`))},
+			storage.EINVALID, "addresses.0.zip", "Unknown key."},
+		{"StringID", []string{line(1, "a@x.io", replace(`"id":1,`, `"id":"1",`))},
+			storage.EINVALID, "id", "Must be a whole number, not a string."},
+		{"StringNestedID", []string{line(1, "a@x.io", replace(`"id":10,`, `"id":"10",`))},
+			storage.EINVALID, "addresses.0.id", "Must be a whole number, not a string."},
+		{"FractionalID", []string{line(1, "a@x.io", replace(`"id":1,`, `"id":1.5,`))},
+			storage.EINVALID, "id", "Must be a whole number, not 1.5."},
+		{"ListForObject", []string{line(1, "a@x.io", func(s string) string {
+			return strings.Replace(replace(`"addresses":[{`, `"addresses":[[{`)(s), `}]}`, `}]]}`, 1)
+		})},
+			storage.EINVALID, "addresses.0", "Must be an object, not a list."},
+		{"NotAnObject", []string{`[1, 2]`}, storage.EINVALID, "", "A line is one JSON object, not a list."},
+		{"Truncated", []string{`{"id": 8, "email": "b@x.io",`}, storage.EINVALID, "", "The line ends inside its JSON object."},
+		{"NotJSON", []string{`{id: 8}`}, storage.EINVALID, "", "Not JSON: invalid character 'i'"},
+		{"TwoObjects", []string{line(1, "a@x.io", nil) + " {}"}, storage.EINVALID, "", "has more after it"},
+		{"DuplicateEmailInFile", []string{line(1, "a@x.io", nil), line(2, "b@x.io", nil), line(3, "A@X.io", nil)},
+			storage.ECONFLICT, "email", `The email "A@X.io" is also given to line 1.`},
+		{"DuplicateIDInFile", []string{line(1, "a@x.io", nil), line(1, "b@x.io", replace(`"id":10,`, `"id":20,`))},
+			storage.ECONFLICT, "id", "The id 1 of a customer is also given to line 1."},
+		{"DuplicateAddressIDInFile", []string{line(1, "a@x.io", nil), line(2, "b@x.io", replace(`"id":20,`, `"id":10,`))},
+			storage.ECONFLICT, "addresses.0.id", "The id 10 of an address is also given to line 1."},
+		{"BadCountryCode", []string{line(1, "a@x.io", replace(`"country_code":"US"`, `"country_code":"USA"`))},
+			storage.EINVALID, "addresses.0.country_code", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := storagetest.MustOpenDB(t)
+			var problems []storage.ImportProblem
+			if _, err := db.Import(ctx, strings.NewReader(strings.Join(tt.lines, "\n")),
+				func(p storage.ImportProblem) { problems = append(problems, p) }, nil); err != nil {
+				t.Fatal(err)
+			}
+			if len(problems) != 1 || problems[0].Line != len(tt.lines) {
+				t.Fatalf("problems %v, want one on line %d", problems, len(tt.lines))
+			}
+			es := storage.AsErrors(problems[0].Err)
+			if len(es) == 0 || es[0].Code != tt.code || es[0].Field != tt.field || !strings.Contains(es[0].Message, tt.text) {
+				t.Fatalf("problem %v, want %s on %q saying %q", problems[0], tt.code, tt.field, tt.text)
+			}
+			if strings.Contains(problems[0].Error(), "Go struct") || strings.Contains(problems[0].Error(), "V3Customer") {
+				t.Fatalf("the message speaks Go: %v", problems[0])
+			}
+		})
+	}
+
+	t.Run("IgnoredV3Keys", func(t *testing.T) {
+		db := storagetest.MustOpenDB(t)
+		st, err := db.Import(ctx, strings.NewReader(line(1, "a@x.io", replace(`"first_name"`, `"shopper_profile_id":"x","segment_ids":["s"],"first_name"`))),
+			func(p storage.ImportProblem) { t.Errorf("problem: %v", p) }, nil)
+		if err != nil || st.Imported != 1 {
+			t.Fatalf("import: %+v %v", st, err)
+		}
+	})
+
+	t.Run("LineOrder", func(t *testing.T) {
+		// Lines that do not decode are found while reading, lines the store
+		// refuses while writing; the report interleaves them by line.
+		db := storagetest.MustOpenDB(t)
+		lines := []string{line(1, "a@x.io", nil), line(2, "a@x.io", nil), `{`, line(4, "b@x.io", replace(`"country_code":"US"`, `"country_code":"ZZ"`)), `[]`}
+		var got []int
+		if _, err := db.Import(ctx, strings.NewReader(strings.Join(lines, "\n")),
+			func(p storage.ImportProblem) { got = append(got, p.Line) }, nil); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, []int{2, 3, 4, 5}) {
+			t.Fatalf("problems reported on lines %v, want [2 3 4 5]", got)
+		}
+	})
 }

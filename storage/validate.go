@@ -1,9 +1,11 @@
 package storage
 
 import (
+	"cmp"
 	"fmt"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +31,17 @@ func Some[T any](v T) Optional[T] { return Optional[T]{Set: true, Value: v} }
 // and batch index, so a client sees every problem at once.
 type checker struct {
 	errs Errors
+	// itemName names another item of the batch in a message, "item 2 of
+	// this batch" by default; an import names its line instead.
+	itemName func(i int) string
+}
+
+// other names item i of the batch, for a message about another item.
+func (c *checker) other(i int) string {
+	if c.itemName != nil {
+		return c.itemName(i)
+	}
+	return fmt.Sprintf("item %d of this batch", i)
 }
 
 // item returns a checker view for batch item i under the argument arg.
@@ -41,11 +54,16 @@ func (c *checker) root(arg string) *itemChecker {
 	return &itemChecker{c: c, index: -1, prefix: arg}
 }
 
-// err returns the collected problems, or nil.
+// err returns the collected problems, or nil. They come in batch order:
+// those about the whole request (Index -1) first, then by item, each
+// item's in the order they were found. Checks run in passes (fields, then
+// the store), so without the sort a client would see item 3's email
+// problem before item 0's name.
 func (c *checker) err() error {
 	if len(c.errs) == 0 {
 		return nil
 	}
+	slices.SortStableFunc(c.errs, func(a, b *Error) int { return cmp.Compare(a.Index, b.Index) })
 	return c.errs
 }
 
@@ -84,7 +102,7 @@ func (ic *itemChecker) at(name string, i ...int) *itemChecker {
 func (ic *itemChecker) fail(code, field, format string, args ...any) {
 	path := ic.prefix
 	if field != "" {
-		path += "." + field
+		path = joinPath(path, field)
 	}
 	ic.c.errs = append(ic.c.errs, &Error{Code: code, Field: path, Index: ic.index, Message: fmt.Sprintf(format, args...)})
 }

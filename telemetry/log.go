@@ -25,6 +25,12 @@ func NewLogger(w io.Writer, level slog.Leveler) *slog.Logger {
 	return slog.New(NewContextHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})))
 }
 
+// NewTextLogger is NewLogger with lines of key=value pairs (slog's text
+// format), for people reading a terminal.
+func NewTextLogger(w io.Writer, level slog.Leveler) *slog.Logger {
+	return slog.New(NewContextHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})))
+}
+
 // ParseLevel reads a log level name: debug, info, warn or error, in any case;
 // "" means info.
 func ParseLevel(s string) (slog.Level, error) {

@@ -1,0 +1,779 @@
+package storage
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A dump is the whole store as JSON lines, each {"type": T, "data": {...}}
+// with the record's V2/V3 snake_case fields, in this order:
+//
+//	dump              {"format": 1}, always the first line
+//	settings          the store-wide settings, once
+//	group             customer groups, with discount rules, by id
+//	channel_settings  each channel's overrides, by channel
+//	attribute         attribute definitions, by id
+//	form_field        form field definitions, by id
+//	customer          customers as export writes them (V3 with includes), by id
+//	subscriber        subscribers, by id
+//	webhook           webhooks without their signing secrets, by id
+//	sequences         the last id each table gave, so that ids of deleted
+//	                  records (and event ids, which webhook receivers use to
+//	                  spot repeats) are never given again
+//	end               {"lines": N}, the lines before it: a dump cut short
+//	                  is refused
+//
+// Every id and date is kept. Restore reads it into an empty store, all or
+// nothing; a dump of the restored store is the same bytes. Not in a dump:
+// webhook signing secrets (restore makes new ones), API tokens, shopper
+// sessions, the token signing key, events and webhook deliveries; password
+// hashes only when asked for.
+
+// dumpFormat is the version of the dump's layout.
+const dumpFormat = 1
+
+// Dump line types, in the order a dump holds them.
+var dumpSections = []string{"dump", "settings", "group", "channel_settings", "attribute", "form_field", "customer",
+	"subscriber", "webhook", "sequences", "end"}
+
+// dumpLine is one line of a dump.
+type dumpLine struct {
+	Type string          `json:"type"`
+	Data json.RawMessage `json:"data"`
+}
+
+type dumpHeader struct {
+	Format int `json:"format"`
+}
+
+type dumpEnd struct {
+	Lines int `json:"lines"`
+}
+
+type dumpSettings struct {
+	PrivacySettings dumpPrivacy `json:"privacy_settings"`
+}
+
+type dumpPrivacy struct {
+	AskShopperForTrackingConsent bool   `json:"ask_shopper_for_tracking_consent"`
+	PolicyURL                    string `json:"policy_url"`
+}
+
+type dumpChannelSettings struct {
+	ChannelID             int                      `json:"channel_id"`
+	AllowGlobalLogins     *bool                    `json:"allow_global_logins"`
+	PrivacySettings       dumpChannelPrivacy       `json:"privacy_settings"`
+	CustomerGroupSettings dumpChannelGroupSettings `json:"customer_group_settings"`
+}
+
+type dumpChannelPrivacy struct {
+	AskShopperForTrackingConsent *bool   `json:"ask_shopper_for_tracking_consent"`
+	PolicyURL                    *string `json:"policy_url"`
+}
+
+type dumpChannelGroupSettings struct {
+	GuestCustomerGroupID   *int `json:"guest_customer_group_id"`
+	DefaultCustomerGroupID *int `json:"default_customer_group_id"`
+}
+
+type dumpGroup struct {
+	ID               int                `json:"id"`
+	Name             string             `json:"name"`
+	IsDefault        bool               `json:"is_default"`
+	IsGroupForGuests bool               `json:"is_group_for_guests"`
+	CategoryAccess   dumpCategoryAccess `json:"category_access"`
+	DiscountRules    []storedRule       `json:"discount_rules"`
+	DateCreated      string             `json:"date_created"`
+	DateModified     string             `json:"date_modified"`
+}
+
+type dumpCategoryAccess struct {
+	Type       CategoryAccessType `json:"type"`
+	Categories []int              `json:"categories"`
+}
+
+type dumpAttribute struct {
+	ID           int                   `json:"id"`
+	Name         string                `json:"name"`
+	Type         CustomerAttributeType `json:"type"`
+	DateCreated  string                `json:"date_created"`
+	DateModified string                `json:"date_modified"`
+}
+
+type dumpFormField struct {
+	ID           int                    `json:"id"`
+	Name         string                 `json:"name"`
+	Label        string                 `json:"label"`
+	Type         CustomerFormFieldType  `json:"type"`
+	AppliesTo    CustomerFormFieldScope `json:"applies_to"`
+	Required     bool                   `json:"required"`
+	Options      []string               `json:"options"`
+	DateCreated  string                 `json:"date_created"`
+	DateModified string                 `json:"date_modified"`
+}
+
+type dumpSubscriber struct {
+	ID           int    `json:"id"`
+	Email        string `json:"email"`
+	FirstName    string `json:"first_name"`
+	LastName     string `json:"last_name"`
+	Source       string `json:"source"`
+	OrderID      *int   `json:"order_id"`
+	ChannelID    int    `json:"channel_id"`
+	DateCreated  string `json:"date_created"`
+	DateModified string `json:"date_modified"`
+}
+
+type dumpWebhook struct {
+	ID                int               `json:"id"`
+	Scope             string            `json:"scope"`
+	Destination       string            `json:"destination"`
+	IsActive          bool              `json:"is_active"`
+	Headers           map[string]string `json:"headers"`
+	DeactivatedReason string            `json:"deactivated_reason"`
+	DateCreated       string            `json:"date_created"`
+	DateModified      string            `json:"date_modified"`
+}
+
+// DumpOptions tune Dump.
+type DumpOptions struct {
+	// PasswordHashes adds customers' password hashes (argon2id), so that a
+	// restored store keeps sign-in working; the dump is then a secret.
+	PasswordHashes bool
+}
+
+// TransferStats counts the records of a dump or a restore, by type.
+type TransferStats struct {
+	ChannelSettings, Groups, Attributes, FormFields, Customers, Subscribers, Webhooks int
+}
+
+// String implements fmt.Stringer: "5 groups, 3 attributes, ...".
+func (s TransferStats) String() string {
+	parts := []string{}
+	for _, p := range []struct {
+		n    int
+		what string
+	}{{s.Groups, "groups"}, {s.ChannelSettings, "channel settings"}, {s.Attributes, "attributes"},
+		{s.FormFields, "form fields"}, {s.Customers, "customers"}, {s.Subscribers, "subscribers"}, {s.Webhooks, "webhooks"}} {
+		parts = append(parts, strconv.Itoa(p.n)+" "+p.what)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Dump writes the whole store to w as JSON lines (see the layout above),
+// from one snapshot.
+func (db *DB) Dump(ctx context.Context, w io.Writer, opts DumpOptions) (TransferStats, error) {
+	var st TransferStats
+	tx, err := db.beginRead(ctx)
+	if err != nil {
+		return st, err
+	}
+	defer tx.Rollback()
+	bw := bufio.NewWriterSize(w, 1<<20)
+	d := &dumper{enc: json.NewEncoder(bw)}
+	d.enc.SetEscapeHTML(false)
+	if err := tx.dump(ctx, d, opts, &st); err != nil {
+		return st, fmt.Errorf("dump: %w", err)
+	}
+	if err := d.write("end", dumpEnd{Lines: d.lines}); err != nil {
+		return st, fmt.Errorf("dump: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return st, fmt.Errorf("dump: %w", err)
+	}
+	return st, nil
+}
+
+// dumper writes the lines of a dump and counts them.
+type dumper struct {
+	enc   *json.Encoder
+	lines int
+}
+
+func (d *dumper) write(typ string, data any) error {
+	d.lines++
+	return d.enc.Encode(struct {
+		Type string `json:"type"`
+		Data any    `json:"data"`
+	}{typ, data})
+}
+
+// dump writes every section but the end line.
+func (tx *Tx) dump(ctx context.Context, d *dumper, opts DumpOptions, st *TransferStats) error {
+	if err := d.write("dump", dumpHeader{Format: dumpFormat}); err != nil {
+		return err
+	}
+	settings, err := queryTx(ctx, tx, func(s rowScanner) (dumpSettings, error) {
+		var v dumpSettings
+		return v, s.Scan(&v.PrivacySettings.AskShopperForTrackingConsent, &v.PrivacySettings.PolicyURL)
+	}, `SELECT ask_shopper_for_tracking_consent, policy_url FROM customer_settings WHERE id = 1`)
+	if err != nil {
+		return err
+	}
+	for _, s := range settings {
+		if err := d.write("settings", s); err != nil {
+			return err
+		}
+	}
+	groups, err := queryTx(ctx, tx, groupList.scanRow, `SELECT `+groupColumns+` FROM customer_groups g ORDER BY g.id`)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		rules, err := storedRules(g.DiscountRules)
+		if err != nil {
+			return err
+		}
+		if err := d.write("group", dumpGroup{ID: g.ID, Name: g.Name, IsDefault: g.IsDefault, IsGroupForGuests: g.IsGroupForGuests,
+			CategoryAccess: dumpCategoryAccess{Type: g.CategoryAccess.Type, Categories: g.CategoryAccess.Categories},
+			DiscountRules:  rules, DateCreated: formatTime(g.DateCreated), DateModified: formatTime(g.DateModified)}); err != nil {
+			return err
+		}
+		st.Groups++
+	}
+	channels, err := queryTx(ctx, tx, scanChannelSettings, `SELECT channel_id, allow_global_logins, ask_shopper_for_tracking_consent,
+		policy_url, guest_customer_group_id, default_customer_group_id FROM channel_customer_settings ORDER BY channel_id`)
+	if err != nil {
+		return err
+	}
+	for _, c := range channels {
+		if err := d.write("channel_settings", dumpChannelSettings{ChannelID: c.ChannelID, AllowGlobalLogins: c.AllowGlobalLogins,
+			PrivacySettings: dumpChannelPrivacy{AskShopperForTrackingConsent: c.PrivacySettings.AskShopperForTrackingConsent,
+				PolicyURL: c.PrivacySettings.PolicyURL},
+			CustomerGroupSettings: dumpChannelGroupSettings{GuestCustomerGroupID: c.CustomerGroupSettings.GuestCustomerGroupID,
+				DefaultCustomerGroupID: c.CustomerGroupSettings.DefaultCustomerGroupID}}); err != nil {
+			return err
+		}
+		st.ChannelSettings++
+	}
+	attrs, err := queryTx(ctx, tx, attributeList.scanRow, `SELECT `+attributeList.columns+` FROM `+attributeList.from+` ORDER BY t.id`)
+	if err != nil {
+		return err
+	}
+	for _, a := range attrs {
+		if err := d.write("attribute", dumpAttribute{ID: a.ID, Name: a.Name, Type: a.Type,
+			DateCreated: formatTime(a.DateCreated), DateModified: formatTime(a.DateModified)}); err != nil {
+			return err
+		}
+		st.Attributes++
+	}
+	fields, err := queryTx(ctx, tx, formFieldList.scanRow, `SELECT `+formFieldList.columns+` FROM `+formFieldList.from+` ORDER BY f.id`)
+	if err != nil {
+		return err
+	}
+	for _, f := range fields {
+		options := f.Options
+		if options == nil {
+			options = []string{}
+		}
+		if err := d.write("form_field", dumpFormField{ID: f.ID, Name: f.Name, Label: f.Label, Type: f.Type, AppliesTo: f.AppliesTo,
+			Required: f.Required, Options: options, DateCreated: formatTime(f.DateCreated), DateModified: formatTime(f.DateModified)}); err != nil {
+			return err
+		}
+		st.FormFields++
+	}
+	if err := tx.eachV3Customer(ctx, opts.PasswordHashes, func(c *V3Customer) error {
+		st.Customers++
+		return d.write("customer", c)
+	}); err != nil {
+		return err
+	}
+	subs, err := queryTx(ctx, tx, subscriberList.scanRow, `SELECT `+subscriberColumns+` FROM subscribers s ORDER BY s.id`)
+	if err != nil {
+		return err
+	}
+	for _, s := range subs {
+		if err := d.write("subscriber", dumpSubscriber{ID: s.ID, Email: s.Email, FirstName: s.FirstName, LastName: s.LastName,
+			Source: s.Source, OrderID: s.OrderID, ChannelID: s.ChannelID,
+			DateCreated: formatTime(s.DateCreated), DateModified: formatTime(s.DateModified)}); err != nil {
+			return err
+		}
+		st.Subscribers++
+	}
+	hooks, err := queryTx(ctx, tx, webhookList.scanRow, `SELECT `+webhookColumns+` FROM webhooks w ORDER BY w.id`)
+	if err != nil {
+		return err
+	}
+	for _, h := range hooks {
+		if err := d.write("webhook", dumpWebhook{ID: h.ID, Scope: h.Scope, Destination: h.Destination, IsActive: h.IsActive,
+			Headers: h.Headers, DeactivatedReason: h.DeactivatedReason,
+			DateCreated: formatTime(h.DateCreated), DateModified: formatTime(h.DateModified)}); err != nil {
+			return err
+		}
+		st.Webhooks++
+	}
+	type seq struct {
+		name string
+		seq  int
+	}
+	seqs, err := queryTx(ctx, tx, func(s rowScanner) (seq, error) {
+		var v seq
+		return v, s.Scan(&v.name, &v.seq)
+	}, `SELECT name, seq FROM sqlite_sequence ORDER BY name`)
+	if err != nil {
+		return err
+	}
+	m := map[string]int{}
+	for _, s := range seqs {
+		m[s.name] = s.seq
+	}
+	return d.write("sequences", m)
+}
+
+// RestoreStats is what a restore wrote.
+type RestoreStats struct {
+	TransferStats
+	// Secrets are the restored webhooks' new signing secrets, by id: a dump
+	// holds none, so each receiver needs its new one.
+	Secrets []RestoredWebhook
+}
+
+// RestoredWebhook is a restored webhook's new signing secret.
+type RestoredWebhook struct {
+	ID          int
+	Destination string
+	Secret      string
+}
+
+// Restore reads a dump (see Dump) into the store, all or nothing: the
+// first line with a problem stops it, returned as an ImportProblem with its
+// line number, and nothing is written. The store must be empty of
+// customers, groups, definitions, subscribers, webhooks and channel
+// settings (ECONFLICT otherwise). Each record is checked as a create would
+// check it, keeping its id and dates. Webhooks get new signing secrets,
+// returned in the stats. Restore records no events.
+func (db *DB) Restore(ctx context.Context, r io.Reader) (RestoreStats, error) {
+	var st RestoreStats
+	if _, err := db.writer.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKiB)); err != nil {
+		return st, fmt.Errorf("restore: %w", formatError(err))
+	}
+	defer db.writer.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA cache_size = -%d`, writerCacheKiB))
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return st, err
+	}
+	defer tx.Rollback()
+	if err := tx.checkEmptyForRestore(ctx); err != nil {
+		return st, err
+	}
+	rs := &restorer{tx: tx, st: &st, section: -1}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		if line%256 == 0 && ctx.Err() != nil {
+			return RestoreStats{}, ctx.Err()
+		}
+		text := bytes.TrimSpace(sc.Bytes())
+		if len(text) == 0 {
+			continue
+		}
+		if err := rs.line(ctx, line, bytes.Clone(text)); err != nil {
+			if p, ok := err.(ImportProblem); ok {
+				return RestoreStats{}, p
+			}
+			return RestoreStats{}, fmt.Errorf("restore: line %d: %w", line, err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return RestoreStats{}, fmt.Errorf("restore: line %d: %w", line+1, err)
+	}
+	if !rs.ended {
+		return RestoreStats{}, ImportProblem{Line: line, Err: Errorf(EINVALID,
+			"The dump ends before its end line: it was cut short, or is not a dump.")}
+	}
+	if err := tx.Commit(); err != nil {
+		return RestoreStats{}, err
+	}
+	return st, nil
+}
+
+// checkEmptyForRestore refuses a store that holds any record a dump would
+// bring.
+func (tx *Tx) checkEmptyForRestore(ctx context.Context) error {
+	n, err := tx.count(ctx, `SELECT
+		(SELECT COUNT(*) FROM (SELECT 1 FROM customers LIMIT 1)) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM customer_groups LIMIT 1)) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM customer_attributes LIMIT 1)) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM customer_form_fields LIMIT 1)) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM subscribers LIMIT 1)) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM webhooks LIMIT 1)) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM channel_customer_settings LIMIT 1))`)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if n > 0 {
+		return Errorf(ECONFLICT, "The store is not empty: restore fills an empty store (a new file).")
+	}
+	return nil
+}
+
+// restorer reads the lines of one restore.
+type restorer struct {
+	tx      *Tx
+	st      *RestoreStats
+	section int // index in dumpSections of the last line's type
+	lines   int // non-blank lines read
+	ended   bool
+	// customers gathers customer lines, written ImportBatch at a time with
+	// the import's checks and writer.
+	customers *importChunk
+}
+
+// line restores one line.
+func (rs *restorer) line(ctx context.Context, n int, text []byte) error {
+	problem := func(err error) error { return ImportProblem{Line: n, Err: err} }
+	if rs.ended {
+		return problem(Errorf(EINVALID, "A dump ends with its end line; this line comes after it."))
+	}
+	var l dumpLine
+	if err := decodeLine(text, &l, nil); err != nil {
+		return problem(err)
+	}
+	section := -1
+	for i, s := range dumpSections {
+		if s == l.Type {
+			section = i
+		}
+	}
+	switch {
+	case section < 0:
+		return problem(FieldErrorf(EINVALID, "type", "%q is not a line type of a dump; they are %s.", truncate(l.Type, 40),
+			strings.Join(dumpSections, ", ")))
+	case rs.section < 0 && l.Type != "dump":
+		return problem(Errorf(EINVALID, "A dump begins with its dump line; this is not a dump."))
+	case section < rs.section:
+		return problem(FieldErrorf(EINVALID, "type", "A %s line comes before the %s lines; a dump lists %s.", l.Type,
+			dumpSections[rs.section], strings.Join(dumpSections, ", ")))
+	case section == rs.section && (l.Type == "dump" || l.Type == "settings" || l.Type == "sequences"):
+		return problem(FieldErrorf(EINVALID, "type", "A dump has one %s line.", l.Type))
+	case len(l.Data) == 0 || string(l.Data) == "null":
+		return problem(FieldErrorf(EREQUIRED, "data", "Each line carries its record in data."))
+	}
+	if rs.section == sectionIndex("customer") && l.Type != "customer" {
+		if err := rs.flushCustomers(ctx); err != nil {
+			return err
+		}
+	}
+	rs.section = section
+	defer func() { rs.lines++ }()
+	if err := rs.record(ctx, n, l); err != nil {
+		if _, ok := err.(ImportProblem); ok {
+			return err
+		}
+		if es := AsErrors(err); es != nil {
+			for _, e := range es {
+				e.Field = joinPath("data", v3Field(e.Field))
+			}
+			return problem(es)
+		}
+		return err
+	}
+	return nil
+}
+
+func sectionIndex(typ string) int {
+	for i, s := range dumpSections {
+		if s == typ {
+			return i
+		}
+	}
+	return -1
+}
+
+// record checks and writes one line's record.
+func (rs *restorer) record(ctx context.Context, n int, l dumpLine) error {
+	tx := rs.tx
+	var c checker
+	ic := c.root("")
+	// Fields of the record, relative to data.
+	decode := func(v any) error { return decodeLine(l.Data, v, nil) }
+	date := func(field, v string) time.Time {
+		if v == "" {
+			ic.fail(EREQUIRED, field, "Each record keeps its dates; this one is missing.")
+			return time.Time{}
+		}
+		t, err := parseTime(v)
+		if err != nil {
+			ic.fail(EINVALID, field, "%q is not a date; dates are RFC 3339 UTC in whole seconds.", truncate(v, 40))
+		}
+		return t
+	}
+	id := func(v int) {
+		if v < 1 {
+			ic.fail(EREQUIRED, "id", "Each record keeps its id, 1 or more.")
+		}
+	}
+	switch l.Type {
+	case "dump":
+		var h dumpHeader
+		if err := decode(&h); err != nil {
+			return err
+		}
+		if h.Format != dumpFormat {
+			return FieldErrorf(EINVALID, "format", "This binary restores dumps of format %d, not %d.", dumpFormat, h.Format)
+		}
+		return nil
+	case "settings":
+		var s dumpSettings
+		if err := decode(&s); err != nil {
+			return err
+		}
+		ic.policyURL("privacy_settings.policy_url", s.PrivacySettings.PolicyURL)
+		if c.err() != nil {
+			return c.err()
+		}
+		_, err := tx.exec(ctx, `UPDATE customer_settings SET ask_shopper_for_tracking_consent = ?, policy_url = ? WHERE id = 1`,
+			s.PrivacySettings.AskShopperForTrackingConsent, s.PrivacySettings.PolicyURL)
+		return err
+	case "group":
+		var d dumpGroup
+		if err := decode(&d); err != nil {
+			return err
+		}
+		id(d.ID)
+		created, modified := date("date_created", d.DateCreated), date("date_modified", d.DateModified)
+		g := &CustomerGroup{ID: d.ID, Name: d.Name, IsDefault: d.IsDefault, IsGroupForGuests: d.IsGroupForGuests,
+			CategoryAccess: CategoryAccess{Type: d.CategoryAccess.Type, Categories: d.CategoryAccess.Categories},
+			DateCreated:    created, DateModified: modified}
+		if g.CategoryAccess.Categories == nil {
+			g.CategoryAccess.Categories = []int{}
+		}
+		for j, r := range d.DiscountRules {
+			rule := DiscountRule{Type: r.Type, Method: r.Method, PriceListID: r.PriceListID, CategoryID: r.CategoryID, ProductID: r.ProductID}
+			if r.Amount != nil {
+				f, err := strconv.ParseFloat(*r.Amount, 64)
+				if err != nil {
+					ic.at("discount_rules", j).fail(EINVALID, "amount", "%q is not an amount.", truncate(*r.Amount, 40))
+					continue
+				}
+				rule.Amount = &f
+			}
+			g.DiscountRules = append(g.DiscountRules, rule)
+		}
+		if g.DiscountRules == nil {
+			g.DiscountRules = []DiscountRule{}
+		}
+		ic.group(g)
+		if c.err() != nil {
+			return c.err()
+		}
+		rs.st.Groups++
+		return tx.insertGroup(ctx, g)
+	case "channel_settings":
+		var d dumpChannelSettings
+		if err := decode(&d); err != nil {
+			return err
+		}
+		ic.positive("channel_id", d.ChannelID)
+		if p := d.PrivacySettings.PolicyURL; p != nil {
+			ic.policyURL("privacy_settings.policy_url", *p)
+		}
+		if c.err() != nil {
+			return c.err()
+		}
+		gs := d.CustomerGroupSettings
+		if err := tx.checkGroups(ctx, ic, map[string]Optional[*int]{
+			"customer_group_settings.guest_customer_group_id":   Some(gs.GuestCustomerGroupID),
+			"customer_group_settings.default_customer_group_id": Some(gs.DefaultCustomerGroupID),
+		}); err != nil {
+			return err
+		}
+		if c.err() != nil {
+			return c.err()
+		}
+		rs.st.ChannelSettings++
+		_, err := tx.exec(ctx, `INSERT INTO channel_customer_settings (channel_id, allow_global_logins, ask_shopper_for_tracking_consent,
+			policy_url, guest_customer_group_id, default_customer_group_id) VALUES (?, ?, ?, ?, ?, ?)`,
+			d.ChannelID, d.AllowGlobalLogins, d.PrivacySettings.AskShopperForTrackingConsent, d.PrivacySettings.PolicyURL,
+			gs.GuestCustomerGroupID, gs.DefaultCustomerGroupID)
+		return err
+	case "attribute":
+		var d dumpAttribute
+		if err := decode(&d); err != nil {
+			return err
+		}
+		id(d.ID)
+		ic.text("name", d.Name, 1, 255, false)
+		if !valid(d.Type, attributeTypes) {
+			ic.fail(EINVALID, "type", "Must be string, number or date.")
+		}
+		if rs.st.Attributes >= MaxAttributes {
+			ic.fail(ELIMITEXCEEDED, "", "A store has at most %d attributes.", MaxAttributes)
+		}
+		created, modified := date("date_created", d.DateCreated), date("date_modified", d.DateModified)
+		if c.err() != nil {
+			return c.err()
+		}
+		rs.st.Attributes++
+		return tx.insertAttribute(ctx, &CustomerAttribute{ID: d.ID, Name: d.Name, Type: d.Type,
+			DateCreated: created, DateModified: modified})
+	case "form_field":
+		var d dumpFormField
+		if err := decode(&d); err != nil {
+			return err
+		}
+		id(d.ID)
+		created, modified := date("date_created", d.DateCreated), date("date_modified", d.DateModified)
+		f := &CustomerFormField{ID: d.ID, Name: d.Name, Label: d.Label, Type: d.Type, AppliesTo: d.AppliesTo, Required: d.Required,
+			Options: d.Options, DateCreated: created, DateModified: modified}
+		ic.formField(f)
+		if c.err() != nil {
+			return c.err()
+		}
+		rs.st.FormFields++
+		return tx.insertFormField(ctx, f)
+	case "customer":
+		return rs.customer(ctx, n, l.Data)
+	case "subscriber":
+		var d dumpSubscriber
+		if err := decode(&d); err != nil {
+			return err
+		}
+		id(d.ID)
+		created, modified := date("date_created", d.DateCreated), date("date_modified", d.DateModified)
+		s := &Subscriber{ID: d.ID, Email: d.Email, FirstName: d.FirstName, LastName: d.LastName, Source: d.Source, OrderID: d.OrderID,
+			ChannelID: d.ChannelID, DateCreated: created, DateModified: modified}
+		ic.subscriberFields(s)
+		if c.err() != nil {
+			return c.err()
+		}
+		rs.st.Subscribers++
+		return tx.insertSubscriber(ctx, s)
+	case "webhook":
+		var d dumpWebhook
+		if err := decode(&d); err != nil {
+			return err
+		}
+		id(d.ID)
+		created, modified := date("date_created", d.DateCreated), date("date_modified", d.DateModified)
+		w := &Webhook{ID: d.ID, Scope: d.Scope, Destination: d.Destination, IsActive: d.IsActive, Headers: d.Headers,
+			DeactivatedReason: d.DeactivatedReason, DateCreated: created, DateModified: modified}
+		if w.Headers == nil {
+			w.Headers = map[string]string{}
+		}
+		ic.webhook(w)
+		if c.err() != nil {
+			return c.err()
+		}
+		secret, err := tx.insertWebhook(ctx, w)
+		if err != nil {
+			return err
+		}
+		rs.st.Webhooks++
+		rs.st.Secrets = append(rs.st.Secrets, RestoredWebhook{ID: w.ID, Destination: w.Destination, Secret: secret})
+		return nil
+	case "sequences":
+		var seqs map[string]int
+		if err := decode(&seqs); err != nil {
+			return err
+		}
+		return tx.restoreSequences(ctx, seqs)
+	case "end":
+		var e dumpEnd
+		if err := decode(&e); err != nil {
+			return err
+		}
+		if e.Lines != rs.lines {
+			return FieldErrorf(EINVALID, "lines", "The dump says it has %d lines before its end; %d were read: lines are missing or added.",
+				e.Lines, rs.lines)
+		}
+		rs.ended = true
+		return nil
+	}
+	return nil
+}
+
+// customer gathers a customer line for the next batch.
+func (rs *restorer) customer(ctx context.Context, n int, data []byte) error {
+	in, err := parseV3Line(data)
+	if err != nil {
+		return err
+	}
+	if rs.customers == nil {
+		rs.customers = &importChunk{}
+	}
+	ch := rs.customers
+	ch.batch, ch.lines = append(ch.batch, in), append(ch.lines, n)
+	if len(ch.batch) == ImportBatch {
+		return rs.flushCustomers(ctx)
+	}
+	return nil
+}
+
+// flushCustomers checks and writes the gathered customers; a line with a
+// problem stops the restore.
+func (rs *restorer) flushCustomers(ctx context.Context) error {
+	ch := rs.customers
+	if ch == nil || len(ch.batch) == 0 {
+		return nil
+	}
+	rs.customers = nil
+	ch.check()
+	written, problems, err := rs.tx.importChunk(ctx, ch)
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		p := problems[0]
+		for _, e := range AsErrors(p.Err) {
+			e.Field = joinPath("data", e.Field)
+		}
+		return p
+	}
+	rs.st.Customers += written
+	return nil
+}
+
+// insertWebhook writes a restored webhook, with its id, and a new signing
+// secret, which it returns.
+func (tx *Tx) insertWebhook(ctx context.Context, w *Webhook) (string, error) {
+	secret, err := newSecret()
+	if err != nil {
+		return "", fmt.Errorf("restore webhook: %w", err)
+	}
+	headers, _ := json.Marshal(w.Headers)
+	if _, err := tx.exec(ctx, `INSERT INTO webhooks (id, scope, destination, is_active, headers, secret, deactivated_reason,
+		date_created, date_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, w.ID, w.Scope, w.Destination, w.IsActive, string(headers),
+		secret, w.DeactivatedReason, formatTime(w.DateCreated), formatTime(w.DateModified)); err != nil {
+		return "", fmt.Errorf("restore webhook: %w", err)
+	}
+	return secret, nil
+}
+
+// restoreSequences sets each table's last given id to the dump's, unless
+// the restored rows went further. Only tables of the store are named.
+func (tx *Tx) restoreSequences(ctx context.Context, seqs map[string]int) error {
+	var c checker
+	ic := c.root("")
+	for name, seq := range seqs {
+		n, err := tx.count(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ? AND sql LIKE '%AUTOINCREMENT%'`, name)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			ic.fail(EINVALID, name, "%q is not a table that gives ids.", truncate(name, 40))
+			continue
+		}
+		if seq < 0 {
+			ic.fail(EINVALID, name, "A last id is 0 or more.")
+			continue
+		}
+		if _, err := tx.exec(ctx, `UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?`, seq, name); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? WHERE NOT EXISTS
+			(SELECT 1 FROM sqlite_sequence WHERE name = ?)`, name, seq, name); err != nil {
+			return err
+		}
+	}
+	return c.err()
+}
