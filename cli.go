@@ -284,6 +284,7 @@ func (a *app) command() *cli.Command {
 		Commands: []*cli.Command{
 			a.serveCommand(),
 			a.tokenCommand(),
+			a.appCommand(),
 			a.importCommand(),
 			a.exportCommand(),
 			a.dumpCommand(),

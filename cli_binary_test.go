@@ -546,3 +546,35 @@ func TestCLI_ImportMessages(t *testing.T) {
 		t.Fatalf("stderr: %s", r.stderr)
 	}
 }
+
+// TestCLI_App: app create prints the client id and secret, two lines;
+// list shows apps without secrets; revoke ends one; a bad command line
+// touches no file.
+func TestCLI_App(t *testing.T) {
+	dir := t.TempDir()
+	if r := runCLI(t, dir, nil, "", "app", "create", "-db", "a.db"); r.code != exitUsage || !strings.Contains(r.stderr, "-name") {
+		t.Fatalf("create without a name: exit %d, %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a refused command line made the store: %v", err)
+	}
+	r := runCLI(t, dir, nil, "", "app", "create", "-db", "a.db", "-name", "storefront", "-scopes", storage.ScopeRead)
+	m := regexp.MustCompile(`^client_id ([a-z2-7]{32})\nclient_secret ([0-9a-f]{64})\n$`).FindStringSubmatch(r.stdout)
+	if r.code != 0 || m == nil {
+		t.Fatalf("create: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	r = runCLI(t, dir, nil, "", "app", "list", "-db", "a.db")
+	if r.code != 0 || !strings.Contains(r.stdout, m[1]) || !strings.Contains(r.stdout, "storefront") ||
+		!strings.Contains(r.stdout, storage.ScopeRead) || strings.Contains(r.stdout, m[2]) {
+		t.Fatalf("list: exit %d, %q", r.code, r.stdout)
+	}
+	if r := runCLI(t, dir, nil, "", "app", "revoke", "-db", "a.db", "1"); r.code != 0 {
+		t.Fatalf("revoke: exit %d, %q", r.code, r.stderr)
+	}
+	if r := runCLI(t, dir, nil, "", "app", "revoke", "-db", "a.db", "1"); r.code != exitFailed {
+		t.Fatalf("revoke again: exit %d, %q", r.code, r.stderr)
+	}
+	if r := runCLI(t, dir, nil, "", "app", "list", "-db", "a.db"); !regexp.MustCompile(`storefront.*\d{4}-\d\d-\d\dT.*\d{4}-\d\d-\d\dT`).MatchString(r.stdout) {
+		t.Fatalf("list after revoke: %q", r.stdout)
+	}
+}
