@@ -263,3 +263,32 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestPasswordBudgetSharedByAPIs: a guesser who spends an account's budget
+// through GraphQL finds it spent through REST too (and gets the wait).
+func TestPasswordBudgetSharedByAPIs(t *testing.T) {
+	s := startTelServer(t, "-db", filepath.Join(t.TempDir(), "customers.db"), "-demo")
+	login := `mutation { login(email: "shared@x.io", password: "wrong-guess-1") { userErrors { code } } }`
+	for i := 0; ; i++ {
+		_, out := s.graphql(t, nil, map[string]any{"query": login})
+		if out["errors"] != nil {
+			break // throttled
+		}
+		if i > 20 {
+			t.Fatal("GraphQL never throttled")
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/stores/customers/v3/customers/validate-credentials",
+		strings.NewReader(`{"email": "shared@x.io", "password": "wrong-guess-2"}`))
+	req.Header.Set("X-Auth-Token", s.apiToken())
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	res, err := s.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("REST after GraphQL spent the budget: %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+}

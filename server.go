@@ -171,7 +171,10 @@ func newMux(db *storage.DB, log *slog.Logger, cfg config, demoToken string, obs 
 			origins = append(origins, o)
 		}
 	}
-	gql := graph.NewHandler(db, graph.Options{Logger: log, Extensions: obs.extensions(log), OnBatch: obs.metrics.ObserveBatch, DisableIntrospection: !cfg.introspection,
+	// One pacing of password checks for both APIs: a guesser gets one
+	// budget, not one per API.
+	passwords := graph.DefaultThrottles.Passwords()
+	gql := graph.NewHandler(db, graph.Options{Logger: log, Passwords: passwords, Extensions: obs.extensions(log), OnBatch: obs.metrics.ObserveBatch, DisableIntrospection: !cfg.introspection,
 		CORSOrigins: origins, ShopperTokenTTL: cfg.shopperTTL, DisableCompiledReads: !cfg.compiledReads, OnExec: obs.metrics.ObserveExecutor,
 		Streams: cfg.streams, MaxResponseBytes: cfg.maxResponseBytes, StoreHash: cfg.storeHash, Limits: cfg.limits()})
 	mux.Handle("/graphql", gql)
@@ -185,7 +188,7 @@ func newMux(db *storage.DB, log *slog.Logger, cfg config, demoToken string, obs 
 	// BigCommerce's REST API over the same store (README, REST).
 	restLimit, _ := rest.ParseRateLimit(cfg.restRateLimit) // checked by parseServeFlags
 	mux.Handle("/stores/", rest.NewHandler(db, rest.Options{StoreHash: cfg.storeHash, StoreID: cfg.storeID, Logger: log,
-		RateLimit: restLimit}))
+		RateLimit: restLimit, Passwords: passwords}))
 	if cfg.playground {
 		headers := map[string]string{}
 		if demoToken != "" {

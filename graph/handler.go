@@ -20,6 +20,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
 	"github.com/storefront/customers/storage"
+	"github.com/storefront/customers/throttle"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -50,9 +51,13 @@ type Options struct {
 	// ShopperTokenTTL is how long a customer access token lasts; 0 means
 	// one hour.
 	ShopperTokenTTL time.Duration
-	// Throttles pace password checks and sign-ups; the zero value means
-	// DefaultThrottles.
+	// Throttles pace password checks and sign-ups; zero fields take
+	// DefaultThrottles'.
 	Throttles Throttles
+	// Passwords paces password checks; give the one the REST API has too,
+	// so that a guesser does not get a budget per API. Nil means one made
+	// from Throttles.
+	Passwords *throttle.Passwords
 	// Extensions are added to the gqlgen server, in order, before its own
 	// (telemetry, for one).
 	Extensions []graphql.HandlerExtension
@@ -120,8 +125,11 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 	opts.Streams = opts.Streams.withDefaults()
 	a := newAuth(db, opts.Logger, opts.ShopperTokenTTL, opts.StoreHash)
 	th := opts.Throttles.withDefaults()
+	if opts.Passwords == nil {
+		opts.Passwords = th.Passwords()
+	}
 	resolver := &Resolver{DB: db, log: opts.Logger, auth: a,
-		credentials: newPasswordThrottles(th), signups: newThrottle(th.SignupsEvery, th.SignupsBurst),
+		credentials: passwordThrottles{opts.Passwords}, signups: throttle.New(th.SignupsEvery, th.SignupsBurst),
 		events: &feed{db: db, limits: opts.Streams}, subscriptions: &counter{}, streams: opts.Streams}
 	cfg := Config{Resolvers: resolver}
 	cfg.Directives.Access = a.access

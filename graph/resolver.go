@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/storefront/customers/storage"
+	"github.com/storefront/customers/throttle"
 )
 
 // Resolver is the root of the resolvers; it holds what they share.
@@ -22,7 +23,7 @@ type Resolver struct {
 	// credentials paces password checks per (account, client), client and
 	// account; signups paces registrations per client.
 	credentials passwordThrottles
-	signups     *throttle
+	signups     *throttle.Keyed
 	// events feeds the customerEvents subscriptions.
 	events *feed
 	// subscriptions counts the open subscriptions per caller, within

@@ -100,38 +100,10 @@ func (w *retryWriter) header() {
 	}
 }
 
-// attempt takes an attempt for every key; when one has none left, nothing
-// is tried and the error is THROTTLED with the wait until all have one.
-func (t *throttle) attempt(ctx context.Context, keys ...string) error {
-	if t.allow(keys...) {
-		return nil
-	}
-	wait := t.wait(keys...)
-	return throttledError(ctx, wait, "Too many attempts; try again in %s.", secondsText(retrySeconds(wait)))
-}
-
 // secondsText spells a number of seconds: "1 second", "6 seconds".
 func secondsText(secs int) string {
 	if secs == 1 {
 		return "1 second"
 	}
 	return strconv.Itoa(secs) + " seconds"
-}
-
-// wait returns how long until every key has an attempt.
-func (t *throttle) wait(keys ...string) time.Duration {
-	now := time.Now()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var longest time.Duration
-	for _, k := range keys {
-		b := t.buckets[k]
-		if b == nil {
-			continue
-		}
-		if missing := 1 - b.lim.TokensAt(now); missing > 0 {
-			longest = max(longest, time.Duration(missing*float64(t.every)))
-		}
-	}
-	return longest
 }

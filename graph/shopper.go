@@ -54,7 +54,7 @@ func signInProblem(code model.UserErrorCode, field, msg string) *model.SignInPay
 
 func (r *Resolver) register(ctx context.Context, in model.RegisterCustomerInput) (*model.SignInPayload, error) {
 	client := clientAddress(ctx)
-	if err := r.signups.attempt(ctx, "client:"+client); err != nil {
+	if err := attempt(ctx, r.signups, "client:"+client); err != nil {
 		return nil, err
 	}
 	channel := 1

@@ -4,10 +4,9 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/storefront/customers/throttle"
 )
 
 // CodeThrottled is the top-level error code of a refused, throttled request.
@@ -68,80 +67,38 @@ func (t Throttles) withDefaults() Throttles {
 	return t
 }
 
-// passwordThrottles pace password checks per (account, address), per
-// address and per account (Throttles).
-type passwordThrottles struct {
-	pair, client, account *throttle
+// Passwords returns the pacing of password checks the throttles describe,
+// to share between the APIs that check passwords (GraphQL and REST).
+func (t Throttles) Passwords() *throttle.Passwords {
+	t = t.withDefaults()
+	return throttle.NewPasswords(throttle.Rate{Every: t.CredentialsEvery, Burst: t.CredentialsBurst},
+		throttle.Rate{Every: t.ClientEvery, Burst: t.ClientBurst}, throttle.Rate{Every: t.AccountEvery, Burst: t.AccountBurst})
 }
 
-func newPasswordThrottles(t Throttles) passwordThrottles {
-	return passwordThrottles{pair: newThrottle(t.CredentialsEvery, t.CredentialsBurst),
-		client: newThrottle(t.ClientEvery, t.ClientBurst), account: newThrottle(t.AccountEvery, t.AccountBurst)}
-}
+// passwordThrottles pace password checks (throttle.Passwords) and answer a
+// refused one with THROTTLED and its wait.
+type passwordThrottles struct{ p *throttle.Passwords }
 
-// attempt takes a check of account's password by the client address from
-// every budget; when one has none left, the error is THROTTLED with the
-// wait until all have one.
+// attempt takes a check of account's password by the client address; when
+// a budget has none left, the error is THROTTLED with the wait until all
+// have one.
 func (p passwordThrottles) attempt(ctx context.Context, account, client string) error {
-	pairKey := account + "\x00" + client
-	pair := p.pair.allow(pairKey)
-	byClient := p.client.allow(client)
-	byAccount := p.account.allow(account)
-	if pair && byClient && byAccount {
+	ok, wait := p.p.Attempt(account, client)
+	if ok {
 		return nil
 	}
-	wait := max(p.pair.wait(pairKey), p.client.wait(client), p.account.wait(account))
 	return throttledError(ctx, wait, "Too many attempts; try again in %s.", secondsText(retrySeconds(wait)))
 }
 
-// throttle limits how often one key (an email, a customer, a client address)
-// may try something, with a token bucket per key. Buckets idle for long are
-// dropped, so memory stays bounded by the recently active keys.
-type throttle struct {
-	every time.Duration // one token per every
-	burst int
-
-	mu      sync.Mutex
-	buckets map[string]*bucket
-	swept   time.Time
-}
-
-type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-func newThrottle(every time.Duration, burst int) *throttle {
-	return &throttle{every: every, burst: burst, buckets: map[string]*bucket{}}
-}
-
-// allow takes a token for every key, and reports whether each had one.
-func (t *throttle) allow(keys ...string) bool {
-	now := time.Now()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if now.Sub(t.swept) > time.Minute {
-		idle := t.every * time.Duration(t.burst)
-		for k, b := range t.buckets {
-			if now.Sub(b.seen) > idle {
-				delete(t.buckets, k)
-			}
-		}
-		t.swept = now
+// attempt takes an attempt from t for every key; when one has none left,
+// nothing is tried and the error is THROTTLED with the wait until all have
+// one.
+func attempt(ctx context.Context, t *throttle.Keyed, keys ...string) error {
+	if t.Allow(keys...) {
+		return nil
 	}
-	ok := true
-	for _, k := range keys {
-		b := t.buckets[k]
-		if b == nil {
-			b = &bucket{lim: rate.NewLimiter(rate.Every(t.every), t.burst)}
-			t.buckets[k] = b
-		}
-		b.seen = now
-		if !b.lim.AllowN(now, 1) {
-			ok = false
-		}
-	}
-	return ok
+	wait := t.Wait(keys...)
+	return throttledError(ctx, wait, "Too many attempts; try again in %s.", secondsText(retrySeconds(wait)))
 }
 
 type clientKey struct{}

@@ -363,8 +363,8 @@ func (h *handler) validateCredentials(w http.ResponseWriter, r *request) error {
 	if in.ChannelID != nil {
 		channel = *in.ChannelID
 	}
-	if !h.passwords.allow("email:"+storage.Fold(in.Email), clientAddress(r.Request)) {
-		return &apiError{status: http.StatusTooManyRequests, title: "Too many requests"}
+	if ok, wait := h.passwords.Attempt("email:"+storage.Fold(in.Email), clientAddress(r.Request)); !ok {
+		return &apiError{status: http.StatusTooManyRequests, title: "Too many requests", retryAfter: wait}
 	}
 	check, err := h.db.CheckCredentials(r.Context(), in.Email, in.Password, channel)
 	if err != nil {

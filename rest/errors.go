@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/storefront/customers/storage"
@@ -20,6 +23,8 @@ type apiError struct {
 	title  string
 	detail string
 	errors map[string]string
+	// retryAfter, when set, is sent as Retry-After (a 429's true wait).
+	retryAfter time.Duration
 }
 
 func (e *apiError) Error() string { return e.title }
@@ -30,6 +35,9 @@ func internalError() *apiError {
 
 // writeError writes an error answer: the V3 body, or the V2 one.
 func writeError(w http.ResponseWriter, e *apiError, v2 bool) {
+	if e.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.retryAfter.Seconds()))))
+	}
 	if e.status == http.StatusTooManyRequests && e.errors == nil {
 		e.errors = map[string]string{}
 	}

@@ -46,8 +46,10 @@ type Options struct {
 	MaxBodyBytes int64
 	// Timeout bounds one request; 0 means 15 seconds.
 	Timeout time.Duration
-	// Throttles pace password checks as the GraphQL API's do: per account
-	// and client address, per address, per account; zero fields take
+	// Passwords paces password checks; give the GraphQL API's, so that a
+	// guesser has one budget for both. Nil means one made from Throttles.
+	Passwords *throttle.Passwords
+	// Throttles describe the pacing when Passwords is nil; zero fields take
 	// graph.DefaultThrottles.
 	Throttles graph.Throttles
 }
@@ -61,7 +63,7 @@ type handler struct {
 	opts      Options
 	log       *slog.Logger
 	limits    *windows
-	passwords passwordChecks
+	passwords *throttle.Passwords
 	// prefix is /stores/{hash}; handlers are the routes, wrapped.
 	prefix   string
 	handlers []http.Handler
@@ -108,7 +110,10 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 		opts.Timeout = 15 * time.Second
 	}
 	h := &handler{db: db, opts: opts, log: opts.Logger, limits: newWindows(opts.RateLimit),
-		passwords: newPasswordChecks(opts.Throttles), prefix: "/stores/" + opts.StoreHash}
+		passwords: opts.Passwords, prefix: "/stores/" + opts.StoreHash}
+	if h.passwords == nil {
+		h.passwords = opts.Throttles.Passwords()
+	}
 	for _, rt := range routes {
 		h.handlers = append(h.handlers, h.wrap(rt))
 	}
@@ -308,35 +313,6 @@ func (h *handler) authenticate(r *http.Request) (*storage.APIToken, *apiError) {
 		t = t.Through(app)
 	}
 	return t, nil
-}
-
-// passwordChecks pace password checks (graph.Throttles): per account and
-// client address, so a stranger cannot lock an owner out; per address
-// over all accounts; per account from all addresses.
-type passwordChecks struct {
-	pair, client, account *throttle.Keyed
-}
-
-func newPasswordChecks(t graph.Throttles) passwordChecks {
-	d := graph.DefaultThrottles
-	pick := func(every time.Duration, burst int, dEvery time.Duration, dBurst int) *throttle.Keyed {
-		if every <= 0 || burst <= 0 {
-			every, burst = dEvery, dBurst
-		}
-		return throttle.New(every, burst)
-	}
-	return passwordChecks{pair: pick(t.CredentialsEvery, t.CredentialsBurst, d.CredentialsEvery, d.CredentialsBurst),
-		client:  pick(t.ClientEvery, t.ClientBurst, d.ClientEvery, d.ClientBurst),
-		account: pick(t.AccountEvery, t.AccountBurst, d.AccountEvery, d.AccountBurst)}
-}
-
-// allow takes a check of account's password by the client from every
-// budget, and reports whether each had one.
-func (p passwordChecks) allow(account, client string) bool {
-	pair := p.pair.Allow(account + "\x00" + client)
-	byClient := p.client.Allow(client)
-	byAccount := p.account.Allow(account)
-	return pair && byClient && byAccount
 }
 
 // clientAddress returns the request's client IP address.

@@ -380,8 +380,8 @@ func (h *handler) v2ValidatePassword(w http.ResponseWriter, r *request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if !h.passwords.allow("customer:"+strconv.Itoa(id), clientAddress(r.Request)) {
-		return &apiError{status: http.StatusTooManyRequests, title: "Too many requests"}
+	if ok, wait := h.passwords.Attempt("customer:"+strconv.Itoa(id), clientAddress(r.Request)); !ok {
+		return &apiError{status: http.StatusTooManyRequests, title: "Too many requests", retryAfter: wait}
 	}
 	match, err := h.db.CheckPasswordOf(r.Context(), id, in.Password)
 	if storage.ErrorCode(err) == storage.ENOTFOUND {

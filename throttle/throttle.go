@@ -59,3 +59,55 @@ func (t *Keyed) Allow(keys ...string) bool {
 	}
 	return ok
 }
+
+// Wait returns how long until every key has a token.
+func (t *Keyed) Wait(keys ...string) time.Duration {
+	now := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var longest time.Duration
+	for _, k := range keys {
+		b := t.buckets[k]
+		if b == nil {
+			continue
+		}
+		if missing := 1 - b.lim.TokensAt(now); missing > 0 {
+			longest = max(longest, time.Duration(missing*float64(t.every)))
+		}
+	}
+	return longest
+}
+
+// Rate is a bucket's size and refill: Burst at once, then one per Every.
+type Rate struct {
+	Every time.Duration
+	Burst int
+}
+
+// Passwords paces password checks, shared by every API that checks one
+// (GraphQL and REST): per (account, client address), so that a stranger's
+// wrong guesses cannot lock an owner out; per client address over all
+// accounts (credential stuffing); and per account from every address (a
+// distributed guess).
+type Passwords struct {
+	pair, client, account *Keyed
+}
+
+// NewPasswords returns the pacing of password checks.
+func NewPasswords(pair, client, account Rate) *Passwords {
+	return &Passwords{pair: New(pair.Every, pair.Burst), client: New(client.Every, client.Burst),
+		account: New(account.Every, account.Burst)}
+}
+
+// Attempt takes a check of account's password by client from every bucket;
+// when one had none, it reports false and the wait until all have one.
+func (p *Passwords) Attempt(account, client string) (bool, time.Duration) {
+	pairKey := account + "\x00" + client
+	pair := p.pair.Allow(pairKey)
+	byClient := p.client.Allow(client)
+	byAccount := p.account.Allow(account)
+	if pair && byClient && byAccount {
+		return true, 0
+	}
+	return false, max(p.pair.Wait(pairKey), p.client.Wait(client), p.account.Wait(account))
+}
