@@ -3,6 +3,9 @@ package storage_test
 import (
 	"bytes"
 	"context"
+	"flag"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -298,4 +301,52 @@ func TestDB_ImportMessages(t *testing.T) {
 			t.Fatalf("problems reported on lines %v, want [2 3 4 5]", got)
 		}
 	})
+}
+
+// updateGolden rewrites the golden files of this package's tests.
+var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// TestDB_ExportBytes pins the bytes export writes: a demo store (every
+// relation, list and number form values, consent) and imported lines with
+// what the demo lacks (no group, channel access, an origin channel, a
+// password hash, HTML and non-ASCII text, tiny and large credit), with
+// hashes. Export is a file format: a change here breaks files already
+// written, so it must be deliberate (go test ./storage -run ExportBytes
+// -update rewrites the file).
+func TestDB_ExportBytes(t *testing.T) {
+	ctx := context.Background()
+	db := storagetest.MustOpenDB(t)
+	if err := db.SeedDemo(ctx, 25); err != nil {
+		t.Fatal(err)
+	}
+	lines := []string{
+		`{"id":900,"email":"asa@example.com","first_name":"Åsa","last_name":"Öberg","company":"Åsa & Co <AB>",` +
+			`"phone":"+46 8 123 45 67","registration_ip_address":"2001:db8::1","notes":"<b>VIP</b> & \"quoted\" \\ tab\t—✓",` +
+			`"tax_exempt_category":"G","customer_group_id":0,"date_created":"2019-02-19T18:34:16Z","date_modified":"2020-03-01T00:00:00Z",` +
+			`"authentication":{"force_password_reset":true,"password_hash":"$argon2id$v=19$m=65536,t=1,p=4$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"},` +
+			`"accepts_product_review_abandoned_cart_emails":true,"channel_ids":[2,3],"origin_channel_id":2,` +
+			`"addresses":[{"id":9001,"first_name":"Åsa","last_name":"Öberg","address1":"Drottninggatan 1","address2":"<c/o>",` +
+			`"city":"Stockholm","postal_code":"111 51","country_code":"SE","address_type":"commercial","form_fields":[]}],` +
+			`"attributes":[],"form_fields":[],"store_credit_amounts":[{"amount":0.0001},{"amount":1234.5},{"amount":99999999.99}],` +
+			`"consent":{"allow":["essential","analytics"],"deny":["targeting"],"updated_at":"2020-03-01T00:00:00Z"}}`,
+		`{"id":901,"email":"bare@example.com","first_name":"B","last_name":"Are","customer_group_id":2,` +
+			`"date_created":"2021-01-01T00:00:00Z","date_modified":"2021-01-01T00:00:00Z","channel_ids":null}`,
+	}
+	if _, err := db.Import(ctx, strings.NewReader(strings.Join(lines, "\n")), func(p storage.ImportProblem) { t.Error(p) }, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := mustExport(t, db, true)
+	golden := filepath.Join("testdata", "export.jsonl")
+	if *updateGolden {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Fatalf("export writes other bytes than %s:\n%s", golden, firstDifference(string(want), got))
+	}
 }
