@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/storefront/customers/wire"
 )
 
 // A dump is the whole store as JSON lines, each {"type": T, "data": {...}}
@@ -279,7 +281,7 @@ func (tx *Tx) dump(ctx context.Context, d *dumper, opts DumpOptions, st *Transfe
 		}
 		st.FormFields++
 	}
-	if err := tx.eachV3Customer(ctx, opts.PasswordHashes, func(c *V3Customer) error {
+	if err := tx.eachV3Customer(ctx, opts.PasswordHashes, func(c *wire.Customer) error {
 		st.Customers++
 		return d.write("customer", c)
 	}); err != nil {

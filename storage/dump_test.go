@@ -10,6 +10,7 @@ import (
 
 	"github.com/storefront/customers/storage"
 	"github.com/storefront/customers/storage/storagetest"
+	"github.com/storefront/customers/wire"
 )
 
 // mustDump returns the store's dump.
@@ -212,7 +213,7 @@ func TestDB_RestoreRefuses(t *testing.T) {
 		{"BadGroup", edit(lineOf("group"), func(l string) string { return strings.Replace(l, `"name":"`, `"name":"`+strings.Repeat("x", 300), 1) }),
 			lineOf("group") + 1, storage.ETOOLONG, ""},
 		{"DuplicateEmail", edit(customer, func(l string) string {
-			var c storage.V3Customer
+			var c wire.Customer
 			json.Unmarshal([]byte(lines[customer-1][len(`{"type":"customer","data":`):len(lines[customer-1])-1]), &c)
 			var m map[string]any
 			json.Unmarshal([]byte(l), &m)

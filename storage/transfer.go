@@ -12,98 +12,17 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/storefront/customers/wire"
 )
 
 // Import and export move customers as V3 JSON lines: one customer a line,
 // as V3 returns it with include=addresses,storecredit,attributes,formfields
-// (../API.md, Command line). Import keeps what a create would assign: ids,
-// dates and the registration IP come from the file. Two keys extend V3 so
-// that export then import reproduces a store: `consent`, and, only when
-// asked for, `authentication.password_hash`.
-
-// V3Customer is a customer in V3's JSON form (customer_Full with includes).
-type V3Customer struct {
-	ID                    int    `json:"id"`
-	Email                 string `json:"email"`
-	FirstName             string `json:"first_name"`
-	LastName              string `json:"last_name"`
-	Company               string `json:"company"`
-	Phone                 string `json:"phone"`
-	RegistrationIPAddress string `json:"registration_ip_address"`
-	Notes                 string `json:"notes"`
-	TaxExemptCategory     string `json:"tax_exempt_category"`
-	// CustomerGroupID 0 means no group, as in V3's examples.
-	CustomerGroupID                         int                   `json:"customer_group_id"`
-	DateCreated                             string                `json:"date_created"`
-	DateModified                            string                `json:"date_modified"`
-	AddressCount                            int                   `json:"address_count"`
-	AttributeCount                          int                   `json:"attribute_count"`
-	Authentication                          V3Authentication      `json:"authentication"`
-	AcceptsProductReviewAbandonedCartEmails bool                  `json:"accepts_product_review_abandoned_cart_emails"`
-	ChannelIDs                              []int                 `json:"channel_ids"`
-	OriginChannelID                         int                   `json:"origin_channel_id,omitempty"`
-	Addresses                               []V3Address           `json:"addresses"`
-	Attributes                              []V3AttributeValue    `json:"attributes"`
-	FormFields                              []V3FormFieldValue    `json:"form_fields"`
-	StoreCreditAmounts                      []V3StoreCreditAmount `json:"store_credit_amounts"`
-	Consent                                 *V3Consent            `json:"consent,omitempty"`
-}
-
-// V3Authentication is a customer's password state; PasswordHash is an
-// extension, written only on request and read only in argon2id PHC form.
-type V3Authentication struct {
-	ForcePasswordReset bool   `json:"force_password_reset"`
-	PasswordHash       string `json:"password_hash,omitempty"`
-}
-
-// V3Address is an address in V3's JSON form.
-type V3Address struct {
-	ID              int                `json:"id"`
-	CustomerID      int                `json:"customer_id"`
-	FirstName       string             `json:"first_name"`
-	LastName        string             `json:"last_name"`
-	Company         string             `json:"company"`
-	Address1        string             `json:"address1"`
-	Address2        string             `json:"address2"`
-	City            string             `json:"city"`
-	StateOrProvince string             `json:"state_or_province"`
-	PostalCode      string             `json:"postal_code"`
-	Country         string             `json:"country"`
-	CountryCode     string             `json:"country_code"`
-	Phone           string             `json:"phone"`
-	AddressType     string             `json:"address_type"`
-	FormFields      []V3FormFieldValue `json:"form_fields"`
-}
-
-// V3AttributeValue is an attribute value in the form V3 embeds in a
-// customer; `value` (the standalone form) is read too.
-type V3AttributeValue struct {
-	ID             int     `json:"id"`
-	CustomerID     int     `json:"customer_id"`
-	AttributeID    int     `json:"attribute_id"`
-	AttributeValue string  `json:"attribute_value"`
-	Value          *string `json:"value,omitempty"`
-	DateCreated    string  `json:"date_created"`
-	DateModified   string  `json:"date_modified"`
-}
-
-// V3FormFieldValue is an embedded form field value.
-type V3FormFieldValue struct {
-	Name  string    `json:"name"`
-	Value FormValue `json:"value"`
-}
-
-// V3StoreCreditAmount is one store credit entry.
-type V3StoreCreditAmount struct {
-	Amount float64 `json:"amount"`
-}
-
-// V3Consent is a customer's consent, as V3's consent endpoint shows it.
-type V3Consent struct {
-	Allow     []ConsentCategory `json:"allow"`
-	Deny      []ConsentCategory `json:"deny"`
-	UpdatedAt string            `json:"updated_at"`
-}
+// (../API.md, Command line), in the shapes of package wire (wire.Customer).
+// Import keeps what a create would assign: ids, dates and the registration
+// IP come from the file. Two keys extend V3 so that export then import
+// reproduces a store: `consent`, and, only when asked for,
+// `authentication.password_hash`.
 
 // ImportBatch is how many lines one import transaction writes. Large
 // transactions write each index page they touch once per commit, which is
@@ -259,7 +178,7 @@ var v3Ignored = map[string]bool{"shopper_profile_id": true, "segment_ids": true}
 
 // parseV3Line decodes one line into a create input.
 func parseV3Line(line []byte) (CustomerInput, error) {
-	var c V3Customer
+	var c wire.Customer
 	if err := decodeLine(line, &c, v3Ignored); err != nil {
 		return CustomerInput{}, err
 	}
@@ -300,6 +219,28 @@ func parseV3Line(line []byte) (CustomerInput, error) {
 		}
 		*dst = t
 	}
+	// An embedded form field value is {name, value}: the owner keys of the
+	// listed form (customer_id, address_id) are not part of it.
+	formValues := func(field string, vs []wire.FormFieldValue) []FormFieldValueInput {
+		var out []FormFieldValueInput
+		for j, fv := range vs {
+			at := fmt.Sprintf("%s.%d", field, j)
+			if fv.CustomerID != nil {
+				fail(EINVALID, at+".customer_id", "Unknown key.")
+			}
+			if fv.AddressID != nil {
+				fail(EINVALID, at+".address_id", "Unknown key.")
+			}
+			var v FormValue
+			if fv.Value != nil {
+				if err := v.UnmarshalJSON(fv.Value); err != nil {
+					fail(EINVALID, at+".value", "A form field value is a string, a number or a list of strings.")
+				}
+			}
+			out = append(out, FormFieldValueInput{Name: fv.Name, Value: v})
+		}
+		return out
+	}
 	date("date_created", c.DateCreated, &in.DateCreated)
 	date("date_modified", c.DateModified, &in.DateModified)
 	if h := c.Authentication.PasswordHash; h != "" {
@@ -311,12 +252,10 @@ func parseV3Line(line []byte) (CustomerInput, error) {
 	for j, a := range c.Addresses {
 		ai := AddressInput{ID: a.ID, FirstName: a.FirstName, LastName: a.LastName, Company: a.Company, Address1: a.Address1,
 			Address2: a.Address2, City: a.City, StateOrProvince: a.StateOrProvince, PostalCode: a.PostalCode,
-			CountryCode: a.CountryCode, Phone: a.Phone, AddressType: CustomerAddressType(a.AddressType)}
+			CountryCode: a.CountryCode, Phone: a.Phone, AddressType: CustomerAddressType(a.AddressType),
+			FormFields: formValues(fmt.Sprintf("addresses.%d.form_fields", j), a.FormFields)}
 		if a.ID < 1 {
 			fail(EREQUIRED, fmt.Sprintf("addresses.%d.id", j), "Each address keeps its id, 1 or more.")
-		}
-		for _, fv := range a.FormFields {
-			ai.FormFields = append(ai.FormFields, FormFieldValueInput{Name: fv.Name, Value: fv.Value})
 		}
 		in.Addresses = append(in.Addresses, ai)
 	}
@@ -332,21 +271,49 @@ func parseV3Line(line []byte) (CustomerInput, error) {
 		date(fmt.Sprintf("attributes.%d.date_modified", j), a.DateModified, &v.DateModified)
 		in.Attributes = append(in.Attributes, v)
 	}
-	for _, fv := range c.FormFields {
-		in.FormFields = append(in.FormFields, FormFieldValueInput{Name: fv.Name, Value: fv.Value})
-	}
+	in.FormFields = formValues("form_fields", c.FormFields)
 	for _, a := range c.StoreCreditAmounts {
 		in.StoreCreditAmounts = append(in.StoreCreditAmounts, &StoreCreditAmount{Amount: a.Amount})
 	}
 	if k := c.Consent; k != nil {
 		var at time.Time
 		date("consent.updated_at", k.UpdatedAt, &at)
-		in.consent = &CustomerConsent{Allow: k.Allow, Deny: k.Deny, UpdatedAt: &at}
+		in.consent = &CustomerConsent{Allow: enumsOf[ConsentCategory](k.Allow), Deny: enumsOf[ConsentCategory](k.Deny), UpdatedAt: &at}
 	}
 	if len(errs) > 0 {
 		return CustomerInput{}, errs
 	}
 	return in, nil
+}
+
+// enumsOf converts wire strings to enum values; nil stays nil.
+func enumsOf[T ~string](ss []string) []T {
+	if ss == nil {
+		return nil
+	}
+	out := make([]T, len(ss))
+	for i, s := range ss {
+		out[i] = T(s)
+	}
+	return out
+}
+
+// stringsOf converts enum values to wire strings; nil stays nil.
+func stringsOf[T ~string](vs []T) []string {
+	if vs == nil {
+		return nil
+	}
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+// wireValue is a form value in the wire shape: its JSON.
+func wireValue(v FormValue) json.RawMessage {
+	b, _ := v.MarshalJSON() // never fails
+	return b
 }
 
 // importBatch checks a chunk against the store and writes it in one
@@ -505,7 +472,7 @@ func (db *DB) Export(ctx context.Context, w io.Writer, withHashes bool) (int, er
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	n := 0
-	if err := tx.eachV3Customer(ctx, withHashes, func(c *V3Customer) error {
+	if err := tx.eachV3Customer(ctx, withHashes, func(c *wire.Customer) error {
 		n++
 		return enc.Encode(c)
 	}); err != nil {
@@ -519,7 +486,7 @@ func (db *DB) Export(ctx context.Context, w io.Writer, withHashes bool) (int, er
 
 // eachV3Customer calls f with every customer in V3 form, by id, reading
 // pages of 1,000 in tx; withHashes adds the password hashes.
-func (tx *Tx) eachV3Customer(ctx context.Context, withHashes bool, f func(*V3Customer) error) error {
+func (tx *Tx) eachV3Customer(ctx context.Context, withHashes bool, f func(*wire.Customer) error) error {
 	after := 0
 	for {
 		cs, err := queryTx(ctx, tx, customerList.scanRow,
@@ -545,7 +512,7 @@ func (tx *Tx) eachV3Customer(ctx context.Context, withHashes bool, f func(*V3Cus
 
 // v3Customers builds the V3 form of customers with all their relations,
 // one statement per relation.
-func (tx *Tx) v3Customers(ctx context.Context, cs []*Customer, withHashes bool) ([]*V3Customer, error) {
+func (tx *Tx) v3Customers(ctx context.Context, cs []*Customer, withHashes bool) ([]*wire.Customer, error) {
 	ids := make([]int, len(cs))
 	for i, c := range cs {
 		ids[i] = c.ID
@@ -606,43 +573,44 @@ func (tx *Tx) v3Customers(ctx context.Context, cs []*Customer, withHashes bool) 
 			hashes[p.id] = p.hash
 		}
 	}
-	out := make([]*V3Customer, len(cs))
+	out := make([]*wire.Customer, len(cs))
 	for i, c := range cs {
-		v := &V3Customer{
+		v := &wire.Customer{
 			ID: c.ID, Email: c.Email, FirstName: c.FirstName, LastName: c.LastName, Company: c.Company, Phone: c.Phone,
 			RegistrationIPAddress: c.RegistrationIPAddress, Notes: c.Notes, TaxExemptCategory: c.TaxExemptCategory,
 			DateCreated: formatTime(c.DateCreated), DateModified: formatTime(c.DateModified),
-			Authentication:                          V3Authentication{ForcePasswordReset: c.ForcePasswordReset, PasswordHash: hashes[c.ID]},
+			Authentication:                          wire.Authentication{ForcePasswordReset: c.ForcePasswordReset, PasswordHash: hashes[c.ID]},
 			AcceptsProductReviewAbandonedCartEmails: c.AcceptsProductReviewAbandonedCartEmails,
 			ChannelIDs:                              c.ChannelIDs, OriginChannelID: c.OriginChannelID,
-			Addresses: []V3Address{}, Attributes: []V3AttributeValue{}, FormFields: []V3FormFieldValue{},
-			StoreCreditAmounts: []V3StoreCreditAmount{},
+			// Every relation is included: empty lists, never left out.
+			Addresses: []wire.Address{}, Attributes: []wire.AttributeValue{}, FormFields: []wire.FormFieldValue{},
+			StoreCreditAmounts: []wire.StoreCreditAmount{},
 		}
 		if c.CustomerGroupID != nil {
 			v.CustomerGroupID = *c.CustomerGroupID
 		}
 		for _, a := range addrs[c.ID] {
-			va := V3Address{ID: a.ID, CustomerID: a.CustomerID, FirstName: a.FirstName, LastName: a.LastName, Company: a.Company,
+			va := wire.Address{ID: a.ID, CustomerID: a.CustomerID, FirstName: a.FirstName, LastName: a.LastName, Company: a.Company,
 				Address1: a.Address1, Address2: a.Address2, City: a.City, StateOrProvince: a.StateOrProvince,
 				PostalCode: a.PostalCode, Country: a.Country(), CountryCode: a.CountryCode, Phone: a.Phone,
-				AddressType: string(a.AddressType), FormFields: []V3FormFieldValue{}}
+				AddressType: string(a.AddressType), FormFields: []wire.FormFieldValue{}}
 			for _, fv := range addrValues[a.ID] {
-				va.FormFields = append(va.FormFields, V3FormFieldValue{Name: fv.Name, Value: fv.Value})
+				va.FormFields = append(va.FormFields, wire.FormFieldValue{Name: fv.Name, Value: wireValue(fv.Value)})
 			}
 			v.Addresses = append(v.Addresses, va)
 		}
 		for _, a := range attrs[c.ID] {
-			v.Attributes = append(v.Attributes, V3AttributeValue{ID: a.ID, CustomerID: a.CustomerID, AttributeID: a.AttributeID,
+			v.Attributes = append(v.Attributes, wire.AttributeValue{ID: a.ID, CustomerID: a.CustomerID, AttributeID: a.AttributeID,
 				AttributeValue: a.Value, DateCreated: formatTime(a.DateCreated), DateModified: formatTime(a.DateModified)})
 		}
 		for _, fv := range values[c.ID] {
-			v.FormFields = append(v.FormFields, V3FormFieldValue{Name: fv.Name, Value: fv.Value})
+			v.FormFields = append(v.FormFields, wire.FormFieldValue{Name: fv.Name, Value: wireValue(fv.Value)})
 		}
 		for _, a := range credit[c.ID] {
-			v.StoreCreditAmounts = append(v.StoreCreditAmounts, V3StoreCreditAmount{Amount: a.Amount})
+			v.StoreCreditAmounts = append(v.StoreCreditAmounts, wire.StoreCreditAmount{Amount: a.Amount})
 		}
 		if k := consentOf[c.ID]; k != nil {
-			v.Consent = &V3Consent{Allow: k.Allow, Deny: k.Deny, UpdatedAt: formatTime(*k.UpdatedAt)}
+			v.Consent = &wire.Consent{Allow: stringsOf(k.Allow), Deny: stringsOf(k.Deny), UpdatedAt: formatTime(*k.UpdatedAt)}
 		}
 		v.AddressCount, v.AttributeCount = len(v.Addresses), len(v.Attributes)
 		out[i] = v

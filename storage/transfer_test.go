@@ -256,6 +256,12 @@ func TestDB_ImportMessages(t *testing.T) {
 			storage.ECONFLICT, "addresses.0.id", "The id 10 of an address is also given to line 1."},
 		{"BadCountryCode", []string{line(1, "a@x.io", replace(`"country_code":"US"`, `"country_code":"USA"`))},
 			storage.EINVALID, "addresses.0.country_code", ""},
+		{"BadFormValue", []string{line(1, "a@x.io", replace(`"date_created"`, `"form_fields":[{"name":"x","value":"y"},{"name":"z","value":true}],"date_created"`))},
+			storage.EINVALID, "form_fields.1.value", "A form field value is a string, a number or a list of strings."},
+		{"BadAddressFormValue", []string{line(1, "a@x.io", replace(`"address_type"`, `"form_fields":[{"name":"x","value":[1]}],"address_type"`))},
+			storage.EINVALID, "addresses.0.form_fields.0.value", "a list of strings"},
+		{"ListedFormValueKeys", []string{line(1, "a@x.io", replace(`"date_created"`, `"form_fields":[{"name":"x","value":"y","customer_id":1}],"date_created"`))},
+			storage.EINVALID, "form_fields.0.customer_id", "Unknown key."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -272,7 +278,7 @@ func TestDB_ImportMessages(t *testing.T) {
 			if len(es) == 0 || es[0].Code != tt.code || es[0].Field != tt.field || !strings.Contains(es[0].Message, tt.text) {
 				t.Fatalf("problem %v, want %s on %q saying %q", problems[0], tt.code, tt.field, tt.text)
 			}
-			if strings.Contains(problems[0].Error(), "Go struct") || strings.Contains(problems[0].Error(), "V3Customer") {
+			if msg := problems[0].Error(); strings.Contains(msg, "Go struct") || strings.Contains(msg, "V3Customer") || strings.Contains(msg, "wire.") {
 				t.Fatalf("the message speaks Go: %v", problems[0])
 			}
 		})

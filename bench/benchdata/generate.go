@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/storefront/customers/storage"
+	"github.com/storefront/customers/wire"
 )
 
 // DefaultSeed is the seed of the published data sets.
@@ -114,7 +115,7 @@ func pick[T any](r *rand.Rand, list []T) T { return list[r.IntN(len(list))] }
 // Customer returns customer id (1..n) of the data set of n customers with
 // the seed, in the V3 form import reads. Address ids are 4(id-1)+1.. and
 // attribute value ids 8(id-1)+1.., so every id is unique in the set.
-func Customer(seed uint64, id, n int) storage.V3Customer {
+func Customer(seed uint64, id, n int) wire.Customer {
 	r := rand.New(rand.NewPCG(seed, uint64(id)))
 	first, last := pick(r, firstNames), pick(r, lastNames)
 	if IsRare(id) {
@@ -130,13 +131,13 @@ func Customer(seed uint64, id, n int) storage.V3Customer {
 	if r.IntN(3) > 0 {
 		modified = created.Add(time.Duration(r.IntN(300*24*3600)) * time.Second)
 	}
-	c := storage.V3Customer{
+	c := wire.Customer{
 		ID:        id,
 		Email:     fmt.Sprintf("%s.%s.%d@%s", slug(first), slug(last), id, pick(r, domains)),
 		FirstName: first, LastName: last,
 		DateCreated: formatDate(created), DateModified: formatDate(modified),
-		Addresses: []storage.V3Address{}, Attributes: []storage.V3AttributeValue{},
-		FormFields: []storage.V3FormFieldValue{}, StoreCreditAmounts: []storage.V3StoreCreditAmount{},
+		Addresses: []wire.Address{}, Attributes: []wire.AttributeValue{},
+		FormFields: []wire.FormFieldValue{}, StoreCreditAmounts: []wire.StoreCreditAmount{},
 		OriginChannelID: 1,
 	}
 	if r.IntN(100) < 60 {
@@ -167,11 +168,11 @@ func Customer(seed uint64, id, n int) storage.V3Customer {
 	}
 	for j := range na {
 		p := pick(r, places)
-		a := storage.V3Address{
+		a := wire.Address{
 			ID: 4*(id-1) + j + 1, CustomerID: id, FirstName: first, LastName: last,
 			Address1: fmt.Sprintf("%d %s", 10*(1+r.IntN(200))+j, pick(r, streets)),
 			City:     p.city, StateOrProvince: p.state, PostalCode: p.postal, CountryCode: p.country,
-			AddressType: "residential", FormFields: []storage.V3FormFieldValue{},
+			AddressType: "residential", FormFields: []wire.FormFieldValue{},
 		}
 		if r.IntN(5) == 0 {
 			a.AddressType = "commercial"
@@ -182,14 +183,14 @@ func Customer(seed uint64, id, n int) storage.V3Customer {
 		}
 		for _, k := range r.Perm(len(addressFields))[:r.IntN(3)] {
 			f := addressFields[k]
-			a.FormFields = append(a.FormFields, storage.V3FormFieldValue{Name: f.Name, Value: addressValue(r, f)})
+			a.FormFields = append(a.FormFields, wire.FormFieldValue{Name: f.Name, Value: valueJSON(addressValue(r, f))})
 		}
 		c.Addresses = append(c.Addresses, a)
 	}
 
 	// Attribute values: 2-5 distinct attributes.
 	for j, k := range r.Perm(len(Attributes))[:2+r.IntN(4)] {
-		c.Attributes = append(c.Attributes, storage.V3AttributeValue{
+		c.Attributes = append(c.Attributes, wire.AttributeValue{
 			ID: 8*(id-1) + j + 1, CustomerID: id, AttributeID: k + 1, AttributeValue: attributeValue(r, k),
 			DateCreated: c.DateCreated, DateModified: c.DateModified,
 		})
@@ -198,13 +199,13 @@ func Customer(seed uint64, id, n int) storage.V3Customer {
 	// Customer form field values: 1-3 distinct fields.
 	for _, k := range r.Perm(len(customerFields))[:1+r.IntN(3)] {
 		f := customerFields[k]
-		c.FormFields = append(c.FormFields, storage.V3FormFieldValue{Name: f.Name, Value: customerValue(r, f, id)})
+		c.FormFields = append(c.FormFields, wire.FormFieldValue{Name: f.Name, Value: valueJSON(customerValue(r, f, id))})
 	}
 
 	// Store credit for about 30%: one or two amounts in cents.
 	if r.IntN(100) < 30 {
 		for range 1 + r.IntN(2) {
-			c.StoreCreditAmounts = append(c.StoreCreditAmounts, storage.V3StoreCreditAmount{Amount: float64(r.IntN(50000)) / 100})
+			c.StoreCreditAmounts = append(c.StoreCreditAmounts, wire.StoreCreditAmount{Amount: float64(r.IntN(50000)) / 100})
 		}
 	}
 	return c
@@ -227,6 +228,12 @@ func attributeValue(r *rand.Rand, k int) string {
 	default:
 		return fmt.Sprintf("REF-%05d", r.IntN(100000))
 	}
+}
+
+// valueJSON is a form value in the wire shape.
+func valueJSON(v storage.FormValue) json.RawMessage {
+	b, _ := v.MarshalJSON() // never fails
+	return b
 }
 
 func customerValue(r *rand.Rand, f FormField, id int) storage.FormValue {
