@@ -442,6 +442,10 @@ func TestCLI_DumpRestore(t *testing.T) {
 	if _, _, err := db.CreateWebhook(ctx, storage.WebhookInput{Scope: "store/customer/*", Destination: "https://hooks.example.com/a"}); err != nil {
 		t.Fatal(err)
 	}
+	token, _, err := db.CreateToken(ctx, "nightly-sync", []string{storage.ScopeRead})
+	if err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
 
 	dump := runCLI(t, dir, nil, "", "dump", "-db", "src.db")
@@ -458,6 +462,18 @@ func TestCLI_DumpRestore(t *testing.T) {
 	if again := runCLI(t, dir, nil, "", "dump", "-db", "copy.db"); again.stdout != dump.stdout {
 		t.Fatal("the restored store dumps differently")
 	}
+	// The token is dumped as its hash, and works in the restored store.
+	if strings.Contains(dump.stdout, token) || !strings.Contains(r.stderr, "1 API tokens") {
+		t.Fatalf("the dump holds the token, or restore did not bring it: %s", r.stderr)
+	}
+	copied, err := storage.Open(ctx, filepath.Join(dir, "copy.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := copied.FindToken(ctx, token); err != nil || tok.Name != "nightly-sync" {
+		t.Fatalf("the token in the restored store: %+v (%v)", tok, err)
+	}
+	copied.Close()
 	if r := runCLI(t, dir, nil, dump.stdout, "restore", "-db", "stdin.db"); r.code != 0 {
 		t.Fatalf("restore from stdin: exit %d, %s", r.code, r.stderr)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,33 +18,62 @@ import (
 // A dump is the whole store as JSON lines, each {"type": T, "data": {...}}
 // with the record's V2/V3 snake_case fields, in this order:
 //
-//	dump              {"format": 1}, always the first line
-//	settings          the store-wide settings, once
-//	group             customer groups, with discount rules, by id
-//	channel_settings  each channel's overrides, by channel
-//	attribute         attribute definitions, by id
-//	form_field        form field definitions, by id
-//	customer          customers as export writes them (V3 with includes), by id
-//	subscriber        subscribers, by id
-//	webhook           webhooks without their signing secrets, by id
-//	sequences         the last id each table gave, so that ids of deleted
-//	                  records (and event ids, which webhook receivers use to
-//	                  spot repeats) are never given again
-//	end               {"lines": N}, the lines before it: a dump cut short
-//	                  is refused
+//	dump                        {"format": 2}, always the first line
+//	settings                    the store-wide settings, once
+//	token                       API tokens, revoked ones too, by id: name,
+//	                            scopes, cost budget, dates and the token's
+//	                            SHA-256, never the token
+//	group                       customer groups, with discount rules, by id
+//	channel_settings            each channel's overrides, by channel
+//	attribute                   attribute definitions, by id
+//	form_field                  form field definitions, by id
+//	customer                    customers as export writes them (V3 with
+//	                            includes), by id
+//	metafield                   customer metafields, with their owner token,
+//	                            by id
+//	subscriber                  subscribers, with their consents, by id
+//	webhook                     webhooks, with their format and owner token,
+//	                            without their signing secrets, by id
+//	webhook_notification_email  the addresses told when a token's webhook
+//	                            is turned off, by token and address
+//	sequences                   the last id each table gave, so that ids of
+//	                            deleted records (and event ids, which
+//	                            webhook receivers use to spot repeats) are
+//	                            never given again
+//	end                         {"lines": N}, the lines before it: a dump
+//	                            cut short is refused
 //
 // Every id and date is kept. Restore reads it into an empty store, all or
-// nothing; a dump of the restored store is the same bytes. Not in a dump:
-// webhook signing secrets (restore makes new ones), API tokens, shopper
-// sessions, the token signing key, events and webhook deliveries; password
-// hashes only when asked for.
+// nothing; a dump of the restored store is the same bytes. Tokens come
+// before the records that name them (metafields, REST webhooks and their
+// notification emails), which are refused when their token is not in the
+// dump.
+//
+// API tokens are kept as the store keeps them: the SHA-256 of a 256-bit
+// random token. That cannot be turned back into the token, nor presented
+// in its place, so the restored store accepts the same tokens while the
+// dump holds no credential that signs in. Apps are not dumped: their
+// client secrets are kept in clear (they sign and check JWTs), and a dump
+// should hold no usable secret; register them again after a restore (the
+// webhooks and metafields of tokens survive, since they belong to tokens,
+// not to apps). Not in a dump either: webhook signing secrets (restore
+// makes new ones), shopper sessions, the token signing key, events and
+// webhook deliveries; password hashes only when asked for.
+//
+// Format 1, written before tokens, metafields, webhook formats and owners,
+// subscriber consents and notification emails were dumped, is still
+// restored: what it lacks is left at its defaults.
 
-// dumpFormat is the version of the dump's layout.
-const dumpFormat = 1
+// dumpFormat is the version of the dump's layout; restore also reads
+// dumps from oldestDumpFormat on.
+const (
+	dumpFormat       = 2
+	oldestDumpFormat = 1
+)
 
 // Dump line types, in the order a dump holds them.
-var dumpSections = []string{"dump", "settings", "group", "channel_settings", "attribute", "form_field", "customer",
-	"subscriber", "webhook", "sequences", "end"}
+var dumpSections = []string{"dump", "settings", "token", "group", "channel_settings", "attribute", "form_field", "customer",
+	"metafield", "subscriber", "webhook", "webhook_notification_email", "sequences", "end"}
 
 // dumpLine is one line of a dump.
 type dumpLine struct {
@@ -122,15 +152,16 @@ type dumpFormField struct {
 }
 
 type dumpSubscriber struct {
-	ID           int    `json:"id"`
-	Email        string `json:"email"`
-	FirstName    string `json:"first_name"`
-	LastName     string `json:"last_name"`
-	Source       string `json:"source"`
-	OrderID      *int   `json:"order_id"`
-	ChannelID    int    `json:"channel_id"`
-	DateCreated  string `json:"date_created"`
-	DateModified string `json:"date_modified"`
+	ID           int                 `json:"id"`
+	Email        string              `json:"email"`
+	FirstName    string              `json:"first_name"`
+	LastName     string              `json:"last_name"`
+	Source       string              `json:"source"`
+	OrderID      *int                `json:"order_id"`
+	ChannelID    int                 `json:"channel_id"`
+	Consents     []SubscriberConsent `json:"consents"`
+	DateCreated  string              `json:"date_created"`
+	DateModified string              `json:"date_modified"`
 }
 
 type dumpWebhook struct {
@@ -140,8 +171,42 @@ type dumpWebhook struct {
 	IsActive          bool              `json:"is_active"`
 	Headers           map[string]string `json:"headers"`
 	DeactivatedReason string            `json:"deactivated_reason"`
+	Format            WebhookFormat     `json:"format"`
+	OwnerTokenID      *int              `json:"owner_token_id"`
 	DateCreated       string            `json:"date_created"`
 	DateModified      string            `json:"date_modified"`
+}
+
+// dumpToken is an API token; TokenHash is the SHA-256 (hex) the store
+// keeps, never the token.
+type dumpToken struct {
+	ID          int      `json:"id"`
+	Name        string   `json:"name"`
+	Scopes      []string `json:"scopes"`
+	TokenHash   string   `json:"token_hash"`
+	CostBudget  *int     `json:"cost_budget"`
+	CostRestore *int     `json:"cost_restore"`
+	DateCreated string   `json:"date_created"`
+	LastUsed    *string  `json:"last_used"`
+	RevokedAt   *string  `json:"revoked_at"`
+}
+
+type dumpMetafield struct {
+	ID            int                    `json:"id"`
+	CustomerID    int                    `json:"customer_id"`
+	OwnerTokenID  int                    `json:"owner_token_id"`
+	Namespace     string                 `json:"namespace"`
+	Key           string                 `json:"key"`
+	Value         string                 `json:"value"`
+	Description   string                 `json:"description"`
+	PermissionSet MetafieldPermissionSet `json:"permission_set"`
+	DateCreated   string                 `json:"date_created"`
+	DateModified  string                 `json:"date_modified"`
+}
+
+type dumpNotificationEmail struct {
+	OwnerTokenID int    `json:"owner_token_id"`
+	Email        string `json:"email"`
 }
 
 // DumpOptions tune Dump.
@@ -153,7 +218,8 @@ type DumpOptions struct {
 
 // TransferStats counts the records of a dump or a restore, by type.
 type TransferStats struct {
-	ChannelSettings, Groups, Attributes, FormFields, Customers, Subscribers, Webhooks int
+	Tokens, ChannelSettings, Groups, Attributes, FormFields, Customers, Metafields int
+	Subscribers, Webhooks, NotificationEmails                                      int
 }
 
 // String implements fmt.Stringer: "5 groups, 3 attributes, ...".
@@ -162,8 +228,9 @@ func (s TransferStats) String() string {
 	for _, p := range []struct {
 		n    int
 		what string
-	}{{s.Groups, "groups"}, {s.ChannelSettings, "channel settings"}, {s.Attributes, "attributes"},
-		{s.FormFields, "form fields"}, {s.Customers, "customers"}, {s.Subscribers, "subscribers"}, {s.Webhooks, "webhooks"}} {
+	}{{s.Tokens, "API tokens"}, {s.Groups, "groups"}, {s.ChannelSettings, "channel settings"}, {s.Attributes, "attributes"},
+		{s.FormFields, "form fields"}, {s.Customers, "customers"}, {s.Metafields, "metafields"}, {s.Subscribers, "subscribers"},
+		{s.Webhooks, "webhooks"}, {s.NotificationEmails, "webhook notification emails"}} {
 		parts = append(parts, strconv.Itoa(p.n)+" "+p.what)
 	}
 	return strings.Join(parts, ", ")
@@ -223,6 +290,9 @@ func (tx *Tx) dump(ctx context.Context, d *dumper, opts DumpOptions, st *Transfe
 		if err := d.write("settings", s); err != nil {
 			return err
 		}
+	}
+	if err := tx.dumpTokens(ctx, d, st); err != nil {
+		return err
 	}
 	groups, err := queryTx(ctx, tx, groupList.scanRow, `SELECT `+groupColumns+` FROM customer_groups g ORDER BY g.id`)
 	if err != nil {
@@ -287,17 +357,21 @@ func (tx *Tx) dump(ctx context.Context, d *dumper, opts DumpOptions, st *Transfe
 	}); err != nil {
 		return err
 	}
-	subs, err := queryTx(ctx, tx, subscriberList.scanRow, `SELECT `+subscriberColumns+` FROM subscribers s ORDER BY s.id`)
-	if err != nil {
+	if err := eachByID(ctx, tx, metafieldList, "m.id", func(m *CustomerMetafield) int { return m.ID }, func(m *CustomerMetafield) error {
+		st.Metafields++
+		return d.write("metafield", dumpMetafield{ID: m.ID, CustomerID: m.CustomerID, OwnerTokenID: m.OwnerTokenID,
+			Namespace: m.Namespace, Key: m.Key, Value: m.Value, Description: m.Description, PermissionSet: m.PermissionSet,
+			DateCreated: formatTime(m.DateCreated), DateModified: formatTime(m.DateModified)})
+	}); err != nil {
 		return err
 	}
-	for _, s := range subs {
-		if err := d.write("subscriber", dumpSubscriber{ID: s.ID, Email: s.Email, FirstName: s.FirstName, LastName: s.LastName,
-			Source: s.Source, OrderID: s.OrderID, ChannelID: s.ChannelID,
-			DateCreated: formatTime(s.DateCreated), DateModified: formatTime(s.DateModified)}); err != nil {
-			return err
-		}
+	if err := eachByID(ctx, tx, subscriberList, "s.id", func(s *Subscriber) int { return s.ID }, func(s *Subscriber) error {
 		st.Subscribers++
+		return d.write("subscriber", dumpSubscriber{ID: s.ID, Email: s.Email, FirstName: s.FirstName, LastName: s.LastName,
+			Source: s.Source, OrderID: s.OrderID, ChannelID: s.ChannelID, Consents: s.Consents,
+			DateCreated: formatTime(s.DateCreated), DateModified: formatTime(s.DateModified)})
+	}); err != nil {
+		return err
 	}
 	hooks, err := queryTx(ctx, tx, webhookList.scanRow, `SELECT `+webhookColumns+` FROM webhooks w ORDER BY w.id`)
 	if err != nil {
@@ -305,11 +379,24 @@ func (tx *Tx) dump(ctx context.Context, d *dumper, opts DumpOptions, st *Transfe
 	}
 	for _, h := range hooks {
 		if err := d.write("webhook", dumpWebhook{ID: h.ID, Scope: h.Scope, Destination: h.Destination, IsActive: h.IsActive,
-			Headers: h.Headers, DeactivatedReason: h.DeactivatedReason,
+			Headers: h.Headers, DeactivatedReason: h.DeactivatedReason, Format: h.Format, OwnerTokenID: h.OwnerTokenID,
 			DateCreated: formatTime(h.DateCreated), DateModified: formatTime(h.DateModified)}); err != nil {
 			return err
 		}
 		st.Webhooks++
+	}
+	emails, err := queryTx(ctx, tx, func(s rowScanner) (dumpNotificationEmail, error) {
+		var e dumpNotificationEmail
+		return e, s.Scan(&e.OwnerTokenID, &e.Email)
+	}, `SELECT owner_token_id, email FROM webhook_notification_emails ORDER BY owner_token_id, email`)
+	if err != nil {
+		return err
+	}
+	for _, e := range emails {
+		if err := d.write("webhook_notification_email", e); err != nil {
+			return err
+		}
+		st.NotificationEmails++
 	}
 	type seq struct {
 		name string
@@ -329,6 +416,73 @@ func (tx *Tx) dump(ctx context.Context, d *dumper, opts DumpOptions, st *Transfe
 	return d.write("sequences", m)
 }
 
+// dumpTokens writes the API tokens, with their hashes.
+func (tx *Tx) dumpTokens(ctx context.Context, d *dumper, st *TransferStats) error {
+	type row struct {
+		t    *APIToken
+		hash string
+	}
+	rows, err := queryTx(ctx, tx, func(s rowScanner) (row, error) {
+		var r row
+		var err error
+		r.t, err = scanToken(scanAlso{s, []any{&r.hash}})
+		return r, err
+	}, `SELECT `+tokenColumns+`, token_hash FROM api_tokens ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		t := r.t
+		if err := d.write("token", dumpToken{ID: t.ID, Name: t.Name, Scopes: t.Scopes, TokenHash: r.hash, CostBudget: t.CostBudget,
+			CostRestore: t.CostRestore, DateCreated: formatTime(t.DateCreated), LastUsed: formatOptTime(t.LastUsed),
+			RevokedAt: formatOptTime(t.RevokedAt)}); err != nil {
+			return err
+		}
+		st.Tokens++
+	}
+	return nil
+}
+
+// scanAlso is a row whose trailing columns go to more, after the ones a
+// scan function reads.
+type scanAlso struct {
+	s    rowScanner
+	more []any
+}
+
+func (s scanAlso) Scan(dest ...any) error { return s.s.Scan(append(dest, s.more...)...) }
+
+// formatOptTime formats a time that may be missing.
+func formatOptTime(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := formatTime(*t)
+	return &s
+}
+
+// eachByID calls f with every row of list, by id, reading pages of 1,000
+// in tx.
+func eachByID[T any](ctx context.Context, tx *Tx, list listDef[T], idColumn string, id func(T) int, f func(T) error) error {
+	after := 0
+	for {
+		rows, err := queryTx(ctx, tx, list.scanRow, `SELECT `+list.columns+` FROM `+list.from+` WHERE `+idColumn+` > ? ORDER BY `+
+			idColumn+` LIMIT 1000`, after)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		for _, r := range rows {
+			if err := f(r); err != nil {
+				return err
+			}
+		}
+		after = id(rows[len(rows)-1])
+	}
+}
+
 // RestoreStats is what a restore wrote.
 type RestoreStats struct {
 	TransferStats
@@ -346,11 +500,13 @@ type RestoredWebhook struct {
 
 // Restore reads a dump (see Dump) into the store, all or nothing: the
 // first line with a problem stops it, returned as an ImportProblem with its
-// line number, and nothing is written. The store must be empty of
-// customers, groups, definitions, subscribers, webhooks and channel
+// line number, and nothing is written. The store must be empty of API
+// tokens, customers, groups, definitions, subscribers, webhooks and channel
 // settings (ECONFLICT otherwise). Each record is checked as a create would
-// check it, keeping its id and dates. Webhooks get new signing secrets,
-// returned in the stats. Restore records no events.
+// check it, keeping its id and dates; a metafield, webhook or notification
+// email whose owner token the dump does not hold before it is refused.
+// Webhooks get new signing secrets, returned in the stats. Restore records
+// no events.
 func (db *DB) Restore(ctx context.Context, r io.Reader) (RestoreStats, error) {
 	var st RestoreStats
 	if _, err := db.writer.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKiB)); err != nil {
@@ -365,7 +521,8 @@ func (db *DB) Restore(ctx context.Context, r io.Reader) (RestoreStats, error) {
 	if err := tx.checkEmptyForRestore(ctx); err != nil {
 		return st, err
 	}
-	rs := &restorer{tx: tx, st: &st, section: -1}
+	rs := &restorer{tx: tx, st: &st, section: -1, tokens: map[int]bool{}, tokenHashes: map[string]bool{},
+		emails: map[int]map[string]bool{}}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	line := 0
@@ -402,6 +559,7 @@ func (db *DB) Restore(ctx context.Context, r io.Reader) (RestoreStats, error) {
 // bring.
 func (tx *Tx) checkEmptyForRestore(ctx context.Context) error {
 	n, err := tx.count(ctx, `SELECT
+		(SELECT COUNT(*) FROM (SELECT 1 FROM api_tokens LIMIT 1)) +
 		(SELECT COUNT(*) FROM (SELECT 1 FROM customers LIMIT 1)) +
 		(SELECT COUNT(*) FROM (SELECT 1 FROM customer_groups LIMIT 1)) +
 		(SELECT COUNT(*) FROM (SELECT 1 FROM customer_attributes LIMIT 1)) +
@@ -428,6 +586,11 @@ type restorer struct {
 	// customers gathers customer lines, written ImportBatch at a time with
 	// the import's checks and writer.
 	customers *importChunk
+	// tokens and tokenHashes are the API tokens restored so far, which
+	// later records may name; emails the notification emails by token.
+	tokens      map[int]bool
+	tokenHashes map[string]bool
+	emails      map[int]map[string]bool
 }
 
 // line restores one line.
@@ -499,15 +662,10 @@ func (rs *restorer) record(ctx context.Context, n int, l dumpLine) error {
 	// Fields of the record, relative to data.
 	decode := func(v any) error { return decodeLine(l.Data, v, nil) }
 	date := func(field, v string) time.Time {
-		if v == "" {
-			ic.fail(EREQUIRED, field, "Each record keeps its dates; this one is missing.")
-			return time.Time{}
+		if t := restoreDate(ic, field, &v, false); t != nil {
+			return *t
 		}
-		t, err := parseTime(v)
-		if err != nil {
-			ic.fail(EINVALID, field, "%q is not a date; dates are RFC 3339 UTC in whole seconds.", truncate(v, 40))
-		}
-		return t
+		return time.Time{}
 	}
 	id := func(v int) {
 		if v < 1 {
@@ -520,8 +678,13 @@ func (rs *restorer) record(ctx context.Context, n int, l dumpLine) error {
 		if err := decode(&h); err != nil {
 			return err
 		}
-		if h.Format != dumpFormat {
-			return FieldErrorf(EINVALID, "format", "This binary restores dumps of format %d, not %d.", dumpFormat, h.Format)
+		if h.Format < oldestDumpFormat || h.Format > dumpFormat {
+			formats := []string{}
+			for f := oldestDumpFormat; f <= dumpFormat; f++ {
+				formats = append(formats, strconv.Itoa(f))
+			}
+			return FieldErrorf(EINVALID, "format", "This binary restores dumps of format %s or %s, not %d.",
+				strings.Join(formats[:len(formats)-1], ", "), formats[len(formats)-1], h.Format)
 		}
 		return nil
 	case "settings":
@@ -536,6 +699,8 @@ func (rs *restorer) record(ctx context.Context, n int, l dumpLine) error {
 		_, err := tx.exec(ctx, `UPDATE customer_settings SET ask_shopper_for_tracking_consent = ?, policy_url = ? WHERE id = 1`,
 			s.PrivacySettings.AskShopperForTrackingConsent, s.PrivacySettings.PolicyURL)
 		return err
+	case "token":
+		return rs.token(ctx, l.Data)
 	case "group":
 		var d dumpGroup
 		if err := decode(&d); err != nil {
@@ -635,6 +800,8 @@ func (rs *restorer) record(ctx context.Context, n int, l dumpLine) error {
 		return tx.insertFormField(ctx, f)
 	case "customer":
 		return rs.customer(ctx, n, l.Data)
+	case "metafield":
+		return rs.metafield(ctx, l.Data)
 	case "subscriber":
 		var d dumpSubscriber
 		if err := decode(&d); err != nil {
@@ -643,7 +810,10 @@ func (rs *restorer) record(ctx context.Context, n int, l dumpLine) error {
 		id(d.ID)
 		created, modified := date("date_created", d.DateCreated), date("date_modified", d.DateModified)
 		s := &Subscriber{ID: d.ID, Email: d.Email, FirstName: d.FirstName, LastName: d.LastName, Source: d.Source, OrderID: d.OrderID,
-			ChannelID: d.ChannelID, DateCreated: created, DateModified: modified}
+			ChannelID: d.ChannelID, Consents: d.Consents, DateCreated: created, DateModified: modified}
+		if s.Consents == nil {
+			s.Consents = []SubscriberConsent{}
+		}
 		ic.subscriberFields(s)
 		if c.err() != nil {
 			return c.err()
@@ -658,11 +828,21 @@ func (rs *restorer) record(ctx context.Context, n int, l dumpLine) error {
 		id(d.ID)
 		created, modified := date("date_created", d.DateCreated), date("date_modified", d.DateModified)
 		w := &Webhook{ID: d.ID, Scope: d.Scope, Destination: d.Destination, IsActive: d.IsActive, Headers: d.Headers,
-			DeactivatedReason: d.DeactivatedReason, DateCreated: created, DateModified: modified}
+			DeactivatedReason: d.DeactivatedReason, Format: d.Format, OwnerTokenID: d.OwnerTokenID,
+			DateCreated: created, DateModified: modified}
 		if w.Headers == nil {
 			w.Headers = map[string]string{}
 		}
+		if w.Format == "" { // a dump of format 1
+			w.Format = WebhookStandard
+		}
 		ic.webhook(w)
+		if !valid(w.Format, webhookFormats) {
+			ic.fail(EINVALID, "format", "Must be standard_webhooks or bigcommerce.")
+		}
+		if o := w.OwnerTokenID; o != nil && !rs.tokens[*o] {
+			ic.fail(ENOTFOUND, "owner_token_id", "No API token %d comes before this line; a webhook's owner token is dumped before it.", *o)
+		}
 		if c.err() != nil {
 			return c.err()
 		}
@@ -673,6 +853,33 @@ func (rs *restorer) record(ctx context.Context, n int, l dumpLine) error {
 		rs.st.Webhooks++
 		rs.st.Secrets = append(rs.st.Secrets, RestoredWebhook{ID: w.ID, Destination: w.Destination, Secret: secret})
 		return nil
+	case "webhook_notification_email":
+		var d dumpNotificationEmail
+		if err := decode(&d); err != nil {
+			return err
+		}
+		ic.email("email", d.Email)
+		emails := rs.emails[d.OwnerTokenID]
+		switch {
+		case !rs.tokens[d.OwnerTokenID]:
+			ic.fail(ENOTFOUND, "owner_token_id", "No API token %d comes before this line; a notification email's token is dumped before it.",
+				d.OwnerTokenID)
+		case emails[d.Email]:
+			ic.fail(ECONFLICT, "email", "Token %d is given this email twice.", d.OwnerTokenID)
+		case len(emails) >= maxNotificationEmails:
+			ic.fail(ETOOMANYITEMS, "", "A token has at most %d notification emails.", maxNotificationEmails)
+		}
+		if c.err() != nil {
+			return c.err()
+		}
+		if emails == nil {
+			emails = map[string]bool{}
+			rs.emails[d.OwnerTokenID] = emails
+		}
+		emails[d.Email] = true
+		rs.st.NotificationEmails++
+		_, err := tx.exec(ctx, `INSERT INTO webhook_notification_emails (owner_token_id, email) VALUES (?, ?)`, d.OwnerTokenID, d.Email)
+		return err
 	case "sequences":
 		var seqs map[string]int
 		if err := decode(&seqs); err != nil {
@@ -691,6 +898,133 @@ func (rs *restorer) record(ctx context.Context, n int, l dumpLine) error {
 		rs.ended = true
 		return nil
 	}
+	return nil
+}
+
+// restoreDate reads a dump's date, recording a problem when it is missing
+// (and not optional) or malformed.
+func restoreDate(ic *itemChecker, field string, v *string, optional bool) *time.Time {
+	if v == nil || *v == "" {
+		if !optional {
+			ic.fail(EREQUIRED, field, "Each record keeps its dates; this one is missing.")
+		}
+		return nil
+	}
+	t, err := parseTime(*v)
+	if err != nil {
+		ic.fail(EINVALID, field, "%q is not a date; dates are RFC 3339 UTC in whole seconds.", truncate(*v, 40))
+		return nil
+	}
+	return &t
+}
+
+// token restores an API token, with its hash: the token it stands for
+// signs in to the restored store.
+func (rs *restorer) token(ctx context.Context, data []byte) error {
+	var d dumpToken
+	if err := decodeLine(data, &d, nil); err != nil {
+		return err
+	}
+	var c checker
+	ic := c.root("")
+	if d.ID < 1 {
+		ic.fail(EREQUIRED, "id", "Each record keeps its id, 1 or more.")
+	} else if rs.tokens[d.ID] {
+		ic.fail(ECONFLICT, "id", "An earlier token has the id %d.", d.ID)
+	}
+	for _, e := range AsErrors(TokenInput{Name: d.Name, Scopes: d.Scopes, CostBudget: d.CostBudget, CostRestore: d.CostRestore}.Validate()) {
+		ic.fail(e.Code, e.Field, "%s", e.Message)
+	}
+	switch {
+	case !isTokenHash(d.TokenHash):
+		ic.fail(EINVALID, "token_hash", "Must be the token's SHA-256: 64 lower-case hexadecimal digits.")
+	case rs.tokenHashes[d.TokenHash]:
+		ic.fail(ECONFLICT, "token_hash", "An earlier token has this hash.")
+	}
+	created := restoreDate(ic, "date_created", &d.DateCreated, false)
+	lastUsed := restoreDate(ic, "last_used", d.LastUsed, true)
+	revoked := restoreDate(ic, "revoked_at", d.RevokedAt, true)
+	if c.err() != nil {
+		return c.err()
+	}
+	if _, err := rs.tx.exec(ctx, `INSERT INTO api_tokens (id, name, token_hash, scopes, date_created, last_used, revoked_at,
+		cost_budget, cost_restore) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, d.Name, d.TokenHash, strings.Join(d.Scopes, ","),
+		formatTime(*created), formatOptTime(lastUsed), formatOptTime(revoked), d.CostBudget, d.CostRestore); err != nil {
+		return fmt.Errorf("restore token: %w", err)
+	}
+	rs.tokens[d.ID], rs.tokenHashes[d.TokenHash] = true, true
+	rs.st.Tokens++
+	return nil
+}
+
+// isTokenHash reports whether s is a SHA-256 as the store writes it.
+func isTokenHash(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// metafield restores a customer metafield: its owner token comes earlier
+// in the dump, its customer is restored, and a create's rules hold.
+func (rs *restorer) metafield(ctx context.Context, data []byte) error {
+	var d dumpMetafield
+	if err := decodeLine(data, &d, nil); err != nil {
+		return err
+	}
+	var c checker
+	ic := c.root("")
+	if d.ID < 1 {
+		ic.fail(EREQUIRED, "id", "Each record keeps its id, 1 or more.")
+	}
+	created := restoreDate(ic, "date_created", &d.DateCreated, false)
+	modified := restoreDate(ic, "date_modified", &d.DateModified, false)
+	m := &CustomerMetafield{ID: d.ID, CustomerID: d.CustomerID, OwnerTokenID: d.OwnerTokenID, Namespace: d.Namespace, Key: d.Key,
+		Value: d.Value, Description: d.Description, PermissionSet: d.PermissionSet}
+	ic.metafield(m)
+	if !rs.tokens[d.OwnerTokenID] {
+		ic.fail(ENOTFOUND, "owner_token_id", "No API token %d comes before this line; a metafield's owner token is dumped before it.",
+			d.OwnerTokenID)
+	}
+	if c.err() != nil {
+		return c.err()
+	}
+	type found struct{ ids, customers, keys, owned int }
+	f, err := queryTx(ctx, rs.tx, func(s rowScanner) (found, error) {
+		var f found
+		return f, s.Scan(&f.ids, &f.customers, &f.keys, &f.owned)
+	}, `SELECT (SELECT COUNT(*) FROM customer_metafields WHERE id = ?), (SELECT COUNT(*) FROM customers WHERE id = ?),
+		(SELECT COUNT(*) FROM customer_metafields WHERE customer_id = ? AND owner_token_id = ? AND namespace = ? AND key = ?),
+		(SELECT COUNT(*) FROM customer_metafields WHERE customer_id = ? AND owner_token_id = ?)`,
+		m.ID, m.CustomerID, m.CustomerID, m.OwnerTokenID, m.Namespace, m.Key, m.CustomerID, m.OwnerTokenID)
+	if err != nil {
+		return fmt.Errorf("restore metafield: %w", err)
+	}
+	switch {
+	case f[0].ids > 0:
+		ic.fail(ECONFLICT, "id", "An earlier metafield has the id %d.", m.ID)
+	case f[0].customers == 0:
+		ic.fail(ENOTFOUND, "customer_id", "There is no customer %d in the dump.", m.CustomerID)
+	case f[0].keys > 0:
+		ic.fail(ECONFLICT, "key", "Token %d already keeps the key %q in the namespace %q on customer %d.", m.OwnerTokenID,
+			truncate(m.Key, 40), truncate(m.Namespace, 40), m.CustomerID)
+	case f[0].owned >= MaxMetafieldsPerOwner:
+		ic.fail(ELIMITEXCEEDED, "customer_id", "A token keeps at most %d metafields on a customer.", MaxMetafieldsPerOwner)
+	}
+	if c.err() != nil {
+		return c.err()
+	}
+	if _, err := rs.tx.exec(ctx, `INSERT INTO customer_metafields (id, customer_id, owner_token_id, namespace, key, value, description,
+		permission_set, date_created, date_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, m.CustomerID, m.OwnerTokenID,
+		m.Namespace, m.Key, m.Value, m.Description, string(m.PermissionSet), formatTime(*created), formatTime(*modified)); err != nil {
+		return fmt.Errorf("restore metafield: %w", err)
+	}
+	rs.st.Metafields++
 	return nil
 }
 
@@ -744,8 +1078,9 @@ func (tx *Tx) insertWebhook(ctx context.Context, w *Webhook) (string, error) {
 	}
 	headers, _ := json.Marshal(w.Headers)
 	if _, err := tx.exec(ctx, `INSERT INTO webhooks (id, scope, destination, is_active, headers, secret, deactivated_reason,
-		date_created, date_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, w.ID, w.Scope, w.Destination, w.IsActive, string(headers),
-		secret, w.DeactivatedReason, formatTime(w.DateCreated), formatTime(w.DateModified)); err != nil {
+		format, owner_token_id, date_created, date_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, w.ID, w.Scope, w.Destination,
+		w.IsActive, string(headers), secret, w.DeactivatedReason, string(w.Format), w.OwnerTokenID, formatTime(w.DateCreated),
+		formatTime(w.DateModified)); err != nil {
 		return "", fmt.Errorf("restore webhook: %w", err)
 	}
 	return secret, nil
