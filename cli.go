@@ -674,10 +674,12 @@ func (a *app) dumpCommand() *cli.Command {
 		Name:      "dump",
 		Usage:     "write the whole store as JSON lines on stdout",
 		UsageText: programName + " dump [-db FILE] [-include-password-hashes] > FILE.jsonl",
-		Description: "Settings, channel settings, groups, attribute and form field definitions, customers (as export\n" +
-			"writes them), subscribers and webhooks, with their ids and dates, from one snapshot. Webhook signing\n" +
-			"secrets, API tokens, sessions, events and deliveries are not dumped. Restore reads it back into an\n" +
-			"empty store; a dump of the restored store is the same bytes.\n\n" +
+		Description: "Settings, API tokens (as the SHA-256 the store keeps, never the token), channel settings, groups,\n" +
+			"attribute and form field definitions, customers (as export writes them), metafields, subscribers,\n" +
+			"webhooks and their notification emails, with their ids and dates, from one snapshot. Restored tokens\n" +
+			"keep working. Not dumped: apps (their secrets are kept in clear; register them again), webhook\n" +
+			"signing secrets, sessions, events and deliveries. Restore reads it back into an empty store; a dump\n" +
+			"of the restored store is the same bytes.\n\n" +
 			"Examples:\n" +
 			"  " + programName + " dump -db customers.db > store.jsonl\n" +
 			"  " + programName + " dump -db customers.db | gzip > store.jsonl.gz",
@@ -705,8 +707,9 @@ func (a *app) restoreCommand() *cli.Command {
 		Usage:     "load a dump (a file, or stdin) into an empty store",
 		UsageText: programName + " restore [-db FILE] [FILE.jsonl]",
 		Description: "Everything or nothing: the first bad line stops the restore with its number and reason, and the\n" +
-			"store is left as it was. The store must be empty (a new file is). Dumps hold no webhook signing\n" +
-			"secrets: each restored webhook gets a new one, printed on stdout with its id, to give its receiver.\n\n" +
+			"store is left as it was. The store must be empty, of API tokens too (a new file is). Dumps hold no\n" +
+			"webhook signing secrets: each restored webhook gets a new one, printed on stdout with its id, to give\n" +
+			"its receiver. Apps are not in a dump: register them again (app create).\n\n" +
 			"Examples:\n" +
 			"  " + programName + " restore -db copy.db store.jsonl\n" +
 			"  gunzip -c store.jsonl.gz | " + programName + " restore -db copy.db",
