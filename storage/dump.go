@@ -16,7 +16,8 @@ import (
 )
 
 // A dump is the whole store as JSON lines, each {"type": T, "data": {...}}
-// with the record's V2/V3 snake_case fields, in this order:
+// with the record's V2/V3 snake_case fields (wire's V3 shapes for
+// customers, attributes and subscribers), in this order:
 //
 //	dump                        {"format": 2}, always the first line
 //	settings                    the store-wide settings, once
@@ -131,14 +132,6 @@ type dumpCategoryAccess struct {
 	Categories []int              `json:"categories"`
 }
 
-type dumpAttribute struct {
-	ID           int                   `json:"id"`
-	Name         string                `json:"name"`
-	Type         CustomerAttributeType `json:"type"`
-	DateCreated  string                `json:"date_created"`
-	DateModified string                `json:"date_modified"`
-}
-
 type dumpFormField struct {
 	ID           int                    `json:"id"`
 	Name         string                 `json:"name"`
@@ -149,19 +142,6 @@ type dumpFormField struct {
 	Options      []string               `json:"options"`
 	DateCreated  string                 `json:"date_created"`
 	DateModified string                 `json:"date_modified"`
-}
-
-type dumpSubscriber struct {
-	ID           int                 `json:"id"`
-	Email        string              `json:"email"`
-	FirstName    string              `json:"first_name"`
-	LastName     string              `json:"last_name"`
-	Source       string              `json:"source"`
-	OrderID      *int                `json:"order_id"`
-	ChannelID    int                 `json:"channel_id"`
-	Consents     []SubscriberConsent `json:"consents"`
-	DateCreated  string              `json:"date_created"`
-	DateModified string              `json:"date_modified"`
 }
 
 type dumpWebhook struct {
@@ -330,7 +310,7 @@ func (tx *Tx) dump(ctx context.Context, d *dumper, opts DumpOptions, st *Transfe
 		return err
 	}
 	for _, a := range attrs {
-		if err := d.write("attribute", dumpAttribute{ID: a.ID, Name: a.Name, Type: a.Type,
+		if err := d.write("attribute", wire.Attribute{ID: a.ID, Name: a.Name, Type: string(a.Type),
 			DateCreated: formatTime(a.DateCreated), DateModified: formatTime(a.DateModified)}); err != nil {
 			return err
 		}
@@ -367,8 +347,8 @@ func (tx *Tx) dump(ctx context.Context, d *dumper, opts DumpOptions, st *Transfe
 	}
 	if err := eachByID(ctx, tx, subscriberList, "s.id", func(s *Subscriber) int { return s.ID }, func(s *Subscriber) error {
 		st.Subscribers++
-		return d.write("subscriber", dumpSubscriber{ID: s.ID, Email: s.Email, FirstName: s.FirstName, LastName: s.LastName,
-			Source: s.Source, OrderID: s.OrderID, ChannelID: s.ChannelID, Consents: s.Consents,
+		return d.write("subscriber", wire.Subscriber{ID: s.ID, Email: s.Email, FirstName: s.FirstName, LastName: s.LastName,
+			Source: s.Source, OrderID: s.OrderID, ChannelID: s.ChannelID, Consents: stringsOf(s.Consents),
 			DateCreated: formatTime(s.DateCreated), DateModified: formatTime(s.DateModified)})
 	}); err != nil {
 		return err
@@ -764,13 +744,13 @@ func (rs *restorer) record(ctx context.Context, n int, l dumpLine) error {
 			gs.GuestCustomerGroupID, gs.DefaultCustomerGroupID)
 		return err
 	case "attribute":
-		var d dumpAttribute
+		var d wire.Attribute
 		if err := decode(&d); err != nil {
 			return err
 		}
 		id(d.ID)
 		ic.text("name", d.Name, 1, 255, false)
-		if !valid(d.Type, attributeTypes) {
+		if !valid(CustomerAttributeType(d.Type), attributeTypes) {
 			ic.fail(EINVALID, "type", "Must be string, number or date.")
 		}
 		if rs.st.Attributes >= MaxAttributes {
@@ -781,7 +761,7 @@ func (rs *restorer) record(ctx context.Context, n int, l dumpLine) error {
 			return c.err()
 		}
 		rs.st.Attributes++
-		return tx.insertAttribute(ctx, &CustomerAttribute{ID: d.ID, Name: d.Name, Type: d.Type,
+		return tx.insertAttribute(ctx, &CustomerAttribute{ID: d.ID, Name: d.Name, Type: CustomerAttributeType(d.Type),
 			DateCreated: created, DateModified: modified})
 	case "form_field":
 		var d dumpFormField
@@ -803,15 +783,15 @@ func (rs *restorer) record(ctx context.Context, n int, l dumpLine) error {
 	case "metafield":
 		return rs.metafield(ctx, l.Data)
 	case "subscriber":
-		var d dumpSubscriber
+		var d wire.Subscriber
 		if err := decode(&d); err != nil {
 			return err
 		}
 		id(d.ID)
 		created, modified := date("date_created", d.DateCreated), date("date_modified", d.DateModified)
 		s := &Subscriber{ID: d.ID, Email: d.Email, FirstName: d.FirstName, LastName: d.LastName, Source: d.Source, OrderID: d.OrderID,
-			ChannelID: d.ChannelID, Consents: d.Consents, DateCreated: created, DateModified: modified}
-		if s.Consents == nil {
+			ChannelID: d.ChannelID, Consents: enumsOf[SubscriberConsent](d.Consents), DateCreated: created, DateModified: modified}
+		if s.Consents == nil { // a dump of format 1
 			s.Consents = []SubscriberConsent{}
 		}
 		ic.subscriberFields(s)
