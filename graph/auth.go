@@ -134,18 +134,15 @@ func (a *auth) identify(ctx context.Context, h http.Header, client string) (*Cal
 			return nil, err
 		}
 		c.Token = t
-		// A client that names its app (X-Auth-Client, as BigCommerce's
-		// clients do) gets the scopes both the token and the app allow.
-		if client := strings.TrimSpace(h.Get("X-Auth-Client")); client != "" {
-			app, err := a.db.FindApp(ctx, client)
-			switch {
-			case storage.ErrorCode(err) == storage.ENOTFOUND:
-				c.Token, c.Invalid = nil, "X-Auth-Client names no registered, active app."
-			case err != nil:
-				return nil, err
-			default:
-				c.Token = t.Through(app)
-			}
+		// A client that names a registered app (X-Auth-Client, as
+		// BigCommerce's clients do) gets the scopes both the token and
+		// the app allow.
+		c.Token, err = a.db.TokenThrough(ctx, t, h.Get("X-Auth-Client"))
+		switch {
+		case errors.Is(err, storage.ErrAppRevoked):
+			c.Token, c.Invalid = nil, "X-Auth-Client names a revoked app."
+		case err != nil:
+			return nil, err
 		}
 	default:
 		s, reason, err := a.verify(ctx, token)

@@ -299,18 +299,15 @@ func (h *handler) authenticate(r *http.Request) (*storage.APIToken, *apiError) {
 		h.log.ErrorContext(r.Context(), "find API token", "err", err)
 		return nil, internalError()
 	}
-	// BigCommerce's clients name their app in X-Auth-Client: the token
-	// then has the scopes both allow.
-	if client := strings.TrimSpace(r.Header.Get("X-Auth-Client")); client != "" {
-		app, err := h.db.FindApp(r.Context(), client)
-		switch {
-		case storage.ErrorCode(err) == storage.ENOTFOUND:
-			return nil, unauthorized("X-Auth-Client names no registered, active app.")
-		case err != nil:
-			h.log.ErrorContext(r.Context(), "find app", "err", err)
-			return nil, internalError()
-		}
-		t = t.Through(app)
+	// BigCommerce's clients name their app in X-Auth-Client: a registered
+	// app's narrows the token to the scopes both allow.
+	t, err = h.db.TokenThrough(r.Context(), t, r.Header.Get("X-Auth-Client"))
+	switch {
+	case errors.Is(err, storage.ErrAppRevoked):
+		return nil, unauthorized("X-Auth-Client names a revoked app.")
+	case err != nil:
+		h.log.ErrorContext(r.Context(), "find app", "err", err)
+		return nil, internalError()
 	}
 	return t, nil
 }

@@ -181,6 +181,34 @@ func (db *DB) UseLoginToken(ctx context.Context, appID int, jti string, expires 
 	return tx.Commit()
 }
 
+// ErrAppRevoked is TokenThrough's answer for a client id whose app was
+// revoked.
+var ErrAppRevoked = Errorf(ENOTFOUND, "X-Auth-Client names a revoked app.")
+
+// TokenThrough returns t as used through the app a request names in
+// X-Auth-Client. BigCommerce's SDKs send their own API account's client id
+// with every request, and narrowing can only take scopes away, so a client
+// id that names no app here leaves t as it is; a registered app's narrows t
+// to the scopes both allow; a revoked app's is refused with ErrAppRevoked,
+// so that revoking an app stops the requests made through it.
+func (db *DB) TokenThrough(ctx context.Context, t *APIToken, clientID string) (*APIToken, error) {
+	clientID = strings.TrimSpace(clientID)
+	if clientID == "" {
+		return t, nil
+	}
+	app, err := queryOne(ctx, db, db.reader, "Unknown app.", func(s rowScanner) (*App, error) { return scanApp(s) },
+		`SELECT `+appColumns+` FROM apps WHERE client_id = ?`, clientID)
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		return t, nil
+	case err != nil:
+		return nil, err
+	case app.RevokedAt != nil:
+		return nil, ErrAppRevoked
+	}
+	return t.Through(app), nil
+}
+
 // Through returns the token as used through app (a request that names the
 // app in X-Auth-Client): its scopes narrowed to those the app may use.
 func (t *APIToken) Through(app *App) *APIToken {
