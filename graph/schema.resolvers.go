@@ -519,6 +519,10 @@ func (r *queryResolver) WebhookDeliveries(ctx context.Context, filter map[string
 		"WebhookDelivery", (*primer).deliveries)
 }
 
+func (r *queryResolver) SyncStatus(ctx context.Context) (*model.SyncStatus, error) {
+	return r.syncStatus(), nil
+}
+
 func (r *subscriptionResolver) CustomerEvents(ctx context.Context, scopes []string, afterID *int) (<-chan *model.CustomerEvent, error) {
 	return r.customerEvents(ctx, scopes, afterID)
 }

@@ -45,8 +45,9 @@ type Proxy struct {
 	server *httptest.Server
 	proxy  *httputil.ReverseProxy
 
-	mu   sync.Mutex
-	rule Rule
+	mu     sync.Mutex
+	rule   Rule
+	target *url.URL
 
 	// Requests counts the requests seen; Faults those given a fault.
 	Requests, Faults atomic.Int64
@@ -60,14 +61,18 @@ func (p *Proxy) MaxInFlight() int64 { return p.maxInFlight.Load() }
 // ResetMaxInFlight starts counting the peak again.
 func (p *Proxy) ResetMaxInFlight() { p.maxInFlight.Store(0) }
 
-// New starts a proxy to target (scheme://host); Close stops it.
+// New starts a proxy to target (scheme://host; empty: set later with
+// SetTarget); Close stops it.
 func New(target string) *Proxy {
-	u, err := url.Parse(target)
-	if err != nil {
-		panic(err)
-	}
-	p := &Proxy{proxy: httputil.NewSingleHostReverseProxy(u)}
-	p.proxy.ErrorLog = nil
+	p := &Proxy{}
+	p.SetTarget(target)
+	p.proxy = &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		p.mu.Lock()
+		t := p.target
+		p.mu.Unlock()
+		r.SetURL(t)
+		r.Out.Host = t.Host
+	}}
 	p.proxy.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
 		w.WriteHeader(http.StatusBadGateway)
 	}
@@ -80,6 +85,17 @@ func New(target string) *Proxy {
 func (p *Proxy) Close() {
 	p.server.CloseClientConnections()
 	p.server.Close()
+}
+
+// SetTarget points the proxy at target (scheme://host).
+func (p *Proxy) SetTarget(target string) {
+	u, err := url.Parse(target)
+	if err != nil {
+		panic(err)
+	}
+	p.mu.Lock()
+	p.target = u
+	p.mu.Unlock()
 }
 
 // SetRule replaces the rule; nil forwards everything.

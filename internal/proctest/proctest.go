@@ -52,6 +52,11 @@ func Binary(t testing.TB) string {
 	return binPath
 }
 
+// UseBinary makes Binary return path, already built, instead of building.
+func UseBinary(path string) {
+	buildOnce.Do(func() { binPath = path })
+}
+
 // Cleanup removes the built binary; call it from TestMain after m.Run.
 func Cleanup() {
 	if binDir != "" {

@@ -1,0 +1,299 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/storefront/customers/internal/faultproxy"
+	"github.com/storefront/customers/internal/proctest"
+	"github.com/storefront/customers/wire"
+)
+
+// The facade mode with real processes: an upstream that is this server in
+// plain mode on its own database, a facade in front of it, and fault
+// proxies on both directions (the facade's calls, the upstream's
+// webhooks).
+
+type facadeEnv struct {
+	dir              string
+	upDB, fDB        string
+	up, facade       *proctest.Server
+	upProxy, hookPxy *faultproxy.Proxy
+	upToken, fToken  string
+	facadeArgs       []string
+}
+
+// upstreamCustomers writes n customers as import lines: each with an
+// address and store credit, ids from first.
+func upstreamCustomers(first, n int) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	for i := first; i < first+n; i++ {
+		c := wire.Customer{ID: i, Email: fmt.Sprintf("c%d@example.com", i), FirstName: "F" + strconv.Itoa(i), LastName: "Last",
+			DateCreated: "2024-01-01T00:00:00Z", DateModified: "2024-01-02T00:00:00Z", OriginChannelID: 1,
+			Addresses: []wire.Address{{ID: i, CustomerID: i, FirstName: "F", LastName: "L", Address1: strconv.Itoa(i) + " Main St",
+				City: "Austin", StateOrProvince: "Texas", PostalCode: "78701", CountryCode: "US", AddressType: "residential"}},
+			StoreCreditAmounts: []wire.StoreCreditAmount{{Amount: 5}}}
+		enc.Encode(c)
+	}
+	return b.String()
+}
+
+// newFacadeEnv starts an upstream with n customers behind a fault proxy;
+// the facade is started by startFacade.
+func newFacadeEnv(t *testing.T, n int, upstreamArgs ...string) *facadeEnv {
+	t.Helper()
+	proctest.UseBinary(binary(t))
+	e := &facadeEnv{dir: t.TempDir()}
+	e.upDB, e.fDB = filepath.Join(e.dir, "upstream.db"), filepath.Join(e.dir, "facade.db")
+	e.upToken, e.fToken = proctest.Token(t, e.upDB), proctest.Token(t, e.fDB)
+	if n > 0 {
+		lines := filepath.Join(e.dir, "seed.jsonl")
+		os.WriteFile(lines, []byte(upstreamCustomers(1, n)), 0o644)
+		proctest.Run(t, "import", "-db", e.upDB, lines)
+	}
+	e.up = proctest.Start(t, nil, append([]string{"-addr", "127.0.0.1:0", "-db", e.upDB, "-store-hash", "up1",
+		"-webhook-allow-private", "-rest-rate-limit", "0", "-log-format", "text"}, upstreamArgs...)...)
+	e.upProxy = faultproxy.New(e.up.URL)
+	e.hookPxy = faultproxy.New("http://127.0.0.1:1")
+	t.Cleanup(e.upProxy.Close)
+	t.Cleanup(e.hookPxy.Close)
+	return e
+}
+
+func (e *facadeEnv) startFacade(t *testing.T, extra ...string) {
+	t.Helper()
+	args := append([]string{"-addr", "127.0.0.1:0", "-db", e.fDB, "-log-format", "text", "-upstream", e.upProxy.URL + "/stores/up1",
+		"-public-url", e.hookPxy.URL, "-upstream-allow-private"}, extra...)
+	e.facade = proctest.Start(t, []string{"UPSTREAM_TOKEN=" + e.upToken}, args...)
+	e.hookPxy.SetTarget(e.facade.URL)
+}
+
+// gql posts a query to the facade with its admin token.
+func (e *facadeEnv) gql(t *testing.T, q string, vars map[string]any) map[string]any {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, e.facade.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Auth-Token", e.fToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// restCall calls a server's REST API directly (base is a server URL).
+func restCall(t *testing.T, base, token, method, path string, body any) (int, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, base+"/stores/up1"+path, rd)
+	req.Header.Set("X-Auth-Token", token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, b
+}
+
+// exports returns the export of the upstream and of the mirror.
+func (e *facadeEnv) exports(t *testing.T) (string, string) {
+	t.Helper()
+	return proctest.Run(t, "export", "-db", e.upDB), proctest.Run(t, "export", "-db", e.fDB)
+}
+
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (e *facadeEnv) syncStatus(t *testing.T) map[string]any {
+	t.Helper()
+	r := e.gql(t, `{ syncStatus { state lastFullSyncAt lagSeconds pendingChanges upstreamErrors syncedCustomers upstreamCustomers } }`, nil)
+	s, _ := r["data"].(map[string]any)["syncStatus"].(map[string]any)
+	if s == nil {
+		t.Fatalf("syncStatus: %v", r)
+	}
+	return s
+}
+
+func (e *facadeEnv) waitSynced(t *testing.T) {
+	t.Helper()
+	waitFor(t, 2*time.Minute, "the initial sync", func() bool { return e.syncStatus(t)["state"] == "SYNCED" })
+}
+
+// firstName reads a customer's first name from the facade ("" if none).
+func (e *facadeEnv) firstName(t *testing.T, id int) (string, bool) {
+	t.Helper()
+	r := e.gql(t, `query($id: Int!) { customer(id: $id) { firstName } }`, map[string]any{"id": id})
+	c, _ := r["data"].(map[string]any)["customer"].(map[string]any)
+	if c == nil {
+		return "", false
+	}
+	return c["firstName"].(string), true
+}
+
+// receiver is a local webhook receiver of the facade's own webhooks.
+type receiver struct {
+	srv  *httptest.Server
+	mu   sync.Mutex
+	seen []string // scope + " " + data
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		var cb struct {
+			Scope string          `json:"scope"`
+			Type  string          `json:"type"`
+			Data  json.RawMessage `json:"data"`
+		}
+		json.NewDecoder(req.Body).Decode(&cb)
+		scope := cb.Scope
+		if scope == "" {
+			scope = cb.Type
+		}
+		r.mu.Lock()
+		r.seen = append(r.seen, scope+" "+string(cb.Data))
+		r.mu.Unlock()
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) has(s string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, x := range r.seen {
+		if strings.Contains(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestFacade_SyncAndFollow: the initial sync copies the upstream (export
+// of both identical, progress on stderr, syncStatus SYNCED); then the
+// upstream's webhooks bring a change and a deletion made directly at the
+// upstream into the mirror, and through the outbox to the facade's own
+// webhook; a forged callback is refused; mutations not passed through and
+// REST writes are refused with nothing written.
+func TestFacade_SyncAndFollow(t *testing.T) {
+	e := newFacadeEnv(t, 520)
+	// Definitions and a subscriber, made through the upstream's API.
+	if st, b := restCall(t, e.up.URL, e.upToken, "POST", "/v2/customer_groups", map[string]any{"name": "VIP"}); st != 201 && st != 200 {
+		t.Fatalf("group: %d %s", st, b)
+	}
+	if st, b := restCall(t, e.up.URL, e.upToken, "POST", "/v3/customers/attributes", []map[string]any{{"name": "Size", "type": "number"}}); st != 200 {
+		t.Fatalf("attribute: %d %s", st, b)
+	}
+	if st, b := restCall(t, e.up.URL, e.upToken, "POST", "/v3/customers/subscribers", map[string]any{"email": "s@example.com", "first_name": "S"}); st != 200 {
+		t.Fatalf("subscriber: %d %s", st, b)
+	}
+	e.startFacade(t, "-webhook-allow-private")
+	e.waitSynced(t)
+	up, mirror := e.exports(t)
+	if up != mirror || strings.Count(mirror, "\n") != 520 {
+		t.Fatalf("the mirror differs from the upstream (%d and %d lines)", strings.Count(up, "\n"), strings.Count(mirror, "\n"))
+	}
+	if !strings.Contains(e.facade.Stderr(), "sync: customers 520/520") {
+		t.Fatalf("no progress line: %s", e.facade.Stderr())
+	}
+	s := e.syncStatus(t)
+	if s["lastFullSyncAt"] == nil || s["upstreamCustomers"].(float64) != 520 {
+		t.Fatalf("syncStatus %v", s)
+	}
+	r := e.gql(t, `{ customerGroups { nodes { name } } customerAttributes { nodes { name type } } subscribers { nodes { email } } }`, nil)
+	if b, _ := json.Marshal(r["data"]); !strings.Contains(string(b), `"VIP"`) || !strings.Contains(string(b), `"Size"`) || !strings.Contains(string(b), "s@example.com") {
+		t.Fatalf("definitions not mirrored: %s", b)
+	}
+
+	// The facade's own webhook sees upstream changes.
+	recv := newReceiver(t)
+	r = e.gql(t, `mutation($u: String!) { createWebhook(input: {scope: "store/customer/*", destination: $u}) { webhook { id } userErrors { message } } }`,
+		map[string]any{"u": recv.srv.URL})
+	if r["errors"] != nil {
+		t.Fatalf("createWebhook: %v", r["errors"])
+	}
+
+	if st, b := restCall(t, e.up.URL, e.upToken, "PUT", "/v3/customers", []map[string]any{{"id": 7, "first_name": "Changed"}}); st != 200 {
+		t.Fatalf("update at the upstream: %d %s", st, b)
+	}
+	waitFor(t, 20*time.Second, "the change to reach the mirror", func() bool { n, _ := e.firstName(t, 7); return n == "Changed" })
+	waitFor(t, 20*time.Second, "the facade's webhook", func() bool { return recv.has(`store/customer/updated {"type":"customer","id":7}`) })
+	if st, b := restCall(t, e.up.URL, e.upToken, "DELETE", "/v3/customers?id:in=8", nil); st != 204 {
+		t.Fatalf("delete at the upstream: %d %s", st, b)
+	}
+	waitFor(t, 20*time.Second, "the deletion to reach the mirror", func() bool { _, ok := e.firstName(t, 8); return !ok })
+
+	// A callback without the secret changes nothing.
+	req, _ := http.NewRequest("POST", e.facade.URL+"/upstream/webhooks", strings.NewReader(`{"scope":"store/customer/deleted","data":{"type":"customer","id":9}}`))
+	req.Header.Set("X-Facade-Secret", "guess")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("forged callback: %d", res.StatusCode)
+	}
+
+	// Not passed through: refused, coded, nothing written.
+	r = e.gql(t, `mutation { createCustomerGroup(input: {name: "Local"}) { customerGroup { id } } }`, nil)
+	if b, _ := json.Marshal(r["errors"]); !strings.Contains(string(b), "NOT_SUPPORTED_IN_FACADE_MODE") {
+		t.Fatalf("createCustomerGroup: %v", r)
+	}
+	if st, _ := restCall(t, e.facade.URL, e.fToken, "POST", "/v3/customers", []map[string]any{{"email": "x@example.com", "first_name": "x", "last_name": "y"}}); st != 501 {
+		t.Fatalf("REST write on the facade: %d", st)
+	}
+	up, mirror = e.exports(t)
+	if up != mirror {
+		t.Fatal("the mirror differs from the upstream after the changes")
+	}
+	if strings.Contains(e.facade.Stderr(), e.upToken) {
+		t.Fatal("the upstream token reached the log")
+	}
+}
+
+// lines returns the text's lines that contain s.
+func lines(text, s string) []string {
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), s) {
+			out = append(out, sc.Text())
+		}
+	}
+	return out
+}
