@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -296,4 +297,205 @@ func lines(text, s string) []string {
 		}
 	}
 	return out
+}
+
+func errCode(r map[string]any) string {
+	errs, _ := r["errors"].([]any)
+	if len(errs) == 0 {
+		return ""
+	}
+	ext, _ := errs[0].(map[string]any)["extensions"].(map[string]any)
+	code, _ := ext["code"].(string)
+	return code
+}
+
+func dig(v any, path ...string) any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			if l, ok := v.([]any); ok {
+				i, _ := strconv.Atoi(p)
+				if i < len(l) {
+					v = l[i]
+					continue
+				}
+			}
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+const mutCreate = `mutation($in: [CustomerCreateInput!]!) { createCustomers(input: $in) {
+	customers { id email firstName addresses { id address1 } }
+	userErrors { code field index message } } }`
+
+func newCustomer(email string) map[string]any {
+	return map[string]any{"email": email, "firstName": "New", "lastName": "Person",
+		"authentication": map[string]any{"newPassword": "Correct-Horse-9"},
+		"addresses": []any{map[string]any{"firstName": "N", "lastName": "P", "address1": "9 Elm St", "city": "Austin",
+			"stateOrProvince": "Texas", "postalCode": "78701", "countryCode": "US"}}}
+}
+
+// TestFacade_Writes: customer and address mutations pass through to the
+// upstream and answer from the mirror at once (read your writes); local
+// validation fails first without an upstream call; credentials are checked
+// by the upstream and no hash is kept; upstream failures are THROTTLED or
+// UPSTREAM_UNAVAILABLE with nothing written; a create whose answer was
+// lost is looked up before answering; with the upstream down reads still
+// answer and writes are refused fast. Both stores export the same at the
+// end.
+func TestFacade_Writes(t *testing.T) {
+	e := newFacadeEnv(t, 30)
+	e.startFacade(t)
+	e.waitSynced(t)
+	posts := func(r *http.Request) bool {
+		return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/v3/customers")
+	}
+
+	r := e.gql(t, mutCreate, map[string]any{"in": []any{newCustomer("new1@example.com"), newCustomer("new2@example.com")}})
+	id1, _ := dig(r, "data", "createCustomers", "customers", "0", "id").(float64)
+	if id1 == 0 || dig(r, "data", "createCustomers", "customers", "0", "addresses", "0", "address1") != "9 Elm St" {
+		t.Fatalf("create: %v", r)
+	}
+	if n, ok := e.firstName(t, int(id1)); !ok || n != "New" {
+		t.Fatal("the created customer is not in the mirror at once")
+	}
+
+	t.Run("local validation first", func(t *testing.T) {
+		var calls atomic.Int64
+		e.upProxy.SetRule(func(r *http.Request) faultproxy.Fault {
+			if r.Method != http.MethodGet {
+				calls.Add(1)
+			}
+			return faultproxy.Fault{}
+		})
+		defer e.upProxy.SetRule(nil)
+		r := e.gql(t, mutCreate, map[string]any{"in": []any{newCustomer("NEW1@example.com")}})
+		ue := dig(r, "data", "createCustomers", "userErrors", "0")
+		if dig(ue, "code") != "CONFLICT" || fmt.Sprint(dig(ue, "field")) != "[input 0 email]" || dig(ue, "index") != 0.0 {
+			t.Fatalf("duplicate: %v", r)
+		}
+		if calls.Load() != 0 {
+			t.Fatal("a write that fails local validation reached the upstream")
+		}
+	})
+
+	t.Run("update", func(t *testing.T) {
+		r := e.gql(t, `mutation($id: Int!) { updateCustomers(input: [{id: $id, firstName: "Renamed"}]) { customers { firstName } userErrors { code } } }`,
+			map[string]any{"id": int(id1)})
+		if dig(r, "data", "updateCustomers", "customers", "0", "firstName") != "Renamed" {
+			t.Fatalf("update: %v", r)
+		}
+		r = e.gql(t, `mutation { updateCustomers(input: [{id: 99999, firstName: "X"}]) { userErrors { code field } } }`, nil)
+		if dig(r, "data", "updateCustomers", "userErrors", "0", "code") != "NOT_FOUND" {
+			t.Fatalf("unknown id: %v", r)
+		}
+	})
+
+	t.Run("credentials", func(t *testing.T) {
+		r := e.gql(t, `mutation { validateCustomerCredentials(email: "new1@example.com", password: "Correct-Horse-9") { isValid customerId } }`, nil)
+		if dig(r, "data", "validateCustomerCredentials", "isValid") != true || dig(r, "data", "validateCustomerCredentials", "customerId") != id1 {
+			t.Fatalf("valid credentials: %v", r)
+		}
+		r = e.gql(t, `mutation { validateCustomerCredentials(email: "new1@example.com", password: "wrong-wrong-1") { isValid } }`, nil)
+		if dig(r, "data", "validateCustomerCredentials", "isValid") != false {
+			t.Fatalf("wrong password: %v", r)
+		}
+		r = e.gql(t, `mutation($id: Int!) { validateCustomerPassword(customerId: $id, password: "Correct-Horse-9") { success } }`, map[string]any{"id": int(id1)})
+		if dig(r, "data", "validateCustomerPassword", "success") != true {
+			t.Fatalf("V2 password: %v", r)
+		}
+		r = e.gql(t, `mutation { login(email: "new2@example.com", password: "Correct-Horse-9") { accessToken userErrors { code } } }`, nil)
+		if tok, _ := dig(r, "data", "login", "accessToken").(string); tok == "" {
+			t.Fatalf("login: %v", r)
+		}
+		if hashes := proctest.Run(t, "export", "-db", e.fDB, "-include-password-hashes"); strings.Contains(hashes, "password_hash") {
+			t.Fatal("the mirror keeps a password hash")
+		}
+	})
+
+	t.Run("upstream failures write nothing", func(t *testing.T) {
+		for name, tc := range map[string]struct {
+			f    faultproxy.Fault
+			code string
+		}{
+			"500": {faultproxy.Fault{Status: 500}, "UPSTREAM_UNAVAILABLE"},
+			"429": {faultproxy.Fault{Status: 429, ResetMs: 1500}, "THROTTLED"},
+			"413": {faultproxy.Fault{Status: 413}, "UPSTREAM_UNAVAILABLE"},
+		} {
+			e.upProxy.SetRule(faultproxy.Times(1, posts, tc.f))
+			email := "fail-" + name + "@example.com"
+			r := e.gql(t, mutCreate, map[string]any{"in": []any{newCustomer(email)}})
+			if errCode(r) != tc.code {
+				t.Fatalf("%s: %v", name, r)
+			}
+			if tc.code == "THROTTLED" && dig(r, "errors", "0", "extensions", "retryAfterSeconds") == nil {
+				t.Fatalf("no retryAfterSeconds: %v", r)
+			}
+			up, mirror := e.exports(t)
+			if strings.Contains(up, email) || strings.Contains(mirror, email) {
+				t.Fatalf("%s: something was written", name)
+			}
+		}
+		e.upProxy.SetRule(nil)
+	})
+
+	t.Run("answer lost", func(t *testing.T) {
+		e.upProxy.SetRule(faultproxy.Times(1, posts, faultproxy.Fault{Drop: true, Forward: true}))
+		r := e.gql(t, mutCreate, map[string]any{"in": []any{newCustomer("lost@example.com")}})
+		e.upProxy.SetRule(nil)
+		if dig(r, "data", "createCustomers", "customers", "0", "email") != "lost@example.com" {
+			t.Fatalf("lost answer: %v", r)
+		}
+		up, _ := e.exports(t)
+		if strings.Count(up, "lost@example.com") != 1 {
+			t.Fatal("the create was not made exactly once")
+		}
+	})
+
+	t.Run("addresses", func(t *testing.T) {
+		r := e.gql(t, `mutation { createCustomerAddresses(input: [{customerId: 3, firstName: "A", lastName: "B", address1: "5 Oak", city: "Dallas",
+			stateOrProvince: "Texas", postalCode: "75001", countryCode: "US"}]) { addresses { id address1 } userErrors { code field } } }`, nil)
+		aid, _ := dig(r, "data", "createCustomerAddresses", "addresses", "0", "id").(float64)
+		if aid == 0 {
+			t.Fatalf("create address: %v", r)
+		}
+		r = e.gql(t, `mutation($id: Int!) { updateCustomerAddresses(input: [{id: $id, city: "Houston"}]) { addresses { city } } }`, map[string]any{"id": aid})
+		if dig(r, "data", "updateCustomerAddresses", "addresses", "0", "city") != "Houston" {
+			t.Fatalf("update address: %v", r)
+		}
+		r = e.gql(t, `mutation($id: Int!) { deleteCustomerAddresses(idIn: [$id, 424242]) { deletedIds } }`, map[string]any{"id": aid})
+		if fmt.Sprint(dig(r, "data", "deleteCustomerAddresses", "deletedIds")) != fmt.Sprintf("[%v]", aid) {
+			t.Fatalf("delete address: %v", r)
+		}
+		r = e.gql(t, `mutation { createCustomerAddresses(input: [{customerId: 3, firstName: "A", lastName: "B", address1: "5 Oak", city: "Dallas", postalCode: "75001", countryCode: "US"}]) { userErrors { code field } } }`, nil)
+		if dig(r, "data", "createCustomerAddresses", "userErrors", "0", "code") != "REQUIRED" {
+			t.Fatalf("missing state: %v", r)
+		}
+	})
+
+	r = e.gql(t, `mutation { deleteCustomers(idIn: [4, 5]) { deletedIds } }`, nil)
+	if fmt.Sprint(dig(r, "data", "deleteCustomers", "deletedIds")) != "[4 5]" {
+		t.Fatalf("delete: %v", r)
+	}
+	waitFor(t, 20*time.Second, "the stores to agree", func() bool { up, mirror := e.exports(t); return up == mirror })
+
+	t.Run("upstream down", func(t *testing.T) {
+		e.upProxy.SetRule(func(*http.Request) faultproxy.Fault { return faultproxy.Fault{Status: 503} })
+		defer e.upProxy.SetRule(nil)
+		for range 3 {
+			r := e.gql(t, `mutation { updateCustomers(input: [{id: 3, firstName: "X"}]) { userErrors { code } } }`, nil)
+			if errCode(r) != "UPSTREAM_UNAVAILABLE" {
+				t.Fatalf("down: %v", r)
+			}
+		}
+		if n, ok := e.firstName(t, 3); !ok || n != "F3" {
+			t.Fatal("reads are not served while the upstream is down")
+		}
+		if s := e.syncStatus(t); s["state"] != "UPSTREAM_UNAVAILABLE" {
+			t.Fatalf("syncStatus %v", s)
+		}
+	})
 }

@@ -822,3 +822,37 @@ func (m *Mirror) Refresh(ctx context.Context, customerIDs []int) error {
 func (m *Mirror) Apply(ctx context.Context, cs []wire.Customer) error {
 	return m.mirrorCustomers(ctx, cs, nil, "write")
 }
+
+// CustomersByEmail reads the upstream's customers with the emails (with
+// their relations): how a create whose answer was lost learns whether it
+// happened.
+func (m *Mirror) CustomersByEmail(ctx context.Context, emails []string) ([]wire.Customer, error) {
+	var out []wire.Customer
+	for chunk := range slices.Chunk(emails, idBatch) {
+		var cs wire.Collection[wire.Customer]
+		q := url.Values{"email:in": {strings.Join(chunk, ",")}, "include": {Includes}, "limit": {strconv.Itoa(PageSize)}}
+		if err := m.up.Get(ctx, "/v3/customers", q, &cs); err != nil {
+			return nil, err
+		}
+		out = append(out, cs.Data...)
+	}
+	return out, nil
+}
+
+// Written brings customers changed by a write into the mirror before the
+// write answers: they are read back with their relations; when that read
+// fails, they are queued for the next round and cs (what the write
+// returned, when anything) is written meanwhile.
+func (m *Mirror) Written(ctx context.Context, ids []int, cs []wire.Customer) {
+	if err := m.Refresh(ctx, ids); err == nil {
+		return
+	} else {
+		m.failed("read back a write", err)
+	}
+	if len(cs) > 0 {
+		if err := m.Apply(ctx, cs); err != nil {
+			m.failed("write back a write", err)
+		}
+	}
+	m.Changed(ids, nil)
+}

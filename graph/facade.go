@@ -34,6 +34,9 @@ const (
 // The webhook and session mutations are this server's own state, not the
 // store's, and run here.
 var passedThrough = map[string]bool{
+	"createCustomers": true, "updateCustomers": true, "deleteCustomers": true,
+	"createCustomerAddresses": true, "updateCustomerAddresses": true, "deleteCustomerAddresses": true,
+	"validateCustomerCredentials": true, "validateCustomerPassword": true, "login": true,
 	"createWebhook": true, "updateWebhook": true, "deleteWebhooks": true, "retryWebhookDelivery": true,
 	"logout": true, "impersonateCustomer": true, "loginWithToken": true,
 }

@@ -101,6 +101,9 @@ func (r *customerGroupResolver) Customers(ctx context.Context, obj *storage.Cust
 }
 
 func (r *mutationResolver) CreateCustomers(ctx context.Context, input []*model.CustomerCreateInput) (*model.CustomersPayload, error) {
+	if r.mirror != nil {
+		return r.facadeCreateCustomers(ctx, fromCustomerCreateInputs(input))
+	}
 	out, ue, err := written(r.DB.CreateCustomers(ctx, fromCustomerCreateInputs(input)))
 	if err != nil {
 		return nil, err
@@ -109,6 +112,9 @@ func (r *mutationResolver) CreateCustomers(ctx context.Context, input []*model.C
 }
 
 func (r *mutationResolver) UpdateCustomers(ctx context.Context, input []*model.CustomerUpdateInput) (*model.CustomersPayload, error) {
+	if r.mirror != nil {
+		return r.facadeUpdateCustomers(ctx, fromCustomerUpdateInputs(input))
+	}
 	out, ue, err := written(r.DB.UpdateCustomers(ctx, fromCustomerUpdateInputs(input)))
 	if err != nil {
 		return nil, err
@@ -117,10 +123,16 @@ func (r *mutationResolver) UpdateCustomers(ctx context.Context, input []*model.C
 }
 
 func (r *mutationResolver) DeleteCustomers(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
+	if r.mirror != nil {
+		return r.facadeDeleteCustomers(ctx, idIn)
+	}
 	return deleted(r.DB.DeleteCustomers(ctx, idIn))
 }
 
 func (r *mutationResolver) CreateCustomerAddresses(ctx context.Context, input []*model.CustomerAddressCreateInput) (*model.CustomerAddressesPayload, error) {
+	if r.mirror != nil {
+		return r.facadeCreateAddresses(ctx, fromAddressCreateInputs(input))
+	}
 	out, ue, err := written(r.DB.CreateAddresses(ctx, fromAddressCreateInputs(input)))
 	if err != nil {
 		return nil, err
@@ -129,6 +141,9 @@ func (r *mutationResolver) CreateCustomerAddresses(ctx context.Context, input []
 }
 
 func (r *mutationResolver) UpdateCustomerAddresses(ctx context.Context, input []*model.CustomerAddressUpdateInput) (*model.CustomerAddressesPayload, error) {
+	if r.mirror != nil {
+		return r.facadeUpdateAddresses(ctx, fromAddressUpdateInputs(input))
+	}
 	out, ue, err := written(r.DB.UpdateAddresses(ctx, fromAddressUpdateInputs(input)))
 	if err != nil {
 		return nil, err
@@ -137,6 +152,9 @@ func (r *mutationResolver) UpdateCustomerAddresses(ctx context.Context, input []
 }
 
 func (r *mutationResolver) DeleteCustomerAddresses(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
+	if r.mirror != nil {
+		return r.facadeDeleteAddresses(ctx, idIn)
+	}
 	return deleted(r.DB.DeleteAddresses(ctx, idIn))
 }
 
@@ -216,7 +234,7 @@ func (r *mutationResolver) ValidateCustomerCredentials(ctx context.Context, emai
 	if err := r.credentials.attempt(ctx, "email:"+storage.Fold(email), clientAddress(ctx)); err != nil {
 		return nil, err
 	}
-	check, err := r.DB.CheckCredentials(ctx, email, password, channel)
+	check, err := r.checkCredentials(ctx, email, password, channel)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +249,7 @@ func (r *mutationResolver) ValidateCustomerPassword(ctx context.Context, custome
 	if err := r.credentials.attempt(ctx, "customer:"+strconv.Itoa(customerID), clientAddress(ctx)); err != nil {
 		return nil, err
 	}
-	ok, err := r.DB.CheckPasswordOf(ctx, customerID, password)
+	ok, err := r.checkPasswordOf(ctx, customerID, password)
 	ue, err := userErrors(err)
 	if err != nil {
 		return nil, err

@@ -82,7 +82,7 @@ func (r *Resolver) login(ctx context.Context, email, password string, channel in
 	if err := r.credentials.attempt(ctx, "email:"+storage.Fold(email), clientAddress(ctx)); err != nil {
 		return nil, err
 	}
-	check, err := r.DB.CheckCredentials(ctx, email, password, channel)
+	check, err := r.checkCredentials(ctx, email, password, channel)
 	switch {
 	case err != nil:
 		return nil, err
