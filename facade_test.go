@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -498,4 +499,138 @@ func TestFacade_Writes(t *testing.T) {
 			t.Fatalf("syncStatus %v", s)
 		}
 	})
+}
+
+// TestFacade_ResumeAfterKill: a facade killed in the middle of its first
+// sync resumes from its checkpoint (it never asks for the first pages
+// again); reads during the sync say the mirror is incomplete; the result
+// is the upstream's copy.
+func TestFacade_ResumeAfterKill(t *testing.T) {
+	e := newFacadeEnv(t, 1600)
+	var mu sync.Mutex
+	var pages []int
+	restarted := false
+	var after []int
+	e.upProxy.SetRule(func(r *http.Request) faultproxy.Fault {
+		q := r.URL.Query()
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/v3/customers") && q.Get("include") != "" && q.Get("id:in") == "" && q.Get("date_modified:min") == "" {
+			p, _ := strconv.Atoi(q.Get("page"))
+			mu.Lock()
+			pages = append(pages, p)
+			if restarted {
+				after = append(after, p)
+			}
+			mu.Unlock()
+			return faultproxy.Fault{Delay: 300 * time.Millisecond}
+		}
+		return faultproxy.Fault{}
+	})
+	e.startFacade(t)
+	waitFor(t, time.Minute, "two pages", func() bool {
+		s := e.syncStatus(t)
+		return s["syncedCustomers"].(float64) >= 500
+	})
+	r := e.gql(t, `{ customers(limit: 1) { nodes { id } } }`, nil)
+	if dig(r, "extensions", "sync", "complete") != false || dig(r, "extensions", "sync", "state") != "INITIAL_SYNC" {
+		t.Fatalf("a read during the sync: %v", r)
+	}
+	e.facade.Kill()
+	mu.Lock()
+	restarted = true
+	done := len(pages)
+	mu.Unlock()
+	e.startFacade(t)
+	e.waitSynced(t)
+	mu.Lock()
+	first := after[0]
+	mu.Unlock()
+	if first < 3 || slices.Contains(after, 1) {
+		t.Fatalf("after the restart the sync asked for pages %v (before: %d pages)", after, done)
+	}
+	up, mirror := e.exports(t)
+	if up != mirror {
+		t.Fatal("the resumed mirror differs from the upstream")
+	}
+	if r := e.gql(t, `{ customers(limit: 1) { nodes { id } } }`, nil); r["extensions"] != nil && dig(r, "extensions", "sync") != nil {
+		t.Fatalf("extensions.sync after the sync: %v", r)
+	}
+}
+
+// TestFacade_Convergence: writes through the facade and directly at the
+// upstream, with a third of the upstream's webhooks dropped and the
+// facade's calls meeting 500s, 429s, stalls and dropped connections: once
+// the faults stop, reconciliation and the sweep bring the mirror to an
+// export identical to the upstream's.
+func TestFacade_Convergence(t *testing.T) {
+	e := newFacadeEnv(t, 200)
+	e.startFacade(t, "-upstream-reconcile-every", "1s", "-upstream-sweep-every", "3s")
+	e.waitSynced(t)
+	e.hookPxy.SetRule(faultproxy.Every(3, nil, faultproxy.Fault{Drop: true}))
+	var n atomic.Int64
+	e.upProxy.SetRule(func(r *http.Request) faultproxy.Fault {
+		switch n.Add(1) % 13 {
+		case 3:
+			return faultproxy.Fault{Status: 500}
+		case 6:
+			return faultproxy.Fault{Status: 429, ResetMs: 100}
+		case 9:
+			return faultproxy.Fault{Stall: 200 * time.Millisecond}
+		case 12:
+			return faultproxy.Fault{Drop: true}
+		}
+		return faultproxy.Fault{}
+	})
+	outcomes := map[string]int{}
+	for i := range 60 {
+		id := 1 + (i*37)%200
+		var r map[string]any
+		switch i % 6 {
+		case 0:
+			r = e.gql(t, mutCreate, map[string]any{"in": []any{newCustomer(fmt.Sprintf("conv%d@example.com", i))}})
+		case 1:
+			r = e.gql(t, `mutation($id: Int!, $n: String!) { updateCustomers(input: [{id: $id, lastName: $n}]) { userErrors { code } } }`,
+				map[string]any{"id": id, "n": fmt.Sprintf("Facade%d", i)})
+		case 2:
+			restCall(t, e.up.URL, e.upToken, "PUT", "/v3/customers", []map[string]any{{"id": id, "first_name": fmt.Sprintf("Up%d", i)}})
+		case 3:
+			restCall(t, e.up.URL, e.upToken, "DELETE", fmt.Sprintf("/v3/customers?id:in=%d", id+1), nil)
+		case 4:
+			restCall(t, e.up.URL, e.upToken, "POST", "/v3/customers/addresses", []map[string]any{{"customer_id": id, "first_name": "A", "last_name": "B",
+				"address1": fmt.Sprintf("%d Up St", i), "city": "Austin", "state_or_province": "Texas", "postal_code": "78701", "country_code": "US"}})
+		case 5:
+			restCall(t, e.up.URL, e.upToken, "POST", "/v3/customers", []map[string]any{{"email": fmt.Sprintf("direct%d@example.com", i), "first_name": "D", "last_name": "U"}})
+		}
+		if r != nil {
+			code := errCode(r)
+			if code == "" {
+				code = "ok"
+			}
+			outcomes[code]++
+		}
+	}
+	t.Logf("facade write outcomes: %v; upstream proxy: %d requests, %d faults; webhooks: %d, %d dropped",
+		outcomes, e.upProxy.Requests.Load(), e.upProxy.Faults.Load(), e.hookPxy.Requests.Load(), e.hookPxy.Faults.Load())
+	if e.hookPxy.Faults.Load() == 0 || e.upProxy.Faults.Load() == 0 {
+		t.Fatal("no faults were injected")
+	}
+	e.upProxy.SetRule(nil)
+	e.hookPxy.SetRule(nil)
+	var up, mirror string
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		up, mirror = e.exports(t)
+		if up == mirror || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	if up != mirror {
+		upL, mL := strings.Split(up, "\n"), strings.Split(mirror, "\n")
+		for i := 0; i < len(upL) && i < len(mL); i++ {
+			if upL[i] != mL[i] {
+				t.Fatalf("the stores differ (%d and %d lines), first at line %d:\nupstream %s\nmirror   %s", len(upL), len(mL), i+1, upL[i], mL[i])
+			}
+		}
+		t.Fatalf("the stores differ: %d and %d lines", len(upL), len(mL))
+	}
 }

@@ -678,69 +678,85 @@ func (m *Mirror) Reconcile(ctx context.Context) error {
 	return m.db.SetMirrorState(ctx, map[string]string{stateSince: started.Add(-time.Minute).Format(time.RFC3339)})
 }
 
-// Sweep lists every id upstream and in the mirror: mirror rows the
-// upstream lacks are deleted (a lost delete webhook), upstream records the
-// mirror lacks are fetched.
+// Sweep reads every customer (with its relations) and subscriber of the
+// upstream and writes those that differ from the mirror: changes no
+// webhook told of and date_modified does not show (an address, an
+// attribute value) are caught here; mirror rows the upstream lacks (a lost
+// delete webhook) are checked by id and deleted.
 func (m *Mirror) Sweep(ctx context.Context) error {
-	if err := m.sweep(ctx, "customers", "/v3/customers"); err != nil {
-		return err
-	}
-	return m.sweep(ctx, "subscribers", "/v3/customers/subscribers")
-}
-
-func (m *Mirror) sweep(ctx context.Context, table, path string) error {
 	var upIDs []int
 	for page := 1; ; page++ {
-		var rows wire.Collection[struct {
-			ID int `json:"id"`
-		}]
-		q := url.Values{"page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(PageSize)}}
-		if table == "customers" {
-			q.Set("sort", "id:asc")
-		}
-		if err := m.up.Get(ctx, path, q, &rows); err != nil {
+		var cs wire.Collection[wire.Customer]
+		q := url.Values{"page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(PageSize)}, "include": {Includes}, "sort": {"id:asc"}}
+		if err := m.up.Get(ctx, "/v3/customers", q, &cs); err != nil {
 			return err
 		}
-		for _, r := range rows.Data {
-			upIDs = append(upIDs, r.ID)
+		if err := m.mirrorCustomers(ctx, cs.Data, nil, "sweep"); err != nil {
+			return err
 		}
-		if len(rows.Data) < PageSize {
+		upIDs = append(upIDs, customerIDs(cs.Data)...)
+		if len(cs.Data) < PageSize {
 			break
 		}
 	}
+	gone, err := m.lacking(ctx, "customers", upIDs)
+	if err != nil {
+		return err
+	}
+	m.Changed(gone, nil)
+	upIDs = upIDs[:0]
+	for page := 1; ; page++ {
+		var ss wire.Collection[wire.Subscriber]
+		q := url.Values{"page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(PageSize)}}
+		if err := m.up.Get(ctx, "/v3/customers/subscribers", q, &ss); err != nil {
+			return err
+		}
+		if err := m.mirrorSubscribers(ctx, ss.Data, nil, "sweep"); err != nil {
+			return err
+		}
+		for _, s := range ss.Data {
+			upIDs = append(upIDs, s.ID)
+		}
+		if len(ss.Data) < PageSize {
+			break
+		}
+	}
+	if gone, err = m.lacking(ctx, "subscribers", upIDs); err != nil {
+		return err
+	}
+	m.Changed(nil, gone)
+	// Both are checked again by id, so a record created while the pages
+	// were read is judged on its current state.
+	return m.applyPending(ctx, "sweep")
+}
+
+func customerIDs(cs []wire.Customer) []int {
+	ids := make([]int, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	return ids
+}
+
+// lacking returns the mirror's ids of table that are not in upIDs.
+func (m *Mirror) lacking(ctx context.Context, table string, upIDs []int) ([]int, error) {
 	slices.Sort(upIDs)
-	var local []int
+	var gone []int
 	for after := 0; ; {
 		ids, err := m.db.MirrorIDs(ctx, table, after, 10000)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		local = append(local, ids...)
+		for _, id := range ids {
+			if _, ok := slices.BinarySearch(upIDs, id); !ok {
+				gone = append(gone, id)
+			}
+		}
 		if len(ids) < 10000 {
-			break
+			return gone, nil
 		}
 		after = ids[len(ids)-1]
 	}
-	var gone, absent []int
-	for _, id := range local {
-		if _, ok := slices.BinarySearch(upIDs, id); !ok {
-			gone = append(gone, id)
-		}
-	}
-	slices.Sort(local)
-	for _, id := range upIDs {
-		if _, ok := slices.BinarySearch(local, id); !ok {
-			absent = append(absent, id)
-		}
-	}
-	// Both sets are checked again by id, so a record created or deleted
-	// while the lists were read is judged on its current state.
-	if table == "customers" {
-		m.Changed(append(gone, absent...), nil)
-	} else {
-		m.Changed(nil, append(gone, absent...))
-	}
-	return m.applyPending(ctx, "sweep")
 }
 
 // registerHooks registers (or updates, with this run's secret) the

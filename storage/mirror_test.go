@@ -141,3 +141,27 @@ func TestDB_MirrorSubscribers(t *testing.T) {
 		t.Fatalf("events %q", scopes)
 	}
 }
+
+// TestDB_DryRun: a write under DryRun answers as it would (its problems
+// included) and leaves the store as it was, events included.
+func TestDB_DryRun(t *testing.T) {
+	ctx := context.Background()
+	db := storagetest.MustOpenDB(t)
+	in := []storage.CustomerInput{{Email: "dry@example.com", FirstName: "D", LastName: "R"}}
+	out, err := db.CreateCustomers(storage.DryRun(ctx), in)
+	if err != nil || len(out) != 1 {
+		t.Fatalf("%v %v", out, err)
+	}
+	if ids, _ := db.MirrorIDs(ctx, "customers", 0, 10); len(ids) != 0 {
+		t.Fatalf("a dry run wrote %v", ids)
+	}
+	if evs, _ := db.FindEventsAfter(ctx, 0, 10); len(evs) != 0 {
+		t.Fatalf("a dry run recorded %d events", len(evs))
+	}
+	if _, err := db.CreateCustomers(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateCustomers(storage.DryRun(ctx), in); storage.AsErrors(err) == nil || storage.AsErrors(err)[0].Code != storage.ECONFLICT {
+		t.Fatalf("a dry run's conflict: %v", err)
+	}
+}
