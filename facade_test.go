@@ -77,7 +77,7 @@ func newFacadeEnv(t *testing.T, n int, upstreamArgs ...string) *facadeEnv {
 
 func (e *facadeEnv) startFacade(t *testing.T, extra ...string) {
 	t.Helper()
-	args := append([]string{"-addr", "127.0.0.1:0", "-db", e.fDB, "-log-format", "text", "-upstream", e.upProxy.URL + "/stores/up1",
+	args := append([]string{"-addr", "127.0.0.1:0", "-db", e.fDB, "-store-hash", "up1", "-log-format", "text", "-upstream", e.upProxy.URL + "/stores/up1",
 		"-public-url", e.hookPxy.URL, "-upstream-allow-private"}, extra...)
 	e.facade = proctest.Start(t, []string{"UPSTREAM_TOKEN=" + e.upToken}, args...)
 	e.hookPxy.SetTarget(e.facade.URL)
@@ -633,4 +633,70 @@ func TestFacade_Convergence(t *testing.T) {
 		}
 		t.Fatalf("the stores differ: %d and %d lines", len(upL), len(mL))
 	}
+}
+
+// TestFacade_MoreWrites: attribute definitions and values, subscribers and
+// settings pass through too; after each the facade's REST reads answer
+// what the upstream's do.
+func TestFacade_MoreWrites(t *testing.T) {
+	e := newFacadeEnv(t, 5)
+	e.startFacade(t)
+	e.waitSynced(t)
+	same := func(path string) {
+		t.Helper()
+		_, a := restCall(t, e.up.URL, e.upToken, "GET", path, nil)
+		_, b := restCall(t, e.facade.URL, e.fToken, "GET", path, nil)
+		if string(a) != string(b) {
+			t.Fatalf("GET %s differs:\nupstream %s\nfacade   %s", path, a, b)
+		}
+	}
+	r := e.gql(t, `mutation { createCustomerAttributes(input: [{name: "Shoe size", type: NUMBER}]) { attributes { id name } userErrors { code } } }`, nil)
+	aid, _ := dig(r, "data", "createCustomerAttributes", "attributes", "0", "id").(float64)
+	if aid == 0 {
+		t.Fatalf("create attribute: %v", r)
+	}
+	same("/v3/customers/attributes")
+	r = e.gql(t, `mutation($a: Int!) { upsertCustomerAttributeValues(input: [{customerId: 2, attributeId: $a, value: "42"}]) { attributeValues { id value } userErrors { code } } }`,
+		map[string]any{"a": aid})
+	vid, _ := dig(r, "data", "upsertCustomerAttributeValues", "attributeValues", "0", "id").(float64)
+	if vid == 0 || dig(r, "data", "upsertCustomerAttributeValues", "attributeValues", "0", "value") != "42" {
+		t.Fatalf("upsert value: %v", r)
+	}
+	same("/v3/customers/attribute-values")
+	r = e.gql(t, `mutation($a: Int!) { upsertCustomerAttributeValues(input: [{customerId: 2, attributeId: $a, value: "big"}]) { userErrors { code field } } }`,
+		map[string]any{"a": aid})
+	if dig(r, "data", "upsertCustomerAttributeValues", "userErrors", "0", "code") != "INVALID" {
+		t.Fatalf("a string for a number: %v", r)
+	}
+	r = e.gql(t, `mutation($a: Int!) { updateCustomerAttributes(input: [{id: $a, name: "Size"}]) { attributes { name } } }`, map[string]any{"a": aid})
+	if dig(r, "data", "updateCustomerAttributes", "attributes", "0", "name") != "Size" {
+		t.Fatalf("rename attribute: %v", r)
+	}
+	r = e.gql(t, `mutation($v: Int!) { deleteCustomerAttributeValues(idIn: [$v]) { deletedIds } }`, map[string]any{"v": vid})
+	if fmt.Sprint(dig(r, "data", "deleteCustomerAttributeValues", "deletedIds")) != fmt.Sprintf("[%v]", vid) {
+		t.Fatalf("delete value: %v", r)
+	}
+	same("/v3/customers/attribute-values")
+	r = e.gql(t, `mutation($a: Int!) { deleteCustomerAttributes(idIn: [$a]) { deletedIds } }`, map[string]any{"a": aid})
+	if fmt.Sprint(dig(r, "data", "deleteCustomerAttributes", "deletedIds")) != fmt.Sprintf("[%v]", aid) {
+		t.Fatalf("delete attribute: %v", r)
+	}
+	same("/v3/customers/attributes")
+
+	r = e.gql(t, `mutation { createSubscriber(input: {email: "news@example.com", firstName: "N"}) { subscriber { id email } userErrors { code } } }`, nil)
+	sid, _ := dig(r, "data", "createSubscriber", "subscriber", "id").(float64)
+	if sid == 0 {
+		t.Fatalf("create subscriber: %v", r)
+	}
+	r = e.gql(t, `mutation($id: Int!) { updateSubscriber(input: {id: $id, lastName: "Later"}) { subscriber { lastName } } }`, map[string]any{"id": sid})
+	if dig(r, "data", "updateSubscriber", "subscriber", "lastName") != "Later" {
+		t.Fatalf("update subscriber: %v", r)
+	}
+	same("/v3/customers/subscribers")
+	r = e.gql(t, `mutation { updateCustomerSettings(input: {privacySettings: {askShopperForTrackingConsent: true, policyUrl: "https://shop.example.com/privacy"}}) {
+		settings { privacySettings { askShopperForTrackingConsent policyUrl } } userErrors { code field } } }`, nil)
+	if dig(r, "data", "updateCustomerSettings", "settings", "privacySettings", "policyUrl") != "https://shop.example.com/privacy" {
+		t.Fatalf("settings: %v", r)
+	}
+	same("/v3/customers/settings")
 }

@@ -872,3 +872,17 @@ func (m *Mirror) Written(ctx context.Context, ids []int, cs []wire.Customer) {
 	}
 	m.Changed(ids, nil)
 }
+
+// RefreshAttributes rereads the attribute definitions (after a write).
+func (m *Mirror) RefreshAttributes(ctx context.Context) error { return m.syncAttributes(ctx) }
+
+// RefreshSettings rereads the store-wide and channel 1 settings.
+func (m *Mirror) RefreshSettings(ctx context.Context) error { return m.syncSettings(ctx) }
+
+// ApplySubscribers writes subscribers a write returned.
+func (m *Mirror) ApplySubscribers(ctx context.Context, ss []wire.Subscriber) error {
+	return m.mirrorSubscribers(ctx, ss, nil, "write")
+}
+
+// RefreshGroups rereads the customer groups.
+func (m *Mirror) RefreshGroups(ctx context.Context) error { return m.syncGroups(ctx) }

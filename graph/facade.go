@@ -37,6 +37,9 @@ var passedThrough = map[string]bool{
 	"createCustomers": true, "updateCustomers": true, "deleteCustomers": true,
 	"createCustomerAddresses": true, "updateCustomerAddresses": true, "deleteCustomerAddresses": true,
 	"validateCustomerCredentials": true, "validateCustomerPassword": true, "login": true,
+	"createCustomerAttributes": true, "updateCustomerAttributes": true, "deleteCustomerAttributes": true,
+	"upsertCustomerAttributeValues": true, "deleteCustomerAttributeValues": true, "upsertCustomerFormFieldValues": true,
+	"createSubscriber": true, "updateSubscriber": true, "updateCustomerSettings": true,
 	"createWebhook": true, "updateWebhook": true, "deleteWebhooks": true, "retryWebhookDelivery": true,
 	"logout": true, "impersonateCustomer": true, "loginWithToken": true,
 }

@@ -159,6 +159,9 @@ func (r *mutationResolver) DeleteCustomerAddresses(ctx context.Context, idIn []i
 }
 
 func (r *mutationResolver) CreateCustomerAttributes(ctx context.Context, input []*model.CustomerAttributeCreateInput) (*model.CustomerAttributesPayload, error) {
+	if r.mirror != nil {
+		return r.facadeCreateAttributes(ctx, fromAttributeCreateInputs(input))
+	}
 	out, ue, err := written(r.DB.CreateAttributes(ctx, fromAttributeCreateInputs(input)))
 	if err != nil {
 		return nil, err
@@ -167,6 +170,9 @@ func (r *mutationResolver) CreateCustomerAttributes(ctx context.Context, input [
 }
 
 func (r *mutationResolver) UpdateCustomerAttributes(ctx context.Context, input []*model.CustomerAttributeUpdateInput) (*model.CustomerAttributesPayload, error) {
+	if r.mirror != nil {
+		return r.facadeUpdateAttributes(ctx, fromAttributeUpdateInputs(input))
+	}
 	out, ue, err := written(r.DB.UpdateAttributes(ctx, fromAttributeUpdateInputs(input)))
 	if err != nil {
 		return nil, err
@@ -175,10 +181,16 @@ func (r *mutationResolver) UpdateCustomerAttributes(ctx context.Context, input [
 }
 
 func (r *mutationResolver) DeleteCustomerAttributes(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
+	if r.mirror != nil {
+		return r.facadeDeleteAttributes(ctx, idIn)
+	}
 	return deleted(r.DB.DeleteAttributes(ctx, idIn))
 }
 
 func (r *mutationResolver) UpsertCustomerAttributeValues(ctx context.Context, input []*model.CustomerAttributeValueUpsertInput) (*model.CustomerAttributeValuesPayload, error) {
+	if r.mirror != nil {
+		return r.facadeUpsertAttributeValues(ctx, fromAttributeValueInputs(input))
+	}
 	out, ue, err := written(r.DB.UpsertAttributeValues(ctx, fromAttributeValueInputs(input)))
 	if err != nil {
 		return nil, err
@@ -187,6 +199,9 @@ func (r *mutationResolver) UpsertCustomerAttributeValues(ctx context.Context, in
 }
 
 func (r *mutationResolver) DeleteCustomerAttributeValues(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
+	if r.mirror != nil {
+		return r.facadeDeleteAttributeValues(ctx, idIn)
+	}
 	return deleted(r.DB.DeleteAttributeValues(ctx, idIn))
 }
 
@@ -211,6 +226,9 @@ func (r *mutationResolver) DeleteCustomerFormFields(ctx context.Context, idIn []
 }
 
 func (r *mutationResolver) UpsertCustomerFormFieldValues(ctx context.Context, input []*model.CustomerFormFieldValueUpsertInput) (*model.CustomerFormFieldValuesPayload, error) {
+	if r.mirror != nil {
+		return r.facadeUpsertFormFieldValues(ctx, fromFormFieldValueInputs(input))
+	}
 	out, ue, err := written(r.DB.UpsertFormFieldValues(ctx, fromFormFieldValueInputs(input)))
 	if err != nil {
 		return nil, err
@@ -258,6 +276,9 @@ func (r *mutationResolver) ValidateCustomerPassword(ctx context.Context, custome
 }
 
 func (r *mutationResolver) UpdateCustomerSettings(ctx context.Context, input model.CustomerSettingsInput) (*model.CustomerSettingsPayload, error) {
+	if r.mirror != nil {
+		return r.facadeUpdateSettings(ctx, fromSettingsInput(input))
+	}
 	out, ue, err := writtenOne(r.DB.UpdateSettings(ctx, fromSettingsInput(input)))
 	if err != nil {
 		return nil, err
@@ -294,6 +315,9 @@ func (r *mutationResolver) DeleteCustomerGroups(ctx context.Context, idIn []int)
 }
 
 func (r *mutationResolver) CreateSubscriber(ctx context.Context, input model.SubscriberCreateInput) (*model.SubscriberPayload, error) {
+	if r.mirror != nil {
+		return r.facadeCreateSubscriber(ctx, fromSubscriberCreateInput(input))
+	}
 	out, ue, err := writtenOne(r.DB.CreateSubscriber(ctx, fromSubscriberCreateInput(input)))
 	if err != nil {
 		return nil, err
@@ -302,6 +326,9 @@ func (r *mutationResolver) CreateSubscriber(ctx context.Context, input model.Sub
 }
 
 func (r *mutationResolver) UpdateSubscriber(ctx context.Context, input model.SubscriberUpdateInput) (*model.SubscriberPayload, error) {
+	if r.mirror != nil {
+		return r.facadeUpdateSubscriber(ctx, fromSubscriberUpdateInput(input))
+	}
 	out, ue, err := writtenOne(r.DB.UpdateSubscriber(ctx, fromSubscriberUpdateInput(input)))
 	if err != nil {
 		return nil, err
