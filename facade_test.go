@@ -417,6 +417,49 @@ func TestFacade_Writes(t *testing.T) {
 		}
 	})
 
+	t.Run("shopper", func(t *testing.T) {
+		r := e.gql(t, `mutation { registerCustomer(input: {email: "shopper@example.com", firstName: "Sh", lastName: "Op", password: "Shopper-Pass-1"}) {
+			accessToken customer { id } userErrors { code field } } }`, nil)
+		tok, _ := dig(r, "data", "registerCustomer", "accessToken").(string)
+		if tok == "" {
+			t.Fatalf("register: %v", r)
+		}
+		shop := func(q string) map[string]any {
+			body, _ := json.Marshal(map[string]any{"query": q})
+			req, _ := http.NewRequest(http.MethodPost, e.facade.URL+"/graphql", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+tok)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var out map[string]any
+			json.NewDecoder(res.Body).Decode(&out)
+			return out
+		}
+		r = shop(`mutation { updateMe(input: {company: "Acme"}) { customer { company } userErrors { code } } }`)
+		if dig(r, "data", "updateMe", "customer", "company") != "Acme" {
+			t.Fatalf("updateMe: %v", r)
+		}
+		r = shop(`mutation { createMyAddress(input: {firstName: "S", lastName: "O", address1: "1 Shop St", city: "Austin", stateOrProvince: "Texas", postalCode: "78701", countryCode: "US"}) { address { id } userErrors { code } } }`)
+		if dig(r, "data", "createMyAddress", "address", "id") == nil {
+			t.Fatalf("createMyAddress: %v", r)
+		}
+		r = shop(`mutation { changeMyPassword(input: {currentPassword: "Shopper-Pass-1", newPassword: "Shopper-Pass-2"}) { accessToken userErrors { code field } } }`)
+		if tok, _ = dig(r, "data", "changeMyPassword", "accessToken").(string); tok == "" {
+			t.Fatalf("changeMyPassword: %v", r)
+		}
+		r = e.gql(t, `mutation { validateCustomerCredentials(email: "shopper@example.com", password: "Shopper-Pass-2") { isValid } }`, nil)
+		if dig(r, "data", "validateCustomerCredentials", "isValid") != true {
+			t.Fatalf("the new password did not reach the upstream: %v", r)
+		}
+		_, upBody := restCall(t, e.up.URL, e.upToken, "GET", "/v3/customers?email:in=shopper@example.com&include=addresses", nil)
+		if !strings.Contains(string(upBody), "Acme") || !strings.Contains(string(upBody), "1 Shop St") {
+			t.Fatalf("the shopper's writes are not upstream: %s", upBody)
+		}
+	})
+
 	t.Run("upstream failures write nothing", func(t *testing.T) {
 		for name, tc := range map[string]struct {
 			f    faultproxy.Fault

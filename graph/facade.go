@@ -40,6 +40,8 @@ var passedThrough = map[string]bool{
 	"createCustomerAttributes": true, "updateCustomerAttributes": true, "deleteCustomerAttributes": true,
 	"upsertCustomerAttributeValues": true, "deleteCustomerAttributeValues": true, "upsertCustomerFormFieldValues": true,
 	"createSubscriber": true, "updateSubscriber": true, "updateCustomerSettings": true,
+	"registerCustomer": true, "updateMe": true, "changeMyPassword": true,
+	"createMyAddress": true, "updateMyAddress": true, "deleteMyAddress": true,
 	"createWebhook": true, "updateWebhook": true, "deleteWebhooks": true, "retryWebhookDelivery": true,
 	"logout": true, "impersonateCustomer": true, "loginWithToken": true,
 }

@@ -102,30 +102,31 @@ func toCustomerPuts(in []storage.CustomerUpdate) []wire.CustomerPut {
 	return out
 }
 
-// upstreamUserErrors turns an upstream 4xx into userErrors: a V3 body's
-// field map ("0.email": "...") gives the field path and index; the code is
-// read from the status and the message, as the upstream does not send
-// ours. Any other failure is a top-level error.
-func upstreamUserErrors(err error) ([]*model.UserError, error) {
+// upstreamProblems turns an upstream 4xx into the problems of the
+// write, as local validation reports them (they become userErrors): a V3
+// body's field map ("0.email": "...") gives the field path and index; the
+// code is read from the status and the message, as the upstream does not
+// send ours. Any other failure is a top-level error.
+func upstreamProblems(err error) error {
 	e, ok := err.(*upstream.Error)
 	if !ok || e.Kind != upstream.Rejected || e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden {
-		return nil, upstreamError(err)
+		return upstreamError(err)
 	}
-	code := func(status int, msg string) model.UserErrorCode {
+	code := func(status int, msg string) string {
 		m := strings.ToLower(msg)
 		switch {
 		case status == http.StatusConflict || strings.Contains(m, "already") || strings.Contains(m, "taken") || strings.Contains(m, "unique"):
-			return model.UserErrorCodeConflict
+			return storage.ECONFLICT
 		case status == http.StatusNotFound || strings.Contains(m, "not found") || strings.Contains(m, "no such"):
-			return model.UserErrorCodeNotFound
+			return storage.ENOTFOUND
 		case strings.Contains(m, "required") || strings.Contains(m, "missing"):
-			return model.UserErrorCodeRequired
+			return storage.EREQUIRED
 		case strings.Contains(m, "too long") || strings.Contains(m, "characters or fewer"):
-			return model.UserErrorCodeTooLong
+			return storage.ETOOLONG
 		}
-		return model.UserErrorCodeInvalid
+		return storage.EINVALID
 	}
-	var out []*model.UserError
+	var out storage.Errors
 	if e.Body != nil {
 		fields := make([]string, 0, len(e.Body.Errors))
 		for f := range e.Body.Errors {
@@ -133,15 +134,15 @@ func upstreamUserErrors(err error) ([]*model.UserError, error) {
 		}
 		slices.Sort(fields)
 		for _, f := range fields {
-			ue := &model.UserError{Code: code(e.Status, e.Body.Errors[f]), Message: e.Body.Errors[f]}
+			pe := &storage.Error{Code: code(e.Status, e.Body.Errors[f]), Message: e.Body.Errors[f], Index: -1}
 			parts := strings.Split(f, ".")
 			if n, err := strconv.Atoi(parts[0]); err == nil {
-				ue.Index = &n
-				ue.Field = append([]string{"input"}, camelAll(parts)...)
+				pe.Index = n
+				pe.Field = "input." + strings.Join(camelAll(parts), ".")
 			} else if f != "body" {
-				ue.Field = camelAll(parts)
+				pe.Field = strings.Join(camelAll(parts), ".")
 			}
-			out = append(out, ue)
+			out = append(out, pe)
 		}
 	}
 	if len(out) == 0 {
@@ -149,9 +150,14 @@ func upstreamUserErrors(err error) ([]*model.UserError, error) {
 		if e.Body != nil && e.Body.Title != "" {
 			msg = e.Body.Title
 		}
-		out = append(out, &model.UserError{Code: code(e.Status, msg), Message: msg})
+		out = append(out, &storage.Error{Code: code(e.Status, msg), Message: msg, Index: -1})
 	}
-	return out, nil
+	return out
+}
+
+// upstreamUserErrors is upstreamProblems as userErrors.
+func upstreamUserErrors(err error) ([]*model.UserError, error) {
+	return userErrors(upstreamProblems(err))
 }
 
 // camelAll writes snake_case path parts as the inputs' camelCase.
@@ -199,9 +205,55 @@ func customerIDs(cs []wire.Customer) []int {
 	return ids
 }
 
-func (r *Resolver) facadeCreateCustomers(ctx context.Context, in []storage.CustomerInput) (*model.CustomersPayload, error) {
-	if ue, err := dryRun(second(r.DB.CreateCustomers(storage.DryRun(ctx), in))); err != nil || len(ue) > 0 {
-		return &model.CustomersPayload{Customers: []*storage.Customer{}, UserErrors: ue}, err
+// The store writes of the customer and address mutations (GraphQL's and
+// the shopper's): the store's own, or in facade mode the upstream's. They
+// answer as the store's do: problems as storage errors.
+
+func (r *Resolver) createCustomers(ctx context.Context, in []storage.CustomerInput) ([]*storage.Customer, error) {
+	if r.mirror == nil {
+		return r.DB.CreateCustomers(ctx, in)
+	}
+	return r.facadeCreateCustomers(ctx, in)
+}
+
+func (r *Resolver) updateCustomers(ctx context.Context, in []storage.CustomerUpdate) ([]*storage.Customer, error) {
+	if r.mirror == nil {
+		return r.DB.UpdateCustomers(ctx, in)
+	}
+	return r.facadeUpdateCustomers(ctx, in)
+}
+
+func (r *Resolver) deleteCustomers(ctx context.Context, ids []int) ([]int, error) {
+	if r.mirror == nil {
+		return r.DB.DeleteCustomers(ctx, ids)
+	}
+	return r.facadeDeleteCustomers(ctx, ids)
+}
+
+func (r *Resolver) createAddresses(ctx context.Context, in []storage.AddressInput) ([]*storage.CustomerAddress, error) {
+	if r.mirror == nil {
+		return r.DB.CreateAddresses(ctx, in)
+	}
+	return r.facadeCreateAddresses(ctx, in)
+}
+
+func (r *Resolver) updateAddresses(ctx context.Context, in []storage.AddressUpdate) ([]*storage.CustomerAddress, error) {
+	if r.mirror == nil {
+		return r.DB.UpdateAddresses(ctx, in)
+	}
+	return r.facadeUpdateAddresses(ctx, in)
+}
+
+func (r *Resolver) deleteAddresses(ctx context.Context, ids []int) ([]int, error) {
+	if r.mirror == nil {
+		return r.DB.DeleteAddresses(ctx, ids)
+	}
+	return r.facadeDeleteAddresses(ctx, ids)
+}
+
+func (r *Resolver) facadeCreateCustomers(ctx context.Context, in []storage.CustomerInput) ([]*storage.Customer, error) {
+	if _, err := r.DB.CreateCustomers(storage.DryRun(ctx), in); err != nil {
+		return nil, err
 	}
 	var res wire.Collection[wire.Customer]
 	err := r.mirror.Upstream().Do(ctx, http.MethodPost, "/v3/customers", nil, toCustomerPosts(in), &res)
@@ -227,45 +279,40 @@ func (r *Resolver) facadeCreateCustomers(ctx context.Context, in []storage.Custo
 		}
 	}
 	if err != nil {
-		ue, err := upstreamUserErrors(err)
-		return &model.CustomersPayload{Customers: []*storage.Customer{}, UserErrors: ue}, err
+		return nil, upstreamProblems(err)
 	}
 	ids := customerIDs(res.Data)
 	r.mirror.Written(ctx, ids, res.Data)
-	out, err := r.customersByIDs(ctx, ids)
-	return &model.CustomersPayload{Customers: out, UserErrors: []*model.UserError{}}, err
+	return r.customersByIDs(ctx, ids)
 }
 
-func (r *Resolver) facadeUpdateCustomers(ctx context.Context, in []storage.CustomerUpdate) (*model.CustomersPayload, error) {
-	if ue, err := dryRun(second(r.DB.UpdateCustomers(storage.DryRun(ctx), in))); err != nil || len(ue) > 0 {
-		return &model.CustomersPayload{Customers: []*storage.Customer{}, UserErrors: ue}, err
+func (r *Resolver) facadeUpdateCustomers(ctx context.Context, in []storage.CustomerUpdate) ([]*storage.Customer, error) {
+	if _, err := r.DB.UpdateCustomers(storage.DryRun(ctx), in); err != nil {
+		return nil, err
 	}
 	var res wire.Collection[wire.Customer]
 	if err := r.mirror.Upstream().Do(ctx, http.MethodPut, "/v3/customers", nil, toCustomerPuts(in), &res); err != nil {
-		ue, err := upstreamUserErrors(err)
-		return &model.CustomersPayload{Customers: []*storage.Customer{}, UserErrors: ue}, err
+		return nil, upstreamProblems(err)
 	}
 	ids := make([]int, len(in))
 	for i, u := range in {
 		ids[i] = u.ID
 	}
 	r.mirror.Written(ctx, ids, res.Data)
-	out, err := r.customersByIDs(ctx, ids)
-	return &model.CustomersPayload{Customers: out, UserErrors: []*model.UserError{}}, err
+	return r.customersByIDs(ctx, ids)
 }
 
-func (r *Resolver) facadeDeleteCustomers(ctx context.Context, ids []int) (*model.DeletePayload, error) {
-	if ue, err := dryRun(second(r.DB.DeleteCustomers(storage.DryRun(ctx), ids))); err != nil || len(ue) > 0 {
-		return &model.DeletePayload{DeletedIds: []int{}, UserErrors: ue}, err
+func (r *Resolver) facadeDeleteCustomers(ctx context.Context, ids []int) ([]int, error) {
+	if _, err := r.DB.DeleteCustomers(storage.DryRun(ctx), ids); err != nil {
+		return nil, err
 	}
 	if len(ids) > 0 {
 		q := url.Values{"id:in": {joinInts(ids)}}
 		if err := r.mirror.Upstream().Do(ctx, http.MethodDelete, "/v3/customers", q, nil, nil); err != nil {
-			ue, err := upstreamUserErrors(err)
-			return &model.DeletePayload{DeletedIds: []int{}, UserErrors: ue}, err
+			return nil, upstreamProblems(err)
 		}
 	}
-	return deleted(r.DB.MirrorDeleteCustomers(ctx, ids))
+	return r.DB.MirrorDeleteCustomers(ctx, ids)
 }
 
 func second[T any](_ T, err error) error { return err }
@@ -300,10 +347,9 @@ func (r *Resolver) addressesByIDs(ctx context.Context, ids []int) ([]*storage.Cu
 	return out, nil
 }
 
-func (r *Resolver) facadeCreateAddresses(ctx context.Context, in []storage.AddressInput) (*model.CustomerAddressesPayload, error) {
-	empty := []*storage.CustomerAddress{}
-	if ue, err := dryRun(second(r.DB.CreateAddresses(storage.DryRun(ctx), in))); err != nil || len(ue) > 0 {
-		return &model.CustomerAddressesPayload{Addresses: empty, UserErrors: ue}, err
+func (r *Resolver) facadeCreateAddresses(ctx context.Context, in []storage.AddressInput) ([]*storage.CustomerAddress, error) {
+	if _, err := r.DB.CreateAddresses(storage.DryRun(ctx), in); err != nil {
+		return nil, err
 	}
 	body := make([]wire.AddressPost, len(in))
 	var owners []int
@@ -327,20 +373,17 @@ func (r *Resolver) facadeCreateAddresses(ctx context.Context, in []storage.Addre
 		if !all {
 			return nil, upstreamError(err)
 		}
-		out, err := r.addressesByIDs(ctx, ids)
-		return &model.CustomerAddressesPayload{Addresses: out, UserErrors: []*model.UserError{}}, err
+		return r.addressesByIDs(ctx, ids)
 	}
 	if err != nil {
-		ue, err := upstreamUserErrors(err)
-		return &model.CustomerAddressesPayload{Addresses: empty, UserErrors: ue}, err
+		return nil, upstreamProblems(err)
 	}
 	r.mirror.Written(ctx, owners, nil)
 	ids := make([]int, len(res.Data))
 	for i, a := range res.Data {
 		ids[i] = a.ID
 	}
-	out, err := r.addressesByIDs(ctx, ids)
-	return &model.CustomerAddressesPayload{Addresses: out, UserErrors: []*model.UserError{}}, err
+	return r.addressesByIDs(ctx, ids)
 }
 
 // matchAddresses finds in the mirror an address equal to each input;
@@ -382,10 +425,9 @@ func (r *Resolver) ownersOf(ctx context.Context, addressIDs []int) ([]int, error
 	return owners, nil
 }
 
-func (r *Resolver) facadeUpdateAddresses(ctx context.Context, in []storage.AddressUpdate) (*model.CustomerAddressesPayload, error) {
-	empty := []*storage.CustomerAddress{}
-	if ue, err := dryRun(second(r.DB.UpdateAddresses(storage.DryRun(ctx), in))); err != nil || len(ue) > 0 {
-		return &model.CustomerAddressesPayload{Addresses: empty, UserErrors: ue}, err
+func (r *Resolver) facadeUpdateAddresses(ctx context.Context, in []storage.AddressUpdate) ([]*storage.CustomerAddress, error) {
+	if _, err := r.DB.UpdateAddresses(storage.DryRun(ctx), in); err != nil {
+		return nil, err
 	}
 	ids := make([]int, len(in))
 	body := make([]wire.AddressPut, len(in))
@@ -404,17 +446,15 @@ func (r *Resolver) facadeUpdateAddresses(ctx context.Context, in []storage.Addre
 		return nil, err
 	}
 	if err := r.mirror.Upstream().Do(ctx, http.MethodPut, "/v3/customers/addresses", nil, body, nil); err != nil {
-		ue, err := upstreamUserErrors(err)
-		return &model.CustomerAddressesPayload{Addresses: empty, UserErrors: ue}, err
+		return nil, upstreamProblems(err)
 	}
 	r.mirror.Written(ctx, owners, nil)
-	out, err := r.addressesByIDs(ctx, ids)
-	return &model.CustomerAddressesPayload{Addresses: out, UserErrors: []*model.UserError{}}, err
+	return r.addressesByIDs(ctx, ids)
 }
 
-func (r *Resolver) facadeDeleteAddresses(ctx context.Context, ids []int) (*model.DeletePayload, error) {
-	if ue, err := dryRun(second(r.DB.DeleteAddresses(storage.DryRun(ctx), ids))); err != nil || len(ue) > 0 {
-		return &model.DeletePayload{DeletedIds: []int{}, UserErrors: ue}, err
+func (r *Resolver) facadeDeleteAddresses(ctx context.Context, ids []int) ([]int, error) {
+	if _, err := r.DB.DeleteAddresses(storage.DryRun(ctx), ids); err != nil {
+		return nil, err
 	}
 	have, err := r.addressesByIDs(ctx, ids)
 	if err != nil {
@@ -423,8 +463,7 @@ func (r *Resolver) facadeDeleteAddresses(ctx context.Context, ids []int) (*model
 	owners, _ := r.ownersOf(ctx, ids)
 	if len(ids) > 0 {
 		if err := r.mirror.Upstream().Do(ctx, http.MethodDelete, "/v3/customers/addresses", url.Values{"id:in": {joinInts(ids)}}, nil, nil); err != nil {
-			ue, err := upstreamUserErrors(err)
-			return &model.DeletePayload{DeletedIds: []int{}, UserErrors: ue}, err
+			return nil, upstreamProblems(err)
 		}
 	}
 	r.mirror.Written(ctx, owners, nil)
@@ -434,7 +473,7 @@ func (r *Resolver) facadeDeleteAddresses(ctx context.Context, ids []int) (*model
 			out = append(out, id)
 		}
 	}
-	return &model.DeletePayload{DeletedIds: out, UserErrors: []*model.UserError{}}, nil
+	return out, nil
 }
 
 // checkCredentials asks the upstream in facade mode (no password hash is

@@ -101,10 +101,7 @@ func (r *customerGroupResolver) Customers(ctx context.Context, obj *storage.Cust
 }
 
 func (r *mutationResolver) CreateCustomers(ctx context.Context, input []*model.CustomerCreateInput) (*model.CustomersPayload, error) {
-	if r.mirror != nil {
-		return r.facadeCreateCustomers(ctx, fromCustomerCreateInputs(input))
-	}
-	out, ue, err := written(r.DB.CreateCustomers(ctx, fromCustomerCreateInputs(input)))
+	out, ue, err := written(r.createCustomers(ctx, fromCustomerCreateInputs(input)))
 	if err != nil {
 		return nil, err
 	}
@@ -112,10 +109,7 @@ func (r *mutationResolver) CreateCustomers(ctx context.Context, input []*model.C
 }
 
 func (r *mutationResolver) UpdateCustomers(ctx context.Context, input []*model.CustomerUpdateInput) (*model.CustomersPayload, error) {
-	if r.mirror != nil {
-		return r.facadeUpdateCustomers(ctx, fromCustomerUpdateInputs(input))
-	}
-	out, ue, err := written(r.DB.UpdateCustomers(ctx, fromCustomerUpdateInputs(input)))
+	out, ue, err := written(r.updateCustomers(ctx, fromCustomerUpdateInputs(input)))
 	if err != nil {
 		return nil, err
 	}
@@ -123,17 +117,11 @@ func (r *mutationResolver) UpdateCustomers(ctx context.Context, input []*model.C
 }
 
 func (r *mutationResolver) DeleteCustomers(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
-	if r.mirror != nil {
-		return r.facadeDeleteCustomers(ctx, idIn)
-	}
-	return deleted(r.DB.DeleteCustomers(ctx, idIn))
+	return deleted(r.deleteCustomers(ctx, idIn))
 }
 
 func (r *mutationResolver) CreateCustomerAddresses(ctx context.Context, input []*model.CustomerAddressCreateInput) (*model.CustomerAddressesPayload, error) {
-	if r.mirror != nil {
-		return r.facadeCreateAddresses(ctx, fromAddressCreateInputs(input))
-	}
-	out, ue, err := written(r.DB.CreateAddresses(ctx, fromAddressCreateInputs(input)))
+	out, ue, err := written(r.createAddresses(ctx, fromAddressCreateInputs(input)))
 	if err != nil {
 		return nil, err
 	}
@@ -141,10 +129,7 @@ func (r *mutationResolver) CreateCustomerAddresses(ctx context.Context, input []
 }
 
 func (r *mutationResolver) UpdateCustomerAddresses(ctx context.Context, input []*model.CustomerAddressUpdateInput) (*model.CustomerAddressesPayload, error) {
-	if r.mirror != nil {
-		return r.facadeUpdateAddresses(ctx, fromAddressUpdateInputs(input))
-	}
-	out, ue, err := written(r.DB.UpdateAddresses(ctx, fromAddressUpdateInputs(input)))
+	out, ue, err := written(r.updateAddresses(ctx, fromAddressUpdateInputs(input)))
 	if err != nil {
 		return nil, err
 	}
@@ -152,10 +137,7 @@ func (r *mutationResolver) UpdateCustomerAddresses(ctx context.Context, input []
 }
 
 func (r *mutationResolver) DeleteCustomerAddresses(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
-	if r.mirror != nil {
-		return r.facadeDeleteAddresses(ctx, idIn)
-	}
-	return deleted(r.DB.DeleteAddresses(ctx, idIn))
+	return deleted(r.deleteAddresses(ctx, idIn))
 }
 
 func (r *mutationResolver) CreateCustomerAttributes(ctx context.Context, input []*model.CustomerAttributeCreateInput) (*model.CustomerAttributesPayload, error) {

@@ -162,6 +162,11 @@ func measureLag(upURL, upToken, fURL, fToken string, k int, tag string) []time.D
 	client := &http.Client{}
 	var out []time.Duration
 	for i := range k {
+		if tag == "recon" {
+			// A change at a random moment of the period, not just after
+			// the pass that showed the previous one.
+			time.Sleep(time.Duration(rand.Int64N(int64(*every))))
+		}
 		id := 1 + rand.IntN(*n)
 		name := fmt.Sprintf("%s-%d-%d", tag, i, rand.IntN(1e9))
 		body, _ := json.Marshal([]map[string]any{{"id": id, "first_name": name}})
