@@ -39,7 +39,7 @@ func (r *Resolver) attributesByIDs(ctx context.Context, ids []int) ([]*storage.C
 
 func (r *Resolver) facadeCreateAttributes(ctx context.Context, in []storage.AttributeInput) (*model.CustomerAttributesPayload, error) {
 	var res wire.Collection[wire.Attribute]
-	ue, err := passThrough(second(r.DB.CreateAttributes(storage.DryRun(ctx), in)), func() error {
+	ue, err := passThrough(second(r.DB.CreateAttributes(dry(ctx), in)), func() error {
 		body := make([]wire.AttributePost, len(in))
 		for i, a := range in {
 			body[i] = wire.AttributePost{Name: a.Name, Type: string(a.Type)}
@@ -61,7 +61,7 @@ func (r *Resolver) facadeCreateAttributes(ctx context.Context, in []storage.Attr
 }
 
 func (r *Resolver) facadeUpdateAttributes(ctx context.Context, in []storage.AttributeUpdate) (*model.CustomerAttributesPayload, error) {
-	ue, err := passThrough(second(r.DB.UpdateAttributes(storage.DryRun(ctx), in)), func() error {
+	ue, err := passThrough(second(r.DB.UpdateAttributes(dry(ctx), in)), func() error {
 		body := make([]wire.AttributePut, len(in))
 		for i, a := range in {
 			body[i] = wire.AttributePut{ID: a.ID, Name: a.Name}
@@ -87,7 +87,7 @@ func (r *Resolver) facadeDeleteAttributes(ctx context.Context, ids []int) (*mode
 	if err != nil {
 		return nil, err
 	}
-	ue, err := passThrough(second(r.DB.DeleteAttributes(storage.DryRun(ctx), ids)), func() error {
+	ue, err := passThrough(second(r.DB.DeleteAttributes(dry(ctx), ids)), func() error {
 		if len(ids) == 0 {
 			return nil
 		}
@@ -110,7 +110,7 @@ func (r *Resolver) facadeDeleteAttributes(ctx context.Context, ids []int) (*mode
 
 func (r *Resolver) facadeUpsertAttributeValues(ctx context.Context, in []storage.AttributeValueUpsert) (*model.CustomerAttributeValuesPayload, error) {
 	empty := []*storage.CustomerAttributeValue{}
-	ue, err := passThrough(second(r.DB.UpsertAttributeValues(storage.DryRun(ctx), in)), func() error {
+	ue, err := passThrough(second(r.DB.UpsertAttributeValues(dry(ctx), in)), func() error {
 		body := make([]wire.AttributeValuePut, len(in))
 		for i, v := range in {
 			body[i] = wire.AttributeValuePut{ID: v.ID, AttributeID: v.AttributeID, Value: v.Value, CustomerID: v.CustomerID}
@@ -148,7 +148,7 @@ func (r *Resolver) facadeDeleteAttributeValues(ctx context.Context, ids []int) (
 	if err != nil {
 		return nil, err
 	}
-	ue, err := passThrough(second(r.DB.DeleteAttributeValues(storage.DryRun(ctx), ids)), func() error {
+	ue, err := passThrough(second(r.DB.DeleteAttributeValues(dry(ctx), ids)), func() error {
 		if len(ids) == 0 {
 			return nil
 		}
@@ -184,7 +184,7 @@ func (r *Resolver) facadeUpsertFormFieldValues(ctx context.Context, in []storage
 	if err != nil {
 		return nil, err
 	}
-	ue, err := passThrough(second(r.DB.UpsertFormFieldValues(storage.DryRun(ctx), in)), func() error {
+	ue, err := passThrough(second(r.DB.UpsertFormFieldValues(dry(ctx), in)), func() error {
 		body := make([]wire.FormFieldValue, len(in))
 		for i, v := range in {
 			b, _ := v.Value.MarshalJSON()
@@ -203,7 +203,7 @@ func (r *Resolver) facadeUpsertFormFieldValues(ctx context.Context, in []storage
 	r.mirror.Written(ctx, owners, nil)
 	// Answer as the local write would: run it again as a dry run on the
 	// mirror, which now holds the values.
-	out, err := r.DB.UpsertFormFieldValues(storage.DryRun(ctx), in)
+	out, err := r.DB.UpsertFormFieldValues(dry(ctx), in)
 	ue, err = userErrors(err)
 	if err != nil {
 		return nil, err
@@ -213,7 +213,7 @@ func (r *Resolver) facadeUpsertFormFieldValues(ctx context.Context, in []storage
 
 func (r *Resolver) facadeCreateSubscriber(ctx context.Context, in storage.SubscriberInput) (*model.SubscriberPayload, error) {
 	var res wire.Single[wire.Subscriber]
-	ue, err := passThrough(second(r.DB.CreateSubscriber(storage.DryRun(ctx), in)), func() error {
+	ue, err := passThrough(second(r.DB.CreateSubscriber(dry(ctx), in)), func() error {
 		body := wire.SubscriberWrite{Email: &in.Email, FirstName: &in.FirstName, LastName: &in.LastName, Source: &in.Source,
 			OrderID: wire.Optional[*int]{Set: in.OrderID != nil, Value: in.OrderID}, ChannelID: in.ChannelID, Consents: consentStrings(in.Consents)}
 		return r.mirror.Upstream().Do(ctx, http.MethodPost, "/v3/customers/subscribers", nil, body, &res)
@@ -226,7 +226,7 @@ func (r *Resolver) facadeCreateSubscriber(ctx context.Context, in storage.Subscr
 
 func (r *Resolver) facadeUpdateSubscriber(ctx context.Context, in storage.SubscriberUpdate) (*model.SubscriberPayload, error) {
 	var res wire.Single[wire.Subscriber]
-	ue, err := passThrough(second(r.DB.UpdateSubscriber(storage.DryRun(ctx), in)), func() error {
+	ue, err := passThrough(second(r.DB.UpdateSubscriber(dry(ctx), in)), func() error {
 		body := wire.SubscriberWrite{Email: in.Email, FirstName: in.FirstName, LastName: in.LastName, Source: in.Source,
 			OrderID: wire.Optional[*int]{Set: in.OrderID.Set, Value: in.OrderID.Value}, ChannelID: in.ChannelID, Consents: consentStrings(in.Consents)}
 		return r.mirror.Upstream().Do(ctx, http.MethodPut, "/v3/customers/subscribers/"+strconv.Itoa(in.ID), nil, body, &res)
@@ -260,7 +260,7 @@ func consentStrings[T ~string](cs []T) []string {
 }
 
 func (r *Resolver) facadeUpdateSettings(ctx context.Context, in storage.SettingsUpdate) (*model.CustomerSettingsPayload, error) {
-	ue, err := passThrough(second(r.DB.UpdateSettings(storage.DryRun(ctx), in)), func() error {
+	ue, err := passThrough(second(r.DB.UpdateSettings(dry(ctx), in)), func() error {
 		var body wire.SettingsPut
 		if in.AskShopperForTrackingConsent != nil || in.PolicyURL != nil {
 			body.PrivacySettings = &struct {

@@ -252,7 +252,7 @@ func (r *Resolver) deleteAddresses(ctx context.Context, ids []int) ([]int, error
 }
 
 func (r *Resolver) facadeCreateCustomers(ctx context.Context, in []storage.CustomerInput) ([]*storage.Customer, error) {
-	if _, err := r.DB.CreateCustomers(storage.DryRun(ctx), in); err != nil {
+	if _, err := r.DB.CreateCustomers(dry(ctx), in); err != nil {
 		return nil, err
 	}
 	var res wire.Collection[wire.Customer]
@@ -287,7 +287,7 @@ func (r *Resolver) facadeCreateCustomers(ctx context.Context, in []storage.Custo
 }
 
 func (r *Resolver) facadeUpdateCustomers(ctx context.Context, in []storage.CustomerUpdate) ([]*storage.Customer, error) {
-	if _, err := r.DB.UpdateCustomers(storage.DryRun(ctx), in); err != nil {
+	if _, err := r.DB.UpdateCustomers(dry(ctx), in); err != nil {
 		return nil, err
 	}
 	var res wire.Collection[wire.Customer]
@@ -303,7 +303,7 @@ func (r *Resolver) facadeUpdateCustomers(ctx context.Context, in []storage.Custo
 }
 
 func (r *Resolver) facadeDeleteCustomers(ctx context.Context, ids []int) ([]int, error) {
-	if _, err := r.DB.DeleteCustomers(storage.DryRun(ctx), ids); err != nil {
+	if _, err := r.DB.DeleteCustomers(dry(ctx), ids); err != nil {
 		return nil, err
 	}
 	if len(ids) > 0 {
@@ -348,7 +348,7 @@ func (r *Resolver) addressesByIDs(ctx context.Context, ids []int) ([]*storage.Cu
 }
 
 func (r *Resolver) facadeCreateAddresses(ctx context.Context, in []storage.AddressInput) ([]*storage.CustomerAddress, error) {
-	if _, err := r.DB.CreateAddresses(storage.DryRun(ctx), in); err != nil {
+	if _, err := r.DB.CreateAddresses(dry(ctx), in); err != nil {
 		return nil, err
 	}
 	body := make([]wire.AddressPost, len(in))
@@ -426,7 +426,7 @@ func (r *Resolver) ownersOf(ctx context.Context, addressIDs []int) ([]int, error
 }
 
 func (r *Resolver) facadeUpdateAddresses(ctx context.Context, in []storage.AddressUpdate) ([]*storage.CustomerAddress, error) {
-	if _, err := r.DB.UpdateAddresses(storage.DryRun(ctx), in); err != nil {
+	if _, err := r.DB.UpdateAddresses(dry(ctx), in); err != nil {
 		return nil, err
 	}
 	ids := make([]int, len(in))
@@ -453,7 +453,7 @@ func (r *Resolver) facadeUpdateAddresses(ctx context.Context, in []storage.Addre
 }
 
 func (r *Resolver) facadeDeleteAddresses(ctx context.Context, ids []int) ([]int, error) {
-	if _, err := r.DB.DeleteAddresses(storage.DryRun(ctx), ids); err != nil {
+	if _, err := r.DB.DeleteAddresses(dry(ctx), ids); err != nil {
 		return nil, err
 	}
 	have, err := r.addressesByIDs(ctx, ids)
@@ -531,4 +531,11 @@ func (r *Resolver) checkPasswordOf(ctx context.Context, customerID int, password
 		return false, upstreamError(err)
 	}
 	return res.Success, nil
+}
+
+// dry is the context of the local validation before an upstream write: a
+// dry run, with form field values left to the upstream to judge (the
+// definitions here are inferred from values seen, never enforced).
+func dry(ctx context.Context) context.Context {
+	return storage.DryRun(storage.InferredFormFields(ctx))
 }

@@ -165,3 +165,28 @@ func TestDB_DryRun(t *testing.T) {
 		t.Fatalf("a dry run's conflict: %v", err)
 	}
 }
+
+// TestDB_InferredFormFields: with InferredFormFields a value of a form
+// field the store does not define, or of another type, passes the checks
+// (the upstream judges it); without, it is NOT_FOUND.
+func TestDB_InferredFormFields(t *testing.T) {
+	ctx := context.Background()
+	db := storagetest.MustOpenDB(t)
+	in := []storage.CustomerInput{{Email: "f@example.com", FirstName: "F", LastName: "F",
+		FormFields: []storage.FormFieldValueInput{{Name: "Unknown", Value: mustFormValue(t, `["a"]`)}}}}
+	if _, err := db.CreateCustomers(storage.DryRun(ctx), in); storage.AsErrors(err) == nil || storage.AsErrors(err)[0].Code != storage.ENOTFOUND {
+		t.Fatalf("strict: %v", err)
+	}
+	if _, err := db.CreateCustomers(storage.DryRun(storage.InferredFormFields(ctx)), in); err != nil {
+		t.Fatalf("inferred: %v", err)
+	}
+}
+
+func mustFormValue(t *testing.T, js string) storage.FormValue {
+	t.Helper()
+	var v storage.FormValue
+	if err := v.UnmarshalJSON([]byte(js)); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

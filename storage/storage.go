@@ -301,6 +301,18 @@ type Tx struct {
 	writes uint64
 	// dry marks a write transaction of a dry run: Commit rolls it back.
 	dry bool
+	// inferFields takes every form field name as defined, for any owner
+	// and value (InferredFormFields).
+	inferFields bool
+}
+
+type inferredFieldsKey struct{}
+
+// InferredFormFields returns a context whose writes do not check form
+// field values against the definitions: in facade mode those are inferred
+// from the values the mirror has seen and the upstream judges the values.
+func InferredFormFields(ctx context.Context) context.Context {
+	return context.WithValue(ctx, inferredFieldsKey{}, true)
 }
 
 type dryRunKey struct{}
@@ -318,7 +330,8 @@ func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", formatError(err))
 	}
-	return &Tx{tx: tx, db: db, now: db.Now().UTC().Truncate(time.Second), dry: isDryRun(ctx)}, nil
+	return &Tx{tx: tx, db: db, now: db.Now().UTC().Truncate(time.Second), dry: isDryRun(ctx),
+		inferFields: ctx.Value(inferredFieldsKey{}) != nil}, nil
 }
 
 // beginRead starts a read transaction on the read pool, so that several
