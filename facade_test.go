@@ -742,4 +742,39 @@ func TestFacade_MoreWrites(t *testing.T) {
 		t.Fatalf("settings: %v", r)
 	}
 	same("/v3/customers/settings")
+
+	r = e.gql(t, `mutation { createCustomerGroup(input: {name: "Wholesale", discountRules: [{type: ALL, method: PERCENT, amount: 5}]}) { customerGroup { id name } userErrors { code field } } }`, nil)
+	gid, _ := dig(r, "data", "createCustomerGroup", "customerGroup", "id").(float64)
+	if gid == 0 {
+		t.Fatalf("create group: %v", r)
+	}
+	r = e.gql(t, `mutation($id: Int!) { updateCustomerGroup(input: {id: $id, name: "Trade"}) { customerGroup { name } userErrors { code } } }`, map[string]any{"id": gid})
+	if dig(r, "data", "updateCustomerGroup", "customerGroup", "name") != "Trade" {
+		t.Fatalf("update group: %v", r)
+	}
+	same("/v2/customer_groups")
+	r = e.gql(t, `mutation($id: Int!) { deleteCustomerGroups(idIn: [$id]) { deletedIds } }`, map[string]any{"id": gid})
+	if fmt.Sprint(dig(r, "data", "deleteCustomerGroups", "deletedIds")) != fmt.Sprintf("[%v]", gid) {
+		t.Fatalf("delete group: %v", r)
+	}
+	same("/v2/customer_groups")
+	r = e.gql(t, `mutation { updateChannelCustomerSettings(input: {channelId: 1, allowGlobalLogins: false}) { settings { allowGlobalLogins } userErrors { code field } } }`, nil)
+	if dig(r, "data", "updateChannelCustomerSettings", "settings", "allowGlobalLogins") != false {
+		t.Fatalf("channel settings: %v", r)
+	}
+	same("/v3/customers/settings/channels/1")
+	r = e.gql(t, `mutation { updateCustomerConsent(input: {customerId: 2, allow: [ANALYTICS], deny: [TARGETING]}) { consent { allow deny } userErrors { code } } }`, nil)
+	if fmt.Sprint(dig(r, "data", "updateCustomerConsent", "consent", "allow")) != "[ANALYTICS]" {
+		t.Fatalf("consent: %v", r)
+	}
+	same("/v3/customers/2/consent")
+	r = e.gql(t, `mutation($id: Int!) { deleteSubscribers(filter: {idIn: [$id]}) { deletedIds } }`, map[string]any{"id": sid})
+	if fmt.Sprint(dig(r, "data", "deleteSubscribers", "deletedIds")) != fmt.Sprintf("[%v]", sid) {
+		t.Fatalf("delete subscribers: %v", r)
+	}
+	same("/v3/customers/subscribers")
+	up, mirror := e.exports(t)
+	if up != mirror {
+		t.Fatal("the exports differ")
+	}
 }

@@ -886,3 +886,19 @@ func (m *Mirror) ApplySubscribers(ctx context.Context, ss []wire.Subscriber) err
 
 // RefreshGroups rereads the customer groups.
 func (m *Mirror) RefreshGroups(ctx context.Context) error { return m.syncGroups(ctx) }
+
+// RefreshChannel rereads one channel's settings.
+func (m *Mirror) RefreshChannel(ctx context.Context, channelID int) error {
+	var s wire.Single[wire.Settings]
+	if err := m.up.Get(ctx, "/v3/customers/settings", nil, &s); err != nil {
+		return err
+	}
+	var ch wire.Single[wire.ChannelSettings]
+	if err := m.up.Get(ctx, "/v3/customers/settings/channels/"+strconv.Itoa(channelID), nil, &ch); err != nil {
+		return err
+	}
+	return m.db.MirrorSettings(ctx, s.Data, map[int]wire.ChannelSettings{channelID: ch.Data})
+}
+
+// DB is the mirror's store.
+func (m *Mirror) DB() *storage.DB { return m.db }

@@ -42,6 +42,8 @@ var passedThrough = map[string]bool{
 	"createSubscriber": true, "updateSubscriber": true, "updateCustomerSettings": true,
 	"registerCustomer": true, "updateMe": true, "changeMyPassword": true,
 	"createMyAddress": true, "updateMyAddress": true, "deleteMyAddress": true,
+	"createCustomerGroup": true, "updateCustomerGroup": true, "deleteCustomerGroups": true, "deleteSubscribers": true,
+	"updateChannelCustomerSettings": true, "updateCustomerConsent": true, "updateMyConsent": true,
 	"createWebhook": true, "updateWebhook": true, "deleteWebhooks": true, "retryWebhookDelivery": true,
 	"logout": true, "impersonateCustomer": true, "loginWithToken": true,
 }

@@ -295,3 +295,175 @@ func (r *Resolver) facadeUpdateSettings(ctx context.Context, in storage.Settings
 	}
 	return &model.CustomerSettingsPayload{Settings: out, UserErrors: []*model.UserError{}}, nil
 }
+
+func v2Rules(rules []storage.DiscountRule) []wire.V2DiscountRule {
+	out := make([]wire.V2DiscountRule, len(rules))
+	for i, r := range rules {
+		out[i] = wire.V2DiscountRule{Type: string(r.Type), PriceListID: r.PriceListID, CategoryID: r.CategoryID, ProductID: r.ProductID}
+		if r.Method != nil {
+			m := string(*r.Method)
+			out[i].Method = &m
+		}
+		if r.Amount != nil {
+			a := wire.FormatDecimal(*r.Amount)
+			out[i].Amount = &a
+		}
+	}
+	return out
+}
+
+func v2Access(a *storage.CategoryAccess) *wire.V2CategoryAccess {
+	if a == nil {
+		return nil
+	}
+	return &wire.V2CategoryAccess{Type: string(a.Type), Categories: a.Categories}
+}
+
+func (r *Resolver) groupWritten(ctx context.Context, id int) (*model.CustomerGroupPayload, error) {
+	if err := r.mirror.RefreshGroups(ctx); err != nil {
+		return nil, upstreamError(err)
+	}
+	out, err := r.DB.FindGroupByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CustomerGroupPayload{CustomerGroup: out, UserErrors: []*model.UserError{}}, nil
+}
+
+func (r *Resolver) facadeCreateGroup(ctx context.Context, in storage.GroupInput) (*model.CustomerGroupPayload, error) {
+	var res wire.V2Group
+	ue, err := passThrough(second(r.DB.CreateGroup(dry(ctx), in)), func() error {
+		body := wire.V2GroupWrite{Name: &in.Name, IsDefault: &in.IsDefault, IsGroupForGuests: &in.IsGroupForGuests,
+			CategoryAccess: v2Access(in.CategoryAccess), DiscountRules: wire.Some(v2Rules(in.DiscountRules))}
+		return r.mirror.Upstream().Do(ctx, http.MethodPost, "/v2/customer_groups", nil, body, &res)
+	})
+	if err != nil || len(ue) > 0 {
+		return &model.CustomerGroupPayload{UserErrors: ue}, err
+	}
+	return r.groupWritten(ctx, res.ID)
+}
+
+func (r *Resolver) facadeUpdateGroup(ctx context.Context, in storage.GroupUpdate) (*model.CustomerGroupPayload, error) {
+	ue, err := passThrough(second(r.DB.UpdateGroup(dry(ctx), in)), func() error {
+		body := wire.V2GroupWrite{Name: in.Name, IsDefault: in.IsDefault, IsGroupForGuests: in.IsGroupForGuests,
+			CategoryAccess: v2Access(in.CategoryAccess)}
+		if in.DiscountRules.Set {
+			body.DiscountRules = wire.Some(v2Rules(in.DiscountRules.Value))
+		}
+		return r.mirror.Upstream().Do(ctx, http.MethodPut, "/v2/customer_groups/"+strconv.Itoa(in.ID), nil, body, nil)
+	})
+	if err != nil || len(ue) > 0 {
+		return &model.CustomerGroupPayload{UserErrors: ue}, err
+	}
+	return r.groupWritten(ctx, in.ID)
+}
+
+func (r *Resolver) facadeDeleteGroups(ctx context.Context, ids []int) (*model.DeletePayload, error) {
+	gone, err := r.DB.DeleteGroups(dry(ctx), ids)
+	ue, err := passThrough(err, func() error {
+		for _, id := range gone {
+			if err := r.mirror.Upstream().Do(ctx, http.MethodDelete, "/v2/customer_groups/"+strconv.Itoa(id), nil, nil, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil || len(ue) > 0 {
+		return &model.DeletePayload{DeletedIds: []int{}, UserErrors: ue}, err
+	}
+	if err := r.mirror.RefreshGroups(ctx); err != nil {
+		return nil, upstreamError(err)
+	}
+	// Their customers are left without a group: the sweep and their
+	// webhooks bring that; the mirror's delete did it already.
+	return &model.DeletePayload{DeletedIds: nonNilInts(gone), UserErrors: []*model.UserError{}}, nil
+}
+
+func nonNilInts(ids []int) []int {
+	if ids == nil {
+		return []int{}
+	}
+	return ids
+}
+
+func (r *Resolver) facadeDeleteSubscribers(ctx context.Context, f storage.SubscriberFilter, all bool) (*model.DeletePayload, error) {
+	gone, err := r.DB.DeleteSubscribers(dry(ctx), f, all)
+	ue, err := passThrough(err, func() error {
+		for chunk := range slices.Chunk(gone, 50) {
+			if err := r.mirror.Upstream().Do(ctx, http.MethodDelete, "/v3/customers/subscribers", url.Values{"id:in": {joinInts(chunk)}}, nil, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil || len(ue) > 0 {
+		return &model.DeletePayload{DeletedIds: []int{}, UserErrors: ue}, err
+	}
+	out, err := r.DB.MirrorDeleteSubscribers(ctx, gone)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DeletePayload{DeletedIds: nonNilInts(out), UserErrors: []*model.UserError{}}, nil
+}
+
+func (r *Resolver) facadeUpdateChannelSettings(ctx context.Context, in storage.ChannelSettingsUpdate) (*model.ChannelCustomerSettingsPayload, error) {
+	ue, err := passThrough(second(r.DB.UpdateChannelSettings(dry(ctx), in)), func() error {
+		var body wire.ChannelSettingsPut
+		if in.AskShopperForTrackingConsent.Set || in.PolicyURL.Set {
+			body.PrivacySettings = &struct {
+				AskShopperForTrackingConsent wire.Optional[*bool]   `json:"ask_shopper_for_tracking_consent,omitzero"`
+				PolicyURL                    wire.Optional[*string] `json:"policy_url,omitzero"`
+			}{wire.Optional[*bool]{Set: in.AskShopperForTrackingConsent.Set, Value: in.AskShopperForTrackingConsent.Value},
+				wire.Optional[*string]{Set: in.PolicyURL.Set, Value: in.PolicyURL.Value}}
+		}
+		if in.GuestCustomerGroupID.Set || in.DefaultCustomerGroupID.Set {
+			body.CustomerGroupSettings = &struct {
+				GuestCustomerGroupID   wire.Optional[*int] `json:"guest_customer_group_id,omitzero"`
+				DefaultCustomerGroupID wire.Optional[*int] `json:"default_customer_group_id,omitzero"`
+			}{wire.Optional[*int]{Set: in.GuestCustomerGroupID.Set, Value: in.GuestCustomerGroupID.Value},
+				wire.Optional[*int]{Set: in.DefaultCustomerGroupID.Set, Value: in.DefaultCustomerGroupID.Value}}
+		}
+		body.AllowGlobalLogins = wire.Optional[*bool]{Set: in.AllowGlobalLogins.Set, Value: in.AllowGlobalLogins.Value}
+		return r.mirror.Upstream().Do(ctx, http.MethodPut, "/v3/customers/settings/channels/"+strconv.Itoa(in.ChannelID), nil, body, nil)
+	})
+	if err != nil || len(ue) > 0 {
+		return &model.ChannelCustomerSettingsPayload{UserErrors: ue}, err
+	}
+	if err := r.mirror.RefreshChannel(ctx, in.ChannelID); err != nil {
+		return nil, upstreamError(err)
+	}
+	out, err := r.DB.FindChannelSettings(ctx, in.ChannelID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ChannelCustomerSettingsPayload{Settings: out, UserErrors: []*model.UserError{}}, nil
+}
+
+// updateConsent writes a customer's consent: the store's, or in facade
+// mode the upstream's, then the mirror's.
+func (r *Resolver) updateConsent(ctx context.Context, in storage.ConsentInput) (*storage.CustomerConsent, error) {
+	if r.mirror == nil {
+		return r.DB.UpdateConsent(ctx, in)
+	}
+	if _, err := r.DB.UpdateConsent(dry(ctx), in); err != nil {
+		return nil, err
+	}
+	var res wire.Consent
+	body := wire.ConsentPut{Allow: consentStrings(in.Allow), Deny: consentStrings(in.Deny)}
+	if body.Allow == nil {
+		body.Allow = []string{}
+	}
+	if body.Deny == nil {
+		body.Deny = []string{}
+	}
+	if err := r.mirror.Upstream().Do(ctx, http.MethodPut, "/v3/customers/"+strconv.Itoa(in.CustomerID)+"/consent", nil, body, &res); err != nil {
+		return nil, upstreamProblems(err)
+	}
+	if res.Allow == nil && res.Deny == nil {
+		res.Allow, res.Deny = body.Allow, body.Deny
+	}
+	if err := r.DB.MirrorConsent(ctx, in.CustomerID, res); err != nil {
+		return nil, err
+	}
+	return r.DB.FindConsent(ctx, in.CustomerID)
+}

@@ -219,7 +219,7 @@ func (r *mutationResolver) UpsertCustomerFormFieldValues(ctx context.Context, in
 }
 
 func (r *mutationResolver) UpdateCustomerConsent(ctx context.Context, input model.CustomerConsentInput) (*model.CustomerConsentPayload, error) {
-	out, ue, err := writtenOne(r.DB.UpdateConsent(ctx, storage.ConsentInput{CustomerID: input.CustomerID, Allow: input.Allow, Deny: input.Deny}))
+	out, ue, err := writtenOne(r.updateConsent(ctx, storage.ConsentInput{CustomerID: input.CustomerID, Allow: input.Allow, Deny: input.Deny}))
 	if err != nil {
 		return nil, err
 	}
@@ -269,6 +269,9 @@ func (r *mutationResolver) UpdateCustomerSettings(ctx context.Context, input mod
 }
 
 func (r *mutationResolver) UpdateChannelCustomerSettings(ctx context.Context, input model.ChannelCustomerSettingsInput) (*model.ChannelCustomerSettingsPayload, error) {
+	if r.mirror != nil {
+		return r.facadeUpdateChannelSettings(ctx, fromChannelSettingsInput(input))
+	}
 	out, ue, err := writtenOne(r.DB.UpdateChannelSettings(ctx, fromChannelSettingsInput(input)))
 	if err != nil {
 		return nil, err
@@ -277,6 +280,9 @@ func (r *mutationResolver) UpdateChannelCustomerSettings(ctx context.Context, in
 }
 
 func (r *mutationResolver) CreateCustomerGroup(ctx context.Context, input model.CustomerGroupCreateInput) (*model.CustomerGroupPayload, error) {
+	if r.mirror != nil {
+		return r.facadeCreateGroup(ctx, fromGroupCreateInput(input))
+	}
 	out, ue, err := writtenOne(r.DB.CreateGroup(ctx, fromGroupCreateInput(input)))
 	if err != nil {
 		return nil, err
@@ -285,6 +291,9 @@ func (r *mutationResolver) CreateCustomerGroup(ctx context.Context, input model.
 }
 
 func (r *mutationResolver) UpdateCustomerGroup(ctx context.Context, input model.CustomerGroupUpdateInput) (*model.CustomerGroupPayload, error) {
+	if r.mirror != nil {
+		return r.facadeUpdateGroup(ctx, fromGroupUpdateInput(input))
+	}
 	out, ue, err := writtenOne(r.DB.UpdateGroup(ctx, fromGroupUpdateInput(input)))
 	if err != nil {
 		return nil, err
@@ -293,6 +302,9 @@ func (r *mutationResolver) UpdateCustomerGroup(ctx context.Context, input model.
 }
 
 func (r *mutationResolver) DeleteCustomerGroups(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
+	if r.mirror != nil {
+		return r.facadeDeleteGroups(ctx, idIn)
+	}
 	return deleted(r.DB.DeleteGroups(ctx, idIn))
 }
 
@@ -322,6 +334,9 @@ func (r *mutationResolver) DeleteSubscribers(ctx context.Context, filter map[str
 	f, err := subscriberFilter(filter)
 	if err != nil {
 		return nil, err
+	}
+	if r.mirror != nil {
+		return r.facadeDeleteSubscribers(ctx, f, all != nil && *all)
 	}
 	return deleted(r.DB.DeleteSubscribers(ctx, f, all != nil && *all))
 }

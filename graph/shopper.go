@@ -244,7 +244,7 @@ func (r *Resolver) deleteMyAddress(ctx context.Context, id int) (*model.DeletePa
 }
 
 func (r *Resolver) updateMyConsent(ctx context.Context, in model.MyConsentInput) (*model.CustomerConsentPayload, error) {
-	out, ue, err := writtenOne(r.DB.UpdateConsent(ctx, storage.ConsentInput{CustomerID: shopper(ctx).CustomerID,
+	out, ue, err := writtenOne(r.updateConsent(ctx, storage.ConsentInput{CustomerID: shopper(ctx).CustomerID,
 		Allow: in.Allow, Deny: in.Deny}))
 	if err != nil {
 		return nil, err

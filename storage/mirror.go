@@ -676,3 +676,25 @@ func (tx *Tx) setMirrorState(ctx context.Context, state map[string]string) error
 func IsMirrorConflict(err error) (*MirrorConflict, bool) {
 	return errors.AsType[*MirrorConflict](err)
 }
+
+// MirrorConsent writes a customer's consent as the upstream returned it.
+func (db *DB) MirrorConsent(ctx context.Context, customerID int, c wire.Consent) error {
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	allow, deny := c.Allow, c.Deny
+	if allow == nil {
+		allow = []string{}
+	}
+	if deny == nil {
+		deny = []string{}
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO customer_consent (customer_id, allow, deny, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (customer_id) DO UPDATE SET allow = excluded.allow, deny = excluded.deny, updated_at = excluded.updated_at`,
+		customerID, jsonArray(allow), jsonArray(deny), formatTime(tx.mirrorTime(c.UpdatedAt))); err != nil {
+		return fmt.Errorf("mirror consent: %w", err)
+	}
+	return tx.Commit()
+}
