@@ -57,7 +57,7 @@ func upstreamCustomers(first, n int) string {
 // the facade is started by startFacade.
 func newFacadeEnv(t *testing.T, n int, upstreamArgs ...string) *facadeEnv {
 	t.Helper()
-	proctest.UseBinary(binary(t))
+	proctest.UseBinary(func() string { return binary(t) })
 	e := &facadeEnv{dir: t.TempDir()}
 	e.upDB, e.fDB = filepath.Join(e.dir, "upstream.db"), filepath.Join(e.dir, "facade.db")
 	e.upToken, e.fToken = proctest.Token(t, e.upDB), proctest.Token(t, e.fDB)
@@ -272,9 +272,13 @@ func TestFacade_SyncAndFollow(t *testing.T) {
 	}
 
 	// Not passed through: refused, coded, nothing written.
-	r = e.gql(t, `mutation { createCustomerGroup(input: {name: "Local"}) { customerGroup { id } } }`, nil)
+	// Form field definitions: BigCommerce's API has none to pass them to.
+	r = e.gql(t, `mutation { createCustomerFormFields(input: [{name: "Local", type: TEXT, appliesTo: CUSTOMER}]) { formFields { id } } }`, nil)
 	if b, _ := json.Marshal(r["errors"]); !strings.Contains(string(b), "NOT_SUPPORTED_IN_FACADE_MODE") {
-		t.Fatalf("createCustomerGroup: %v", r)
+		t.Fatalf("createCustomerFormFields: %v", r)
+	}
+	if r := e.gql(t, `{ customerFormFields { nodes { name } } }`, nil); strings.Contains(fmt.Sprint(r), "Local") {
+		t.Fatal("a refused mutation wrote")
 	}
 	if st, _ := restCall(t, e.facade.URL, e.fToken, "POST", "/v3/customers", []map[string]any{{"email": "x@example.com", "first_name": "x", "last_name": "y"}}); st != 501 {
 		t.Fatalf("REST write on the facade: %d", st)

@@ -40,7 +40,11 @@ func Binary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(binDir, "customers")
-		cmd := exec.Command("go", "build", "-o", binPath, ".")
+		args := []string{"build", "-o", binPath}
+		if RaceEnabled {
+			args = append(args, "-race")
+		}
+		cmd := exec.Command("go", append(args, ".")...)
 		cmd.Dir = strings.TrimSpace(string(root))
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = errors.New(string(out))
@@ -52,9 +56,13 @@ func Binary(t testing.TB) string {
 	return binPath
 }
 
-// UseBinary makes Binary return path, already built, instead of building.
-func UseBinary(path string) {
-	buildOnce.Do(func() { binPath = path })
+// UseBinary makes Binary return path, already built, instead of building;
+// under the race detector it does nothing, and Binary builds with it.
+func UseBinary(path func() string) {
+	if !RaceEnabled {
+		p := path()
+		buildOnce.Do(func() { binPath = p })
+	}
 }
 
 // Cleanup removes the built binary; call it from TestMain after m.Run.
@@ -112,7 +120,12 @@ func Start(t testing.TB, env []string, args ...string) *Server {
 		t.Fatal(err)
 	}
 	go func() { cmd.Wait(); close(s.done) }()
-	t.Cleanup(func() { s.Kill() })
+	t.Cleanup(func() {
+		s.Kill()
+		if strings.Contains(s.stderr.String(), "WARNING: DATA RACE") {
+			t.Errorf("a data race in %v:\n%s", args, s.stderr.String())
+		}
+	})
 	urls := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pipe)
