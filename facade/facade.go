@@ -200,20 +200,33 @@ func (m *Mirror) Run(ctx context.Context) error {
 		m.lastFull.Store(&at)
 		m.synced.Store(true)
 	}
-	if m.cfg.PublicURL != "" {
-		for ctx.Err() == nil {
-			if err := m.registerHooks(ctx); err == nil {
-				break
-			} else {
-				m.failed("register webhooks", err)
-				sleep(ctx, 5*time.Second)
-			}
+	// Webhooks first, so that changes made during the sync are queued; a
+	// failure to register (the upstream down, or refusing the URL) is
+	// retried at every reconciliation meanwhile.
+	hooked := m.cfg.PublicURL == ""
+	register := func() {
+		if hooked {
+			return
 		}
+		if err := m.registerHooks(ctx); err != nil {
+			m.failed("register webhooks", err)
+			return
+		}
+		hooked = true
 	}
+	register()
 	for !m.synced.Load() && ctx.Err() == nil {
 		if err := m.initialSync(ctx); err != nil {
 			m.failed("initial sync", err)
 			sleep(ctx, 2*time.Second)
+			register()
+		}
+	}
+	// One pass at once: changes made while the sync read its pages, or
+	// while this server was down, whose webhooks it may have missed.
+	if ctx.Err() == nil {
+		if err := m.Reconcile(ctx); err != nil {
+			m.failed("reconcile", err)
 		}
 	}
 	reconcile := time.NewTicker(m.cfg.ReconcileEvery)
@@ -229,6 +242,7 @@ func (m *Mirror) Run(ctx context.Context) error {
 		case <-m.wake:
 		case <-flush.C:
 		case <-reconcile.C:
+			register()
 			if err := m.Reconcile(ctx); err != nil {
 				m.failed("reconcile", err)
 			}
