@@ -276,6 +276,10 @@ func TestCLI_WrongCommandLines(t *testing.T) {
 		{"RevokeWithoutID", nil, []string{"token", "revoke", "-db", "new.db"}, "give one token id"},
 		{"ImportTwoFiles", nil, []string{"import", "-db", "new.db", "a", "b"}, "import takes one file, not 2"},
 		{"HelpForNothing", nil, []string{"help", "tokens"}, `no help for "tokens"; did you mean "token"?`},
+		{"UpstreamWithoutToken", nil, []string{"-db", "new.db", "-upstream", "https://api.bigcommerce.com/stores/abc"}, "-upstream needs -upstream-token"},
+		{"UpstreamNotHTTP", []string{"UPSTREAM_TOKEN=t"}, []string{"-db", "new.db", "-upstream", "ftp://example.com/stores/abc"}, "upstream: the URL must be an absolute http(s) URL"},
+		{"UpstreamPrivate", []string{"UPSTREAM_TOKEN=t"}, []string{"-db", "new.db", "-upstream", "http://127.0.0.1:9/stores/abc"}, "upstream: the URL must"},
+		{"BadPublicURL", []string{"UPSTREAM_TOKEN=t"}, []string{"-db", "new.db", "-upstream", "https://api.bigcommerce.com/stores/abc", "-public-url", "nowhere"}, "-public-url: want"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runCLI(t, dir, tt.env, "", tt.args...)

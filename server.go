@@ -67,15 +67,9 @@ func serveConfig(ctx context.Context, cfg config, stdout io.Writer, log *slog.Lo
 	if tp != nil {
 		obs.tracer = tp
 	}
-	db, err := storage.Open(ctx, cfg.db, storage.Options{})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	db.Destinations.AllowPrivate = cfg.webhookAllowPrivate
-
-	// Facade mode: the store mirrors an upstream BigCommerce store.
-	var mirror *facade.Mirror
+	// Facade mode: the store mirrors an upstream BigCommerce store. The
+	// flags are checked before the store is opened (or made).
+	var up *upstream.Client
 	if cfg.upstream != "" {
 		if cfg.upstreamToken == "" {
 			return usageError{errors.New("-upstream needs -upstream-token (or UPSTREAM_TOKEN): the store API account's access token")}
@@ -85,11 +79,21 @@ func serveConfig(ctx context.Context, cfg config, stdout io.Writer, log *slog.Lo
 				return usageError{errors.New("-public-url: want this server's absolute URL as the upstream reaches it, such as https://customers.example.com")}
 			}
 		}
-		up, err := upstream.New(upstream.Config{BaseURL: cfg.upstream, Token: cfg.upstreamToken,
-			AllowPrivate: cfg.upstreamAllowPrivate, Registerer: obs.metrics.Registry})
-		if err != nil {
+		var err error
+		if up, err = upstream.New(upstream.Config{BaseURL: cfg.upstream, Token: cfg.upstreamToken,
+			AllowPrivate: cfg.upstreamAllowPrivate, Registerer: obs.metrics.Registry}); err != nil {
 			return usageError{err}
 		}
+	}
+	db, err := storage.Open(ctx, cfg.db, storage.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.Destinations.AllowPrivate = cfg.webhookAllowPrivate
+
+	var mirror *facade.Mirror
+	if up != nil {
 		mirror = facade.New(db, up, facade.Config{PublicURL: cfg.publicURL, ReconcileEvery: cfg.reconcileEvery,
 			SweepEvery: cfg.sweepEvery, Progress: os.Stderr, Logger: log, Registerer: obs.metrics.Registry})
 	}
