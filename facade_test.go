@@ -290,6 +290,20 @@ func TestFacade_SyncAndFollow(t *testing.T) {
 	if strings.Contains(e.facade.Stderr(), e.upToken) {
 		t.Fatal("the upstream token reached the log")
 	}
+	res, err = http.Get(e.facade.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, m := range []string{`customers_upstream_requests_total{method="GET",route="/v3/customers",status="200"}`,
+		"customers_upstream_request_duration_seconds_bucket", "customers_upstream_rate_limit_requests_left",
+		"customers_facade_sync_lag_seconds", `customers_facade_webhook_callbacks_total{outcome="accepted"}`,
+		`customers_facade_webhook_callbacks_total{outcome="refused"} 1`} {
+		if !strings.Contains(string(metrics), m) {
+			t.Errorf("no %s in /metrics", m)
+		}
+	}
 }
 
 // lines returns the text's lines that contain s.
