@@ -223,11 +223,14 @@ func (m *Mirror) Run(ctx context.Context) error {
 		}
 	}
 	// One pass at once: changes made while the sync read its pages, or
-	// while this server was down, whose webhooks it may have missed.
+	// while this server was down, whose webhooks it may have missed. Pages
+	// read by number shift when records are deleted meanwhile: when the
+	// counts differ, a sweep finds what a shift hid.
 	if ctx.Err() == nil {
 		if err := m.Reconcile(ctx); err != nil {
 			m.failed("reconcile", err)
 		}
+		m.sweepIfCountsDiffer(ctx)
 	}
 	reconcile := time.NewTicker(m.cfg.ReconcileEvery)
 	defer reconcile.Stop()
@@ -245,6 +248,8 @@ func (m *Mirror) Run(ctx context.Context) error {
 			register()
 			if err := m.Reconcile(ctx); err != nil {
 				m.failed("reconcile", err)
+			} else {
+				m.sweepIfCountsDiffer(ctx)
 			}
 		case <-sweep.C:
 			if err := m.Sweep(ctx); err != nil {
@@ -690,6 +695,40 @@ func (m *Mirror) Reconcile(ctx context.Context) error {
 		}
 	}
 	return m.db.SetMirrorState(ctx, map[string]string{stateSince: started.Add(-time.Minute).Format(time.RFC3339)})
+}
+
+// sweepIfCountsDiffer sweeps when the upstream and the mirror count
+// different customers (one request when they agree).
+func (m *Mirror) sweepIfCountsDiffer(ctx context.Context) {
+	if err := m.applyPending(ctx, "webhook"); err != nil {
+		m.failed("fetch changes", err)
+		return
+	}
+	differ, err := m.countsDiffer(ctx)
+	if err != nil {
+		m.failed("count", err)
+		return
+	}
+	if differ {
+		if err := m.Sweep(ctx); err != nil {
+			m.failed("sweep", err)
+		}
+	}
+}
+
+// countsDiffer compares the upstream's customer count with the mirror's.
+func (m *Mirror) countsDiffer(ctx context.Context) (bool, error) {
+	var cs wire.Collection[struct {
+		ID int `json:"id"`
+	}]
+	if err := m.up.Get(ctx, "/v3/customers", url.Values{"limit": {"1"}}, &cs); err != nil {
+		return false, err
+	}
+	n, err := m.db.MirrorCount(ctx, "customers")
+	if err != nil || cs.Meta.Pagination == nil {
+		return false, err
+	}
+	return cs.Meta.Pagination.Total != n, nil
 }
 
 // Sweep reads every customer (with its relations) and subscriber of the

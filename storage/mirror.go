@@ -698,3 +698,18 @@ func (db *DB) MirrorConsent(ctx context.Context, customerID int, c wire.Consent)
 	}
 	return tx.Commit()
 }
+
+// MirrorCount counts the rows of table ("customers" or "subscribers").
+func (db *DB) MirrorCount(ctx context.Context, table string) (int, error) {
+	if table != "customers" && table != "subscribers" {
+		return 0, Errorf(EINVALID, "no mirror table %q", table)
+	}
+	ns, err := queryAll(ctx, db, db.reader, func(s rowScanner) (int, error) {
+		var n int
+		return n, s.Scan(&n)
+	}, `SELECT COUNT(*) FROM `+table)
+	if err != nil || len(ns) == 0 {
+		return 0, err
+	}
+	return ns[0], nil
+}
