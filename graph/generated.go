@@ -5768,7 +5768,7 @@ type SyncStatus {
   state: SyncState!
   "When the last full sync finished; null before the first one has."
   lastFullSyncAt: DateTime
-  "How old the oldest upstream change not yet in the mirror is, in seconds; 0 when the mirror is in step."
+  "How long the oldest upstream change this server knows of (by webhook or sweep) has waited to reach the mirror, in seconds; 0 when none waits. A change whose webhook was lost is not counted until a reconciliation pass or a sweep finds it."
   lagSeconds: Float!
   "Upstream records known to have changed and not yet fetched."
   pendingChanges: Int!

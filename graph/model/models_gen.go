@@ -923,7 +923,7 @@ type SyncStatus struct {
 	State SyncState `json:"state"`
 	// When the last full sync finished; null before the first one has.
 	LastFullSyncAt *time.Time `json:"lastFullSyncAt,omitempty"`
-	// How old the oldest upstream change not yet in the mirror is, in seconds; 0 when the mirror is in step.
+	// How long the oldest upstream change this server knows of (by webhook or sweep) has waited to reach the mirror, in seconds; 0 when none waits. A change whose webhook was lost is not counted until a reconciliation pass or a sweep finds it.
 	LagSeconds float64 `json:"lagSeconds"`
 	// Upstream records known to have changed and not yet fetched.
 	PendingChanges int `json:"pendingChanges"`
