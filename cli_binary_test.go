@@ -60,7 +60,7 @@ func removeBinary() {
 
 // configVars are the variables the command reads; the tests' processes
 // get none of them unless a test sets them.
-var configVars = regexp.MustCompile(`^(ADDR|DB_PATH|DEMO|INTROSPECTION|PLAYGROUND|CORS_ORIGINS|SHOPPER_TOKEN_TTL|STORE_ID|STORE_HASH|` +
+var configVars = regexp.MustCompile(`^(ADDR|DB_PATH|DEMO|UPSTREAM|UPSTREAM_TOKEN|PUBLIC_URL|UPSTREAM_[A-Z_]+|INTROSPECTION|PLAYGROUND|CORS_ORIGINS|SHOPPER_TOKEN_TTL|STORE_ID|STORE_HASH|` +
 	`WEBHOOK_FIRST_RETRY|WEBHOOK_DEACTIVATE_AFTER|READ_HEADER_TIMEOUT|COMPILED_READS|COST_BUDGET|COST_RESTORE|MAX_QUERY_COST|` +
 	`MAX_DEPTH|LOG_FORMAT|LOG_LEVEL|OTEL_[A-Z_]+)=`)
 
@@ -276,6 +276,10 @@ func TestCLI_WrongCommandLines(t *testing.T) {
 		{"RevokeWithoutID", nil, []string{"token", "revoke", "-db", "new.db"}, "give one token id"},
 		{"ImportTwoFiles", nil, []string{"import", "-db", "new.db", "a", "b"}, "import takes one file, not 2"},
 		{"HelpForNothing", nil, []string{"help", "tokens"}, `no help for "tokens"; did you mean "token"?`},
+		{"UpstreamWithoutToken", nil, []string{"-db", "new.db", "-upstream", "https://api.bigcommerce.com/stores/abc"}, "-upstream needs -upstream-token"},
+		{"UpstreamNotHTTP", []string{"UPSTREAM_TOKEN=t"}, []string{"-db", "new.db", "-upstream", "ftp://example.com/stores/abc"}, "upstream: the URL must be an absolute http(s) URL"},
+		{"UpstreamPrivate", []string{"UPSTREAM_TOKEN=t"}, []string{"-db", "new.db", "-upstream", "http://127.0.0.1:9/stores/abc"}, "upstream: the URL must"},
+		{"BadPublicURL", []string{"UPSTREAM_TOKEN=t"}, []string{"-db", "new.db", "-upstream", "https://api.bigcommerce.com/stores/abc", "-public-url", "nowhere"}, "-public-url: want"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runCLI(t, dir, tt.env, "", tt.args...)

@@ -60,6 +60,16 @@ type config struct {
 	opsAddr string
 	// restRateLimit is each API token's REST quota (rest.ParseRateLimit).
 	restRateLimit string
+	// upstream, when set, turns on the facade mode over the store at that
+	// URL, with upstreamToken; publicURL is where the upstream reaches this
+	// server's webhook receiver (empty: reconciliation only).
+	upstream, upstreamToken, publicURL string
+	// upstreamAllowPrivate lets the upstream client reach private and
+	// loopback addresses.
+	upstreamAllowPrivate bool
+	// reconcileEvery and sweepEvery are the facade's reconciliation and
+	// id sweep periods.
+	reconcileEvery, sweepEvery time.Duration
 }
 
 // dbFlag is the store's file, shared by every command.
@@ -145,6 +155,18 @@ func serveFlags(cfg *config) []cli.Flag {
 				}
 				return nil
 			}},
+		&cli.StringFlag{Name: "upstream", Usage: "facade mode: mirror the BigCommerce store at this API URL (https://api.bigcommerce.com/stores/{hash}) and pass writes through to it",
+			Sources: cli.EnvVars("UPSTREAM"), Destination: &cfg.upstream},
+		&cli.StringFlag{Name: "upstream-token", Usage: "the upstream store's API account access token (customers scopes); never logged",
+			Sources: cli.EnvVars("UPSTREAM_TOKEN"), Destination: &cfg.upstreamToken},
+		&cli.StringFlag{Name: "public-url", Usage: "facade mode: this server's URL as the upstream reaches it, for its webhooks; without it, reconciliation only",
+			Sources: cli.EnvVars("PUBLIC_URL"), Destination: &cfg.publicURL},
+		&cli.BoolFlag{Name: "upstream-allow-private", Usage: "let the upstream client reach loopback and private addresses (development and tests only)",
+			Sources: cli.EnvVars("UPSTREAM_ALLOW_PRIVATE"), Destination: &cfg.upstreamAllowPrivate},
+		&cli.DurationFlag{Name: "upstream-reconcile-every", Value: 5 * time.Minute, Usage: "facade mode: how often to read the upstream's changes by date_modified:min, for webhooks that never came",
+			Sources: cli.EnvVars("UPSTREAM_RECONCILE_EVERY"), Destination: &cfg.reconcileEvery, Validator: positive},
+		&cli.DurationFlag{Name: "upstream-sweep-every", Value: time.Hour, Usage: "facade mode: how often to compare every id with the upstream's, for deletions whose webhook never came",
+			Sources: cli.EnvVars("UPSTREAM_SWEEP_EVERY"), Destination: &cfg.sweepEvery, Validator: positive},
 		&cli.BoolFlag{Name: "version", Usage: "print the version and exit", Destination: &cfg.version},
 	}
 }

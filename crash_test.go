@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storefront/customers/internal/proctest"
 	"github.com/storefront/customers/storage"
 )
 
@@ -37,6 +38,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	removeBinary()
+	proctest.Cleanup()
 	os.Exit(code)
 }
 

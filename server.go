@@ -8,11 +8,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -20,11 +22,13 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/storefront/customers/facade"
 	"github.com/storefront/customers/graph"
 	"github.com/storefront/customers/playground"
 	"github.com/storefront/customers/rest"
 	"github.com/storefront/customers/storage"
 	"github.com/storefront/customers/telemetry"
+	"github.com/storefront/customers/upstream"
 	"github.com/storefront/customers/webhook"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -63,12 +67,36 @@ func serveConfig(ctx context.Context, cfg config, stdout io.Writer, log *slog.Lo
 	if tp != nil {
 		obs.tracer = tp
 	}
+	// Facade mode: the store mirrors an upstream BigCommerce store. The
+	// flags are checked before the store is opened (or made).
+	var up *upstream.Client
+	if cfg.upstream != "" {
+		if cfg.upstreamToken == "" {
+			return usageError{errors.New("-upstream needs -upstream-token (or UPSTREAM_TOKEN): the store API account's access token")}
+		}
+		if cfg.publicURL != "" {
+			if u, err := url.Parse(cfg.publicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return usageError{errors.New("-public-url: want this server's absolute URL as the upstream reaches it, such as https://customers.example.com")}
+			}
+		}
+		var err error
+		if up, err = upstream.New(upstream.Config{BaseURL: cfg.upstream, Token: cfg.upstreamToken,
+			AllowPrivate: cfg.upstreamAllowPrivate, Registerer: obs.metrics.Registry}); err != nil {
+			return usageError{err}
+		}
+	}
 	db, err := storage.Open(ctx, cfg.db, storage.Options{})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	db.Destinations.AllowPrivate = cfg.webhookAllowPrivate
+
+	var mirror *facade.Mirror
+	if up != nil {
+		mirror = facade.New(db, up, facade.Config{PublicURL: cfg.publicURL, ReconcileEvery: cfg.reconcileEvery,
+			SweepEvery: cfg.sweepEvery, Progress: os.Stderr, Logger: log, Registerer: obs.metrics.Registry})
+	}
 
 	var demoToken string
 	if cfg.demo {
@@ -97,7 +125,7 @@ func serveConfig(ctx context.Context, cfg config, stdout io.Writer, log *slog.Lo
 	}
 	ln := newLimitListener(raw, max(maxConns, 0), max(cfg.maxConnsPerClient, 0), obs.metrics.ConnectionsRefused.Inc)
 	srv := &http.Server{
-		Handler: newMux(db, log, cfg, playgroundToken(demoToken, ln.Addr()), obs),
+		Handler: newMux(db, log, cfg, playgroundToken(demoToken, ln.Addr()), obs, mirror),
 		// Slow-loris guard. Read and write deadlines are per request (set by
 		// the GraphQL handler), so subscription streams can stay open.
 		ReadHeaderTimeout: cfg.readHeaderTimeout,
@@ -139,6 +167,16 @@ func serveConfig(ctx context.Context, cfg config, stdout io.Writer, log *slog.Lo
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
+	if mirror != nil {
+		mirrorCtx, stopMirror := context.WithCancel(ctx)
+		mirrored := make(chan error, 1)
+		go func() { mirrored <- mirror.Run(mirrorCtx) }()
+		defer func() {
+			stopMirror()
+			<-mirrored
+		}()
+		log.Info("facade mode: mirroring the upstream store", "public_url", cfg.publicURL)
+	}
 
 	return serveUntil(ctx, srv, ln, log)
 }
@@ -163,7 +201,7 @@ func newDemoToken(ctx context.Context, db *storage.DB) (string, error) {
 
 // newMux routes the server's endpoints. demoToken, when set, fills the
 // playground's headers.
-func newMux(db *storage.DB, log *slog.Logger, cfg config, demoToken string, obs observability) http.Handler {
+func newMux(db *storage.DB, log *slog.Logger, cfg config, demoToken string, obs observability, mirror *facade.Mirror) http.Handler {
 	mux := http.NewServeMux()
 	var origins []string
 	for _, o := range strings.Split(cfg.corsOrigins, ",") {
@@ -176,7 +214,7 @@ func newMux(db *storage.DB, log *slog.Logger, cfg config, demoToken string, obs 
 	passwords := graph.DefaultThrottles.Passwords()
 	gql := graph.NewHandler(db, graph.Options{Logger: log, Passwords: passwords, Extensions: obs.extensions(log), OnBatch: obs.metrics.ObserveBatch, DisableIntrospection: !cfg.introspection,
 		CORSOrigins: origins, ShopperTokenTTL: cfg.shopperTTL, DisableCompiledReads: !cfg.compiledReads, OnExec: obs.metrics.ObserveExecutor,
-		Streams: cfg.streams, MaxResponseBytes: cfg.maxResponseBytes, StoreHash: cfg.storeHash, Limits: cfg.limits()})
+		Streams: cfg.streams, MaxResponseBytes: cfg.maxResponseBytes, StoreHash: cfg.storeHash, Limits: cfg.limits(), Mirror: mirror})
 	mux.Handle("/graphql", gql)
 	// Storefront sign-in the BigCommerce way: Customer Login and Current
 	// Customer JWTs of registered apps.
@@ -187,8 +225,13 @@ func newMux(db *storage.DB, log *slog.Logger, cfg config, demoToken string, obs 
 	mux.HandleFunc("OPTIONS /customer/current.jwt", sso.Current)
 	// BigCommerce's REST API over the same store (README, REST).
 	restLimit, _ := rest.ParseRateLimit(cfg.restRateLimit) // checked by parseServeFlags
-	mux.Handle("/stores/", rest.NewHandler(db, rest.Options{StoreHash: cfg.storeHash, StoreID: cfg.storeID, Logger: log,
-		RateLimit: restLimit, Passwords: passwords}))
+	var restAPI http.Handler = rest.NewHandler(db, rest.Options{StoreHash: cfg.storeHash, StoreID: cfg.storeID, Logger: log,
+		RateLimit: restLimit, Passwords: passwords})
+	if mirror != nil {
+		restAPI = restReadOnly(restAPI)
+		mux.Handle("POST "+facade.ReceiverPath, mirror)
+	}
+	mux.Handle("/stores/", restAPI)
 	if cfg.playground {
 		headers := map[string]string{}
 		if demoToken != "" {
@@ -364,5 +407,21 @@ func endStreams(next http.Handler, streams context.Context) http.Handler {
 		defer cancel()
 		defer context.AfterFunc(streams, cancel)()
 		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// restReadOnly serves the REST API's reads in facade mode and refuses its
+// writes to the store (501, in BigCommerce's error shape): they would
+// change the mirror only. Webhook registrations, this server's own, pass.
+func restReadOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead || strings.Contains(r.URL.Path, "/v3/hooks") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotImplemented)
+		io.WriteString(w, `{"status":501,"title":"In facade mode the REST API serves reads only: write through GraphQL or at the upstream store.",`+
+			`"type":"/api-docs/getting-started/api-status-codes"}`)
 	})
 }

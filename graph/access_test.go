@@ -105,6 +105,7 @@ func accessCases(f accessFixture) []accessCase {
 		q("subscribers", `{ subscribers { nodes { id } } }`, "read"),
 		q("subscriber", `{ subscriber(id: 1) { id } }`, "read"),
 		q("customerSettings", `{ customerSettings { privacySettings { policyUrl } } }`, "read"),
+		q("syncStatus", `{ syncStatus { state } }`, "read"),
 		q("channelCustomerSettings", `{ channelCustomerSettings(channelId: 1) { channelId } }`, "read"),
 		q("me", `{ me { id } }`, "shopper"),
 		q("createCustomers", `mutation { createCustomers(input: [{email: "x", firstName: "", lastName: ""}]) { userErrors { code } } }`, "write"),

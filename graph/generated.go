@@ -493,6 +493,7 @@ type ComplexityRoot struct {
 		Me                      func(childComplexity int) int
 		Subscriber              func(childComplexity int, id int) int
 		Subscribers             func(childComplexity int, filter map[string]any, page *int, limit *int, after *string, before *string) int
+		SyncStatus              func(childComplexity int) int
 		WebhookDeliveries       func(childComplexity int, filter map[string]any, page *int, limit *int, after *string, before *string) int
 		Webhooks                func(childComplexity int, filter map[string]any, page *int, limit *int, after *string, before *string) int
 	}
@@ -540,6 +541,16 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		CustomerEvents func(childComplexity int, scopes []string, afterID *int) int
+	}
+
+	SyncStatus struct {
+		LagSeconds        func(childComplexity int) int
+		LastFullSyncAt    func(childComplexity int) int
+		PendingChanges    func(childComplexity int) int
+		State             func(childComplexity int) int
+		SyncedCustomers   func(childComplexity int) int
+		UpstreamCustomers func(childComplexity int) int
+		UpstreamErrors    func(childComplexity int) int
 	}
 
 	UserError struct {
@@ -722,6 +733,7 @@ type QueryResolver interface {
 	Me(ctx context.Context) (*storage.Customer, error)
 	Webhooks(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.WebhookConnection, error)
 	WebhookDeliveries(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.WebhookDeliveryConnection, error)
+	SyncStatus(ctx context.Context) (*model.SyncStatus, error)
 }
 type SubscriptionResolver interface {
 	CustomerEvents(ctx context.Context, scopes []string, afterID *int) (<-chan *model.CustomerEvent, error)
@@ -2753,6 +2765,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Subscribers(childComplexity, args["filter"].(map[string]any), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
+	case "Query.syncStatus":
+		if e.ComplexityRoot.Query.SyncStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.SyncStatus(childComplexity), true
 	case "Query.webhookDeliveries":
 		if e.ComplexityRoot.Query.WebhookDeliveries == nil {
 			break
@@ -2931,6 +2949,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.CustomerEvents(childComplexity, args["scopes"].([]string), args["afterId"].(*int)), true
+
+	case "SyncStatus.lagSeconds":
+		if e.ComplexityRoot.SyncStatus.LagSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncStatus.LagSeconds(childComplexity), true
+	case "SyncStatus.lastFullSyncAt":
+		if e.ComplexityRoot.SyncStatus.LastFullSyncAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncStatus.LastFullSyncAt(childComplexity), true
+	case "SyncStatus.pendingChanges":
+		if e.ComplexityRoot.SyncStatus.PendingChanges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncStatus.PendingChanges(childComplexity), true
+	case "SyncStatus.state":
+		if e.ComplexityRoot.SyncStatus.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncStatus.State(childComplexity), true
+	case "SyncStatus.syncedCustomers":
+		if e.ComplexityRoot.SyncStatus.SyncedCustomers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncStatus.SyncedCustomers(childComplexity), true
+	case "SyncStatus.upstreamCustomers":
+		if e.ComplexityRoot.SyncStatus.UpstreamCustomers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncStatus.UpstreamCustomers(childComplexity), true
+	case "SyncStatus.upstreamErrors":
+		if e.ComplexityRoot.SyncStatus.UpstreamErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncStatus.UpstreamErrors(childComplexity), true
 
 	case "UserError.code":
 		if e.ComplexityRoot.UserError.Code == nil {
@@ -5692,6 +5753,44 @@ type WebhookDeliveryPayload {
   "The problems with the input."
   userErrors: [UserError!]!
 }
+
+extend type Query {
+  """
+  Where the mirror of the upstream BigCommerce store stands, in facade mode
+  (` + "`" + `serve -upstream` + "`" + `). Without an upstream the state is ` + "`" + `OFF` + "`" + `.
+  """
+  syncStatus: SyncStatus! @access(allow: [READ])
+}
+
+"Where the mirror of the upstream store stands."
+type SyncStatus {
+  "What the mirror is doing."
+  state: SyncState!
+  "When the last full sync finished; null before the first one has."
+  lastFullSyncAt: DateTime
+  "How long the oldest upstream change this server knows of (by webhook or sweep) has waited to reach the mirror, in seconds; 0 when none waits. A change whose webhook was lost is not counted until a reconciliation pass or a sweep finds it."
+  lagSeconds: Float!
+  "Upstream records known to have changed and not yet fetched."
+  pendingChanges: Int!
+  "Failed calls to the upstream while syncing, since the server started."
+  upstreamErrors: Int!
+  "Customers copied by the initial sync so far."
+  syncedCustomers: Int!
+  "Customers the upstream had when the initial sync last counted them."
+  upstreamCustomers: Int!
+}
+
+"The state of the mirror."
+enum SyncState {
+  "No upstream: the server owns its data."
+  OFF
+  "The first full sync is running; reads answer from an incomplete mirror, and say so in ` + "`" + `extensions.sync` + "`" + `."
+  INITIAL_SYNC
+  "The mirror follows the upstream."
+  SYNCED
+  "The upstream fails: reads are answered from the mirror, writes are refused."
+  UPSTREAM_UNAVAILABLE
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -6544,6 +6643,26 @@ func (ec *executionContext) childFields_SubscriberPayload(ctx context.Context, f
 		return ec.fieldContext_SubscriberPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SubscriberPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SyncStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_SyncStatus_state(ctx, field)
+	case "lastFullSyncAt":
+		return ec.fieldContext_SyncStatus_lastFullSyncAt(ctx, field)
+	case "lagSeconds":
+		return ec.fieldContext_SyncStatus_lagSeconds(ctx, field)
+	case "pendingChanges":
+		return ec.fieldContext_SyncStatus_pendingChanges(ctx, field)
+	case "upstreamErrors":
+		return ec.fieldContext_SyncStatus_upstreamErrors(ctx, field)
+	case "syncedCustomers":
+		return ec.fieldContext_SyncStatus_syncedCustomers(ctx, field)
+	case "upstreamCustomers":
+		return ec.fieldContext_SyncStatus_upstreamCustomers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncStatus", field.Name)
 }
 
 func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -17902,6 +18021,56 @@ func (ec *executionContext) fieldContext_Query_webhookDeliveries(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_syncStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_syncStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().SyncStatus(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allow, err := ec.unmarshalNAccess2ᚕgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐAccessᚄ(ctx, []any{"READ"})
+				if err != nil {
+					var zeroVal *model.SyncStatus
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *model.SyncStatus
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, nil, directive0, allow)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SyncStatus) graphql.Marshaler {
+			return ec.marshalNSyncStatus2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSyncStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_syncStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18648,6 +18817,167 @@ func (ec *executionContext) fieldContext_Subscription_customerEvents(ctx context
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SyncStatus_state(ctx context.Context, field graphql.CollectedField, obj *model.SyncStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncStatus_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SyncState) graphql.Marshaler {
+			return ec.marshalNSyncState2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSyncState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncStatus_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncStatus", field, false, false, errors.New("field of type SyncState does not have child fields"))
+}
+
+func (ec *executionContext) _SyncStatus_lastFullSyncAt(ctx context.Context, field graphql.CollectedField, obj *model.SyncStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncStatus_lastFullSyncAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastFullSyncAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncStatus_lastFullSyncAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncStatus", field, false, false, errors.New("field of type DateTime does not have child fields"))
+}
+
+func (ec *executionContext) _SyncStatus_lagSeconds(ctx context.Context, field graphql.CollectedField, obj *model.SyncStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncStatus_lagSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LagSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncStatus_lagSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncStatus", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _SyncStatus_pendingChanges(ctx context.Context, field graphql.CollectedField, obj *model.SyncStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncStatus_pendingChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PendingChanges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncStatus_pendingChanges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncStatus", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SyncStatus_upstreamErrors(ctx context.Context, field graphql.CollectedField, obj *model.SyncStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncStatus_upstreamErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpstreamErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncStatus_upstreamErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncStatus", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SyncStatus_syncedCustomers(ctx context.Context, field graphql.CollectedField, obj *model.SyncStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncStatus_syncedCustomers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SyncedCustomers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncStatus_syncedCustomers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncStatus", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SyncStatus_upstreamCustomers(ctx context.Context, field graphql.CollectedField, obj *model.SyncStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncStatus_upstreamCustomers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpstreamCustomers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncStatus_upstreamCustomers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncStatus", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _UserError_code(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
@@ -28239,6 +28569,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "syncStatus":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_syncStatus(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -28605,6 +28957,74 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var syncStatusImplementors = []string{"SyncStatus"}
+
+func (ec *executionContext) _SyncStatus(ctx context.Context, sel ast.SelectionSet, obj *model.SyncStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncStatus")
+		case "state":
+			out.Values[i] = ec._SyncStatus_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastFullSyncAt":
+			out.Values[i] = ec._SyncStatus_lastFullSyncAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lagSeconds":
+			out.Values[i] = ec._SyncStatus_lagSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pendingChanges":
+			out.Values[i] = ec._SyncStatus_pendingChanges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upstreamErrors":
+			out.Values[i] = ec._SyncStatus_upstreamErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "syncedCustomers":
+			out.Values[i] = ec._SyncStatus_syncedCustomers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upstreamCustomers":
+			out.Values[i] = ec._SyncStatus_upstreamCustomers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
 }
 
 var userErrorImplementors = []string{"UserError"}
@@ -31319,6 +31739,26 @@ func (ec *executionContext) marshalNSubscriberPayload2ᚖgithubᚗcomᚋstorefro
 func (ec *executionContext) unmarshalNSubscriberUpdateInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSubscriberUpdateInput(ctx context.Context, v any) (model.SubscriberUpdateInput, error) {
 	res, err := ec.unmarshalInputSubscriberUpdateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSyncState2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSyncState(ctx context.Context, v any) (model.SyncState, error) {
+	var res model.SyncState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSyncState2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSyncState(ctx context.Context, sel ast.SelectionSet, v model.SyncState) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSyncStatus2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSyncStatus(ctx context.Context, sel ast.SelectionSet, v *model.SyncStatus) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SyncStatus(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpdateMeInput2githubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐUpdateMeInput(ctx context.Context, v any) (model.UpdateMeInput, error) {

@@ -19,6 +19,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
+	"github.com/storefront/customers/facade"
 	"github.com/storefront/customers/storage"
 	"github.com/storefront/customers/throttle"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -76,6 +77,10 @@ type Options struct {
 	// StoreHash is the store_hash that Customer Login tokens must name
 	// (loginWithToken); "" means "customers".
 	StoreHash string
+	// Mirror turns on the facade mode: reads answer from the mirror (with
+	// extensions.sync while it is incomplete), writes pass through to the
+	// upstream, and mutations not passed through are refused.
+	Mirror *facade.Mirror
 }
 
 // DefaultMaxResponseBytes bounds an answer: a full page of 250 customers
@@ -130,7 +135,7 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 	}
 	resolver := &Resolver{DB: db, log: opts.Logger, auth: a,
 		credentials: passwordThrottles{opts.Passwords}, signups: throttle.New(th.SignupsEvery, th.SignupsBurst),
-		events: &feed{db: db, limits: opts.Streams}, subscriptions: &counter{}, streams: opts.Streams}
+		events: &feed{db: db, limits: opts.Streams}, subscriptions: &counter{}, streams: opts.Streams, mirror: opts.Mirror}
 	cfg := Config{Resolvers: resolver}
 	cfg.Directives.Access = a.access
 	setComplexity(&cfg.Complexity)
@@ -183,6 +188,9 @@ func NewHandler(db *storage.DB, opts Options) http.Handler {
 		return next(withLoaders(ctx, newLoaders(db, db, schema, opts.OnBatch)))
 	})
 	srv.Use(&limiter{limits: opts.Limits})
+	if opts.Mirror != nil {
+		srv.Use(facadeMode{mirror: opts.Mirror})
+	}
 	// Mutations run one after another; each gets fresh loaders, so what it
 	// reads back is never what an earlier field of the operation cached.
 	srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strconv"
 
+	"github.com/storefront/customers/facade"
 	"github.com/storefront/customers/storage"
 	"github.com/storefront/customers/throttle"
 )
@@ -30,6 +31,9 @@ type Resolver struct {
 	// streams.PerCaller.
 	subscriptions *counter
 	streams       StreamLimits
+	// mirror, in facade mode, is the mirror of the upstream store: reads
+	// answer from it, writes pass through to the upstream.
+	mirror *facade.Mirror
 }
 
 // itoa formats an int.

@@ -101,7 +101,7 @@ func (r *customerGroupResolver) Customers(ctx context.Context, obj *storage.Cust
 }
 
 func (r *mutationResolver) CreateCustomers(ctx context.Context, input []*model.CustomerCreateInput) (*model.CustomersPayload, error) {
-	out, ue, err := written(r.DB.CreateCustomers(ctx, fromCustomerCreateInputs(input)))
+	out, ue, err := written(r.createCustomers(ctx, fromCustomerCreateInputs(input)))
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func (r *mutationResolver) CreateCustomers(ctx context.Context, input []*model.C
 }
 
 func (r *mutationResolver) UpdateCustomers(ctx context.Context, input []*model.CustomerUpdateInput) (*model.CustomersPayload, error) {
-	out, ue, err := written(r.DB.UpdateCustomers(ctx, fromCustomerUpdateInputs(input)))
+	out, ue, err := written(r.updateCustomers(ctx, fromCustomerUpdateInputs(input)))
 	if err != nil {
 		return nil, err
 	}
@@ -117,11 +117,11 @@ func (r *mutationResolver) UpdateCustomers(ctx context.Context, input []*model.C
 }
 
 func (r *mutationResolver) DeleteCustomers(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
-	return deleted(r.DB.DeleteCustomers(ctx, idIn))
+	return deleted(r.deleteCustomers(ctx, idIn))
 }
 
 func (r *mutationResolver) CreateCustomerAddresses(ctx context.Context, input []*model.CustomerAddressCreateInput) (*model.CustomerAddressesPayload, error) {
-	out, ue, err := written(r.DB.CreateAddresses(ctx, fromAddressCreateInputs(input)))
+	out, ue, err := written(r.createAddresses(ctx, fromAddressCreateInputs(input)))
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func (r *mutationResolver) CreateCustomerAddresses(ctx context.Context, input []
 }
 
 func (r *mutationResolver) UpdateCustomerAddresses(ctx context.Context, input []*model.CustomerAddressUpdateInput) (*model.CustomerAddressesPayload, error) {
-	out, ue, err := written(r.DB.UpdateAddresses(ctx, fromAddressUpdateInputs(input)))
+	out, ue, err := written(r.updateAddresses(ctx, fromAddressUpdateInputs(input)))
 	if err != nil {
 		return nil, err
 	}
@@ -137,10 +137,13 @@ func (r *mutationResolver) UpdateCustomerAddresses(ctx context.Context, input []
 }
 
 func (r *mutationResolver) DeleteCustomerAddresses(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
-	return deleted(r.DB.DeleteAddresses(ctx, idIn))
+	return deleted(r.deleteAddresses(ctx, idIn))
 }
 
 func (r *mutationResolver) CreateCustomerAttributes(ctx context.Context, input []*model.CustomerAttributeCreateInput) (*model.CustomerAttributesPayload, error) {
+	if r.mirror != nil {
+		return r.facadeCreateAttributes(ctx, fromAttributeCreateInputs(input))
+	}
 	out, ue, err := written(r.DB.CreateAttributes(ctx, fromAttributeCreateInputs(input)))
 	if err != nil {
 		return nil, err
@@ -149,6 +152,9 @@ func (r *mutationResolver) CreateCustomerAttributes(ctx context.Context, input [
 }
 
 func (r *mutationResolver) UpdateCustomerAttributes(ctx context.Context, input []*model.CustomerAttributeUpdateInput) (*model.CustomerAttributesPayload, error) {
+	if r.mirror != nil {
+		return r.facadeUpdateAttributes(ctx, fromAttributeUpdateInputs(input))
+	}
 	out, ue, err := written(r.DB.UpdateAttributes(ctx, fromAttributeUpdateInputs(input)))
 	if err != nil {
 		return nil, err
@@ -157,10 +163,16 @@ func (r *mutationResolver) UpdateCustomerAttributes(ctx context.Context, input [
 }
 
 func (r *mutationResolver) DeleteCustomerAttributes(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
+	if r.mirror != nil {
+		return r.facadeDeleteAttributes(ctx, idIn)
+	}
 	return deleted(r.DB.DeleteAttributes(ctx, idIn))
 }
 
 func (r *mutationResolver) UpsertCustomerAttributeValues(ctx context.Context, input []*model.CustomerAttributeValueUpsertInput) (*model.CustomerAttributeValuesPayload, error) {
+	if r.mirror != nil {
+		return r.facadeUpsertAttributeValues(ctx, fromAttributeValueInputs(input))
+	}
 	out, ue, err := written(r.DB.UpsertAttributeValues(ctx, fromAttributeValueInputs(input)))
 	if err != nil {
 		return nil, err
@@ -169,6 +181,9 @@ func (r *mutationResolver) UpsertCustomerAttributeValues(ctx context.Context, in
 }
 
 func (r *mutationResolver) DeleteCustomerAttributeValues(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
+	if r.mirror != nil {
+		return r.facadeDeleteAttributeValues(ctx, idIn)
+	}
 	return deleted(r.DB.DeleteAttributeValues(ctx, idIn))
 }
 
@@ -193,6 +208,9 @@ func (r *mutationResolver) DeleteCustomerFormFields(ctx context.Context, idIn []
 }
 
 func (r *mutationResolver) UpsertCustomerFormFieldValues(ctx context.Context, input []*model.CustomerFormFieldValueUpsertInput) (*model.CustomerFormFieldValuesPayload, error) {
+	if r.mirror != nil {
+		return r.facadeUpsertFormFieldValues(ctx, fromFormFieldValueInputs(input))
+	}
 	out, ue, err := written(r.DB.UpsertFormFieldValues(ctx, fromFormFieldValueInputs(input)))
 	if err != nil {
 		return nil, err
@@ -201,7 +219,7 @@ func (r *mutationResolver) UpsertCustomerFormFieldValues(ctx context.Context, in
 }
 
 func (r *mutationResolver) UpdateCustomerConsent(ctx context.Context, input model.CustomerConsentInput) (*model.CustomerConsentPayload, error) {
-	out, ue, err := writtenOne(r.DB.UpdateConsent(ctx, storage.ConsentInput{CustomerID: input.CustomerID, Allow: input.Allow, Deny: input.Deny}))
+	out, ue, err := writtenOne(r.updateConsent(ctx, storage.ConsentInput{CustomerID: input.CustomerID, Allow: input.Allow, Deny: input.Deny}))
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +234,7 @@ func (r *mutationResolver) ValidateCustomerCredentials(ctx context.Context, emai
 	if err := r.credentials.attempt(ctx, "email:"+storage.Fold(email), clientAddress(ctx)); err != nil {
 		return nil, err
 	}
-	check, err := r.DB.CheckCredentials(ctx, email, password, channel)
+	check, err := r.checkCredentials(ctx, email, password, channel)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +249,7 @@ func (r *mutationResolver) ValidateCustomerPassword(ctx context.Context, custome
 	if err := r.credentials.attempt(ctx, "customer:"+strconv.Itoa(customerID), clientAddress(ctx)); err != nil {
 		return nil, err
 	}
-	ok, err := r.DB.CheckPasswordOf(ctx, customerID, password)
+	ok, err := r.checkPasswordOf(ctx, customerID, password)
 	ue, err := userErrors(err)
 	if err != nil {
 		return nil, err
@@ -240,6 +258,9 @@ func (r *mutationResolver) ValidateCustomerPassword(ctx context.Context, custome
 }
 
 func (r *mutationResolver) UpdateCustomerSettings(ctx context.Context, input model.CustomerSettingsInput) (*model.CustomerSettingsPayload, error) {
+	if r.mirror != nil {
+		return r.facadeUpdateSettings(ctx, fromSettingsInput(input))
+	}
 	out, ue, err := writtenOne(r.DB.UpdateSettings(ctx, fromSettingsInput(input)))
 	if err != nil {
 		return nil, err
@@ -248,6 +269,9 @@ func (r *mutationResolver) UpdateCustomerSettings(ctx context.Context, input mod
 }
 
 func (r *mutationResolver) UpdateChannelCustomerSettings(ctx context.Context, input model.ChannelCustomerSettingsInput) (*model.ChannelCustomerSettingsPayload, error) {
+	if r.mirror != nil {
+		return r.facadeUpdateChannelSettings(ctx, fromChannelSettingsInput(input))
+	}
 	out, ue, err := writtenOne(r.DB.UpdateChannelSettings(ctx, fromChannelSettingsInput(input)))
 	if err != nil {
 		return nil, err
@@ -256,6 +280,9 @@ func (r *mutationResolver) UpdateChannelCustomerSettings(ctx context.Context, in
 }
 
 func (r *mutationResolver) CreateCustomerGroup(ctx context.Context, input model.CustomerGroupCreateInput) (*model.CustomerGroupPayload, error) {
+	if r.mirror != nil {
+		return r.facadeCreateGroup(ctx, fromGroupCreateInput(input))
+	}
 	out, ue, err := writtenOne(r.DB.CreateGroup(ctx, fromGroupCreateInput(input)))
 	if err != nil {
 		return nil, err
@@ -264,6 +291,9 @@ func (r *mutationResolver) CreateCustomerGroup(ctx context.Context, input model.
 }
 
 func (r *mutationResolver) UpdateCustomerGroup(ctx context.Context, input model.CustomerGroupUpdateInput) (*model.CustomerGroupPayload, error) {
+	if r.mirror != nil {
+		return r.facadeUpdateGroup(ctx, fromGroupUpdateInput(input))
+	}
 	out, ue, err := writtenOne(r.DB.UpdateGroup(ctx, fromGroupUpdateInput(input)))
 	if err != nil {
 		return nil, err
@@ -272,10 +302,16 @@ func (r *mutationResolver) UpdateCustomerGroup(ctx context.Context, input model.
 }
 
 func (r *mutationResolver) DeleteCustomerGroups(ctx context.Context, idIn []int) (*model.DeletePayload, error) {
+	if r.mirror != nil {
+		return r.facadeDeleteGroups(ctx, idIn)
+	}
 	return deleted(r.DB.DeleteGroups(ctx, idIn))
 }
 
 func (r *mutationResolver) CreateSubscriber(ctx context.Context, input model.SubscriberCreateInput) (*model.SubscriberPayload, error) {
+	if r.mirror != nil {
+		return r.facadeCreateSubscriber(ctx, fromSubscriberCreateInput(input))
+	}
 	out, ue, err := writtenOne(r.DB.CreateSubscriber(ctx, fromSubscriberCreateInput(input)))
 	if err != nil {
 		return nil, err
@@ -284,6 +320,9 @@ func (r *mutationResolver) CreateSubscriber(ctx context.Context, input model.Sub
 }
 
 func (r *mutationResolver) UpdateSubscriber(ctx context.Context, input model.SubscriberUpdateInput) (*model.SubscriberPayload, error) {
+	if r.mirror != nil {
+		return r.facadeUpdateSubscriber(ctx, fromSubscriberUpdateInput(input))
+	}
 	out, ue, err := writtenOne(r.DB.UpdateSubscriber(ctx, fromSubscriberUpdateInput(input)))
 	if err != nil {
 		return nil, err
@@ -295,6 +334,9 @@ func (r *mutationResolver) DeleteSubscribers(ctx context.Context, filter map[str
 	f, err := subscriberFilter(filter)
 	if err != nil {
 		return nil, err
+	}
+	if r.mirror != nil {
+		return r.facadeDeleteSubscribers(ctx, f, all != nil && *all)
 	}
 	return deleted(r.DB.DeleteSubscribers(ctx, f, all != nil && *all))
 }
@@ -517,6 +559,10 @@ func (r *queryResolver) Webhooks(ctx context.Context, filter map[string]any, pag
 func (r *queryResolver) WebhookDeliveries(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.WebhookDeliveryConnection, error) {
 	return list(ctx, filter, deliveryFilter, pageArgs{page, limit, after, before}, r.DB.FindDeliveries, deliveryConnection,
 		"WebhookDelivery", (*primer).deliveries)
+}
+
+func (r *queryResolver) SyncStatus(ctx context.Context) (*model.SyncStatus, error) {
+	return r.syncStatus(), nil
 }
 
 func (r *subscriptionResolver) CustomerEvents(ctx context.Context, scopes []string, afterID *int) (<-chan *model.CustomerEvent, error) {

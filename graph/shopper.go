@@ -67,7 +67,7 @@ func (r *Resolver) register(ctx context.Context, in model.RegisterCustomerInput)
 	if in.AcceptsProductReviewAbandonedCartEmails != nil {
 		x.AcceptsProductReviewAbandonedCartEmails = *in.AcceptsProductReviewAbandonedCartEmails
 	}
-	out, err := r.DB.CreateCustomers(ctx, []storage.CustomerInput{x})
+	out, err := r.createCustomers(ctx, []storage.CustomerInput{x})
 	ue, err := oneItem(err, map[string]string{"authentication.newPassword": "password", "originChannelId": "channelId"})
 	if err != nil {
 		return nil, err
@@ -82,7 +82,7 @@ func (r *Resolver) login(ctx context.Context, email, password string, channel in
 	if err := r.credentials.attempt(ctx, "email:"+storage.Fold(email), clientAddress(ctx)); err != nil {
 		return nil, err
 	}
-	check, err := r.DB.CheckCredentials(ctx, email, password, channel)
+	check, err := r.checkCredentials(ctx, email, password, channel)
 	switch {
 	case err != nil:
 		return nil, err
@@ -144,7 +144,7 @@ func (r *Resolver) updateMe(ctx context.Context, in model.UpdateMeInput) (*model
 	u := storage.CustomerUpdate{ID: shopper(ctx).CustomerID, Email: in.Email, FirstName: in.FirstName, LastName: in.LastName,
 		Company: in.Company, Phone: in.Phone, AcceptsProductReviewAbandonedCartEmails: in.AcceptsProductReviewAbandonedCartEmails,
 		FormFields: formFieldInputs(in.FormFields)}
-	out, err := r.DB.UpdateCustomers(ctx, []storage.CustomerUpdate{u})
+	out, err := r.updateCustomers(ctx, []storage.CustomerUpdate{u})
 	ue, err := oneItem(err, nil)
 	if err != nil {
 		return nil, err
@@ -161,7 +161,7 @@ func (r *Resolver) changeMyPassword(ctx context.Context, in model.ChangeMyPasswo
 	if err := r.credentials.attempt(ctx, "customer:"+strconv.Itoa(me.CustomerID), clientAddress(ctx)); err != nil {
 		return nil, err
 	}
-	ok, err := r.DB.CheckPasswordOf(ctx, me.CustomerID, in.CurrentPassword)
+	ok, err := r.checkPasswordOf(ctx, me.CustomerID, in.CurrentPassword)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +169,7 @@ func (r *Resolver) changeMyPassword(ctx context.Context, in model.ChangeMyPasswo
 		return signInProblem(model.UserErrorCodeInvalid, "currentPassword", "The current password is wrong."), nil
 	}
 	reset := false
-	_, err = r.DB.UpdateCustomers(ctx, []storage.CustomerUpdate{{ID: me.CustomerID, NewPassword: &in.NewPassword,
+	_, err = r.updateCustomers(ctx, []storage.CustomerUpdate{{ID: me.CustomerID, NewPassword: &in.NewPassword,
 		ForcePasswordReset: &reset}})
 	ue, err := oneItem(err, map[string]string{"authentication.newPassword": "newPassword"})
 	if err != nil {
@@ -204,7 +204,7 @@ func (r *Resolver) createMyAddress(ctx context.Context, in model.CustomerAddress
 		Company: str(in.Company), Address1: in.Address1, Address2: str(in.Address2), City: in.City,
 		StateOrProvince: str(in.StateOrProvince), PostalCode: str(in.PostalCode), CountryCode: in.CountryCode,
 		Phone: str(in.Phone), AddressType: addressType(in.AddressType), FormFields: formFieldInputs(in.FormFields)}
-	out, err := r.DB.CreateAddresses(ctx, []storage.AddressInput{a})
+	out, err := r.createAddresses(ctx, []storage.AddressInput{a})
 	return myAddress(out, err)
 }
 
@@ -228,7 +228,7 @@ func (r *Resolver) updateMyAddress(ctx context.Context, in model.CustomerAddress
 	if !mine {
 		return &model.MyAddressPayload{UserErrors: notYours("input.id")}, nil
 	}
-	out, err := r.DB.UpdateAddresses(ctx, fromAddressUpdateInputs([]*model.CustomerAddressUpdateInput{&in}))
+	out, err := r.updateAddresses(ctx, fromAddressUpdateInputs([]*model.CustomerAddressUpdateInput{&in}))
 	return myAddress(out, err)
 }
 
@@ -240,11 +240,11 @@ func (r *Resolver) deleteMyAddress(ctx context.Context, id int) (*model.DeletePa
 	if !mine {
 		return &model.DeletePayload{DeletedIds: []int{}, UserErrors: notYours("id")}, nil
 	}
-	return deleted(r.DB.DeleteAddresses(ctx, []int{id}))
+	return deleted(r.deleteAddresses(ctx, []int{id}))
 }
 
 func (r *Resolver) updateMyConsent(ctx context.Context, in model.MyConsentInput) (*model.CustomerConsentPayload, error) {
-	out, ue, err := writtenOne(r.DB.UpdateConsent(ctx, storage.ConsentInput{CustomerID: shopper(ctx).CustomerID,
+	out, ue, err := writtenOne(r.updateConsent(ctx, storage.ConsentInput{CustomerID: shopper(ctx).CustomerID,
 		Allow: in.Allow, Deny: in.Deny}))
 	if err != nil {
 		return nil, err

@@ -142,7 +142,7 @@ func (ic *itemChecker) formValues(in []FormFieldValueInput, defs map[string]*Cus
 		case def == nil:
 			vc.fail(ENOTFOUND, "name", "There is no form field named %q.", truncate(fv.Name, 60))
 			continue
-		case def.AppliesTo != scope:
+		case def.AppliesTo != "" && def.AppliesTo != scope:
 			vc.fail(EINVALID, "name", "The form field %q belongs on %ss, not %ss.", def.Name, def.AppliesTo, scope)
 			continue
 		case seen[fv.Name]:

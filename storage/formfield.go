@@ -333,6 +333,9 @@ const (
 // and returns it normalized: a numbers field takes a number, or a string
 // that parses as one.
 func (ic *itemChecker) formValue(field string, def *CustomerFormField, v FormValue) FormValue {
+	if def.Type == formFieldAny {
+		return v
+	}
 	kind := v.Kind()
 	switch def.Type {
 	case FormFieldText, FormFieldPassword, FormFieldMultiline:

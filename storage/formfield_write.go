@@ -300,7 +300,7 @@ func (db *DB) UpsertFormFieldValues(ctx context.Context, in []FormFieldValueInpu
 		case def == nil:
 			ic.fail(ENOTFOUND, "name", "There is no form field named %q.", truncate(v.Name, 60))
 			continue
-		case def.AppliesTo != scope:
+		case def.AppliesTo != "" && def.AppliesTo != scope:
 			ic.fail(EINVALID, "name", "The form field %q belongs on %ss, not %ss.", def.Name, def.AppliesTo, scope)
 			continue
 		}

@@ -76,5 +76,20 @@ func (tx *Tx) formFieldsByName(ctx context.Context, names []string) (map[string]
 	for _, f := range all {
 		out[f.Name] = f
 	}
+	if tx.inferFields {
+		for _, name := range names {
+			f := &CustomerFormField{Name: name}
+			if known := out[name]; known != nil {
+				c := *known
+				f = &c
+			}
+			f.Type, f.AppliesTo = formFieldAny, ""
+			out[name] = f
+		}
+	}
 	return out, nil
 }
+
+// formFieldAny is the type of a form field whose values are not checked
+// (InferredFormFields).
+const formFieldAny CustomerFormFieldType = "*"

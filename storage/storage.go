@@ -299,7 +299,30 @@ type Tx struct {
 	borrowed *snapshot
 	// writes is the store's write count when a read transaction began.
 	writes uint64
+	// dry marks a write transaction of a dry run: Commit rolls it back.
+	dry bool
+	// inferFields takes every form field name as defined, for any owner
+	// and value (InferredFormFields).
+	inferFields bool
 }
+
+type inferredFieldsKey struct{}
+
+// InferredFormFields returns a context whose writes do not check form
+// field values against the definitions: in facade mode those are inferred
+// from the values the mirror has seen and the upstream judges the values.
+func InferredFormFields(ctx context.Context) context.Context {
+	return context.WithValue(ctx, inferredFieldsKey{}, true)
+}
+
+type dryRunKey struct{}
+
+// DryRun returns a context whose writes check everything and then roll
+// back: a write answers as it would, and the store is left as it was.
+// Facade mode validates locally this way before it calls the upstream.
+func DryRun(ctx context.Context) context.Context { return context.WithValue(ctx, dryRunKey{}, true) }
+
+func isDryRun(ctx context.Context) bool { v, _ := ctx.Value(dryRunKey{}).(bool); return v }
 
 // beginWrite starts a write transaction on the writer (BEGIN IMMEDIATE).
 func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
@@ -307,7 +330,8 @@ func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", formatError(err))
 	}
-	return &Tx{tx: tx, db: db, now: db.Now().UTC().Truncate(time.Second)}, nil
+	return &Tx{tx: tx, db: db, now: db.Now().UTC().Truncate(time.Second), dry: isDryRun(ctx),
+		inferFields: ctx.Value(inferredFieldsKey{}) != nil}, nil
 }
 
 // beginRead starts a read transaction on the read pool, so that several
@@ -329,6 +353,9 @@ func (db *DB) beginRead(ctx context.Context) (*Tx, error) {
 func (tx *Tx) Commit() error {
 	if tx.borrowed != nil {
 		return nil
+	}
+	if tx.dry {
+		return tx.tx.Rollback()
 	}
 	if err := tx.tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", formatError(err))

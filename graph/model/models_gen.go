@@ -917,6 +917,24 @@ type SubscriberUpdateInput struct {
 type Subscription struct {
 }
 
+// Where the mirror of the upstream store stands.
+type SyncStatus struct {
+	// What the mirror is doing.
+	State SyncState `json:"state"`
+	// When the last full sync finished; null before the first one has.
+	LastFullSyncAt *time.Time `json:"lastFullSyncAt,omitempty"`
+	// How long the oldest upstream change this server knows of (by webhook or sweep) has waited to reach the mirror, in seconds; 0 when none waits. A change whose webhook was lost is not counted until a reconciliation pass or a sweep finds it.
+	LagSeconds float64 `json:"lagSeconds"`
+	// Upstream records known to have changed and not yet fetched.
+	PendingChanges int `json:"pendingChanges"`
+	// Failed calls to the upstream while syncing, since the server started.
+	UpstreamErrors int `json:"upstreamErrors"`
+	// Customers copied by the initial sync so far.
+	SyncedCustomers int `json:"syncedCustomers"`
+	// Customers the upstream had when the initial sync last counted them.
+	UpstreamCustomers int `json:"upstreamCustomers"`
+}
+
 // Changes to the signed-in shopper's own fields; absent fields are left alone.
 type UpdateMeInput struct {
 	// Email, unique ignoring case.
@@ -1166,6 +1184,70 @@ func (e *MetafieldSort) UnmarshalJSON(b []byte) error {
 }
 
 func (e MetafieldSort) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The state of the mirror.
+type SyncState string
+
+const (
+	// No upstream: the server owns its data.
+	SyncStateOff SyncState = "OFF"
+	// The first full sync is running; reads answer from an incomplete mirror, and say so in `extensions.sync`.
+	SyncStateInitialSync SyncState = "INITIAL_SYNC"
+	// The mirror follows the upstream.
+	SyncStateSynced SyncState = "SYNCED"
+	// The upstream fails: reads are answered from the mirror, writes are refused.
+	SyncStateUpstreamUnavailable SyncState = "UPSTREAM_UNAVAILABLE"
+)
+
+var AllSyncState = []SyncState{
+	SyncStateOff,
+	SyncStateInitialSync,
+	SyncStateSynced,
+	SyncStateUpstreamUnavailable,
+}
+
+func (e SyncState) IsValid() bool {
+	switch e {
+	case SyncStateOff, SyncStateInitialSync, SyncStateSynced, SyncStateUpstreamUnavailable:
+		return true
+	}
+	return false
+}
+
+func (e SyncState) String() string {
+	return string(e)
+}
+
+func (e *SyncState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SyncState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SyncState", str)
+	}
+	return nil
+}
+
+func (e SyncState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SyncState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SyncState) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
