@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"database/sql/driver"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -287,7 +288,7 @@ func TestAddTimeRange(t *testing.T) {
 			if got, want := w.conds, tt.wantConds; !reflect.DeepEqual(got, want) {
 				t.Fatalf("conds=%q, want %q", got, want)
 			}
-			if got, want := w.args, tt.wantArgs; !reflect.DeepEqual(got, want) {
+			if got, want := driverValues(t, w.args), tt.wantArgs; !reflect.DeepEqual(got, want) {
 				t.Fatalf("args=%#v, want %#v", got, want)
 			}
 		})
@@ -389,7 +390,7 @@ func TestWhereIn(t *testing.T) {
 			if got, want := w.conds, tt.wantConds; !reflect.DeepEqual(got, want) {
 				t.Fatalf("conds=%q, want %q", got, want)
 			}
-			if got, want := w.args, tt.wantArgs; !reflect.DeepEqual(got, want) {
+			if got, want := driverValues(t, w.args), tt.wantArgs; !reflect.DeepEqual(got, want) {
 				t.Fatalf("args=%#v, want %#v", got, want)
 			}
 			if got, want := placeholders(w.conds), len(w.args); got != want {
@@ -401,7 +402,7 @@ func TestWhereIn(t *testing.T) {
 		var w where
 		in(&w, "c.name_fold", hostile)
 		var back []string
-		if err := json.Unmarshal([]byte(w.args[0].(string)), &back); err != nil {
+		if err := json.Unmarshal([]byte(driverValues(t, w.args)[0].(string)), &back); err != nil {
 			t.Fatal(err)
 		}
 		if got, want := back, hostile; !reflect.DeepEqual(got, want) {
@@ -447,7 +448,7 @@ func TestAnyContains(t *testing.T) {
 			if got, want := w.conds, tt.wantConds; !reflect.DeepEqual(got, want) {
 				t.Fatalf("conds=%q, want %q", got, want)
 			}
-			if got, want := w.args, tt.wantArgs; !reflect.DeepEqual(got, want) {
+			if got, want := driverValues(t, w.args), tt.wantArgs; !reflect.DeepEqual(got, want) {
 				t.Fatalf("args=%#v, want %#v", got, want)
 			}
 			if got, want := placeholders(w.conds), len(w.args); got != want {
@@ -498,7 +499,7 @@ func TestWhereSQL(t *testing.T) {
 			if got, want := w.and(), tt.wantAnd; got != want {
 				t.Fatalf("and=%q, want %q", got, want)
 			}
-			if got, want := w.args, tt.args; !reflect.DeepEqual(got, want) {
+			if got, want := driverValues(t, w.args), tt.args; !reflect.DeepEqual(got, want) {
 				t.Fatalf("args=%#v, want %#v", got, want)
 			}
 		})
@@ -1298,4 +1299,25 @@ func TestParseTimeFastPath(t *testing.T) {
 			t.Errorf("AppendTime(%v) = %s, want %s", tm, got, want)
 		}
 	}
+}
+
+// driverValues returns the values the driver receives for args: a list
+// argument's is its JSON array.
+func driverValues(t *testing.T, args []any) []any {
+	t.Helper()
+	if args == nil {
+		return nil
+	}
+	out := make([]any, len(args))
+	for i, a := range args {
+		out[i] = a
+		if l, ok := a.(driver.Valuer); ok {
+			v, err := l.Value()
+			if err != nil {
+				t.Fatalf("arg %d (%#v): %v", i, a, err)
+			}
+			out[i] = v
+		}
+	}
+	return out
 }

@@ -472,7 +472,7 @@ func (db *DB) FindAttemptsByDeliveryIDs(ctx context.Context, ids []int) (map[int
 		a.At, err = parseTime(at)
 		return &a, err
 	}, `SELECT delivery_id, number, at, status_code, duration_ms, error FROM webhook_attempts
-		WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY delivery_id, number`, jsonArray(ids))
+		WHERE `+inList("delivery_id")+` ORDER BY delivery_id, number`, listArg(ids))
 	if err != nil {
 		return nil, fmt.Errorf("find attempts: %w", err)
 	}
@@ -486,7 +486,7 @@ func (db *DB) FindAttemptsByDeliveryIDs(ctx context.Context, ids []int) (map[int
 // FindEventsByIDs returns the outbox events with the ids.
 func (db *DB) FindEventsByIDs(ctx context.Context, ids []int) (map[int]*Event, error) {
 	events, err := queryAll(ctx, db, db.reader, scanEvent,
-		`SELECT id, scope, data, hash, created_at FROM events WHERE id IN (SELECT value FROM json_each(?))`, jsonArray(ids))
+		`SELECT id, scope, data, hash, created_at FROM events WHERE `+inList("id"), listArg(ids))
 	if err != nil {
 		return nil, fmt.Errorf("find events: %w", err)
 	}
@@ -634,8 +634,8 @@ func (db *DB) ClaimDue(ctx context.Context, limit int, lease time.Duration, perW
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	if _, err := tx.exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (SELECT value FROM json_each(?))`,
-		formatTime(tx.now.Add(lease)), jsonArray(ids)); err != nil {
+	if _, err := tx.exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE `+inList("id"),
+		formatTime(tx.now.Add(lease)), listArg(ids)); err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
 	type row struct {
@@ -652,7 +652,7 @@ func (db *DB) ClaimDue(ctx context.Context, limit int, lease time.Duration, perW
 		return r, err
 	}, `SELECT `+deliveryColumns+`, w.secret, e.id, e.scope, e.data, e.hash, e.created_at
 		FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.id = d.event_id
-		WHERE d.id IN (SELECT value FROM json_each(?)) ORDER BY d.webhook_id, d.id`, jsonArray(ids))
+		WHERE `+inList("d.id")+` ORDER BY d.webhook_id, d.id`, listArg(ids))
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
@@ -707,7 +707,7 @@ func (db *DB) ReleaseDeliveries(ctx context.Context, ids []int) error {
 	}
 	defer tx.Rollback()
 	if _, err := tx.exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ?
-		WHERE id IN (SELECT value FROM json_each(?)) AND status = 'pending'`, formatTime(tx.now), jsonArray(ids)); err != nil {
+		WHERE `+inList("id")+` AND status = 'pending'`, formatTime(tx.now), listArg(ids)); err != nil {
 		return fmt.Errorf("release deliveries: %w", err)
 	}
 	return tx.Commit()

@@ -44,15 +44,13 @@ func (w *where) clone() where {
 	return where{conds: append([]string(nil), w.conds...), args: append([]any(nil), w.args...)}
 }
 
-// in adds `expr IN (...)` over vals, passed as one JSON array argument so the
-// statement text never depends on the list's length (and no list is too
-// long for SQLite's variable limit). A nil slice adds nothing (no filter); an
-// empty non-nil slice matches nothing.
+// in adds `expr IN (...)` over vals (inList). A nil slice adds nothing (no
+// filter); an empty non-nil slice matches nothing.
 func in[T int | string](w *where, expr string, vals []T) {
 	if vals == nil {
 		return
 	}
-	w.add(expr+" IN (SELECT value FROM json_each(?))", jsonArray(vals))
+	w.add(inList(expr), listArg(vals))
 }
 
 // anyContains adds `(instr(expr, ?) > 0 OR ...)`: expr, a folded column,
