@@ -79,7 +79,7 @@ func (db *DB) CreateTokenWith(ctx context.Context, in TokenInput) (string, *APIT
 	}
 	defer tx.Rollback()
 	t := &APIToken{Name: name, Scopes: scopes, DateCreated: tx.now, CostBudget: in.CostBudget, CostRestore: in.CostRestore}
-	id, err := tx.exec(ctx, `INSERT INTO api_tokens (name, token_hash, scopes, date_created, cost_budget, cost_restore)
+	id, err := tx.insert(ctx, `INSERT INTO api_tokens (name, token_hash, scopes, date_created, cost_budget, cost_restore)
 		VALUES (?, ?, ?, ?, ?, ?)`, name, hashToken(token), strings.Join(scopes, ","), formatTime(tx.now), in.CostBudget, in.CostRestore)
 	if err != nil {
 		return "", nil, fmt.Errorf("create token: %w", err)

@@ -114,7 +114,7 @@ func (db *DB) CreateMetafields(ctx context.Context, v MetafieldViewer, in []Meta
 	}
 	for _, m := range rows {
 		m.DateCreated, m.DateModified = tx.now, tx.now
-		id, err := tx.exec(ctx, `INSERT INTO customer_metafields (customer_id, owner_token_id, namespace, key, value, description,
+		id, err := tx.insert(ctx, `INSERT INTO customer_metafields (customer_id, owner_token_id, namespace, key, value, description,
 			permission_set, date_created, date_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			m.CustomerID, m.OwnerTokenID, m.Namespace, m.Key, m.Value, m.Description, string(m.PermissionSet),
 			formatTime(m.DateCreated), formatTime(m.DateModified))

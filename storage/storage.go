@@ -46,7 +46,9 @@ type Options struct {
 
 // DB is the store. It is safe for concurrent use.
 type DB struct {
-	path   string
+	path string
+	// d is the SQL engine's dialect.
+	d      dialect
 	writer *sql.DB
 	reader *sql.DB
 	// stmts keeps the reader's statements prepared.
@@ -95,7 +97,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if opts.ReadConns <= 0 {
 		opts.ReadConns = DefaultReadConns
 	}
-	db := &DB{path: path, Now: time.Now}
+	db := &DB{path: path, d: sqliteDialect{}, Now: time.Now}
 	db.all = allColumns(db)
 	db.eventSeq.Store(uint64(time.Now().UnixNano()))
 
@@ -417,7 +419,7 @@ func (db *DB) query(ctx context.Context, q querier, statement string, args ...an
 			q = readPool{db.stmts}
 		}
 	}
-	rows, err := q.QueryContext(ctx, statement, args...)
+	rows, err := q.QueryContext(ctx, db.d.statement(statement), db.d.args(args)...)
 	db.observe(ctx, statement, start, err)
 	if err != nil {
 		return nil, formatError(err)
@@ -428,7 +430,7 @@ func (db *DB) query(ctx context.Context, q querier, statement string, args ...an
 // exec runs a prepared statement whose text is statement.
 func (db *DB) exec(ctx context.Context, st *sql.Stmt, statement string, args ...any) (sql.Result, error) {
 	start := time.Now()
-	res, err := st.ExecContext(ctx, args...)
+	res, err := st.ExecContext(ctx, db.d.args(args)...)
 	db.observe(ctx, statement, start, err)
 	if err != nil {
 		return nil, formatError(err)

@@ -268,7 +268,7 @@ func (db *DB) CreateWebhook(ctx context.Context, in WebhookInput) (*Webhook, str
 	defer tx.Rollback()
 	w.DateCreated, w.DateModified = tx.now, tx.now
 	headers, _ := json.Marshal(w.Headers)
-	id, err := tx.exec(ctx, `INSERT INTO webhooks (scope, destination, is_active, headers, secret, date_created, date_modified,
+	id, err := tx.insert(ctx, `INSERT INTO webhooks (scope, destination, is_active, headers, secret, date_created, date_modified,
 		format, owner_token_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, w.Scope, w.Destination, w.IsActive, string(headers), secret,
 		formatTime(tx.now), formatTime(tx.now), string(w.Format), w.OwnerTokenID)
 	if err != nil {

@@ -53,9 +53,9 @@ func in[T int | string](w *where, expr string, vals []T) {
 	w.add(inList(expr), listArg(vals))
 }
 
-// anyContains adds `(instr(expr, ?) > 0 OR ...)`: expr, a folded column,
-// contains one of the folded vals. instr compares literally, so `%` and `_`
-// in vals are plain characters. nil adds nothing; empty matches nothing.
+// anyContains adds `(contains(expr) OR ...)`: expr, a folded column,
+// contains one of the folded vals, compared literally, so `%` and `_` in
+// vals are plain characters. nil adds nothing; empty matches nothing.
 func anyContains(w *where, expr string, vals []string) {
 	if vals == nil {
 		return
@@ -67,7 +67,7 @@ func anyContains(w *where, expr string, vals []string) {
 	conds := make([]string, len(vals))
 	args := make([]any, len(vals))
 	for i, v := range vals {
-		conds[i] = "instr(" + expr + ", ?) > 0"
+		conds[i] = contains(expr)
 		args[i] = Fold(v)
 	}
 	w.add("("+strings.Join(conds, " OR ")+")", args...)

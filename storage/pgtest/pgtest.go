@@ -1,0 +1,105 @@
+// Package pgtest gives tests a database of their own on a real PostgreSQL
+// server: CREATE DATABASE t_<random> on the server that CUSTOMERS_TEST_DATABASE_URL
+// names (by default postgres://postgres@127.0.0.1:5432/test), dropped when
+// the test ends. With no server reachable the test is skipped with a
+// message, so `go test ./...` still runs on a machine without PostgreSQL;
+// with CUSTOMERS_REQUIRE_POSTGRES=1 (CI) it fails instead.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+)
+
+// DefaultURL is the server tests use when CUSTOMERS_TEST_DATABASE_URL is unset.
+const DefaultURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable&connect_timeout=3"
+
+// ServerURL returns the URL of the server's maintenance database.
+func ServerURL() string {
+	if u := os.Getenv("CUSTOMERS_TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return DefaultURL
+}
+
+var (
+	reachOnce sync.Once
+	reachErr  error
+)
+
+// reachable reports once whether the server answers.
+func reachable() error {
+	reachOnce.Do(func() {
+		db, err := sql.Open("pgx", ServerURL())
+		if err != nil {
+			reachErr = err
+			return
+		}
+		defer db.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		reachErr = db.PingContext(ctx)
+	})
+	return reachErr
+}
+
+// Require skips tb (or fails it, with CUSTOMERS_REQUIRE_POSTGRES=1) when no server is
+// reachable.
+func Require(tb testing.TB) {
+	tb.Helper()
+	if err := reachable(); err != nil {
+		if os.Getenv("CUSTOMERS_REQUIRE_POSTGRES") == "1" {
+			tb.Fatalf("PostgreSQL at %s is required (CUSTOMERS_REQUIRE_POSTGRES=1): %v", redact(ServerURL()), err)
+		}
+		tb.Skipf("PostgreSQL not reachable at %s, skipping its cases: %v", redact(ServerURL()), err)
+	}
+}
+
+// NewDatabase creates an empty database for tb and returns its URL; the
+// database is dropped when tb ends.
+func NewDatabase(tb testing.TB) string {
+	tb.Helper()
+	Require(tb)
+	admin, err := sql.Open("pgx", ServerURL())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b := make([]byte, 8)
+	rand.Read(b)
+	name := "t_" + hex.EncodeToString(b) // letters and digits only: safe as a name
+	ctx := context.Background()
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+		admin.Close()
+		tb.Fatalf("create test database: %v", err)
+	}
+	tb.Cleanup(func() {
+		defer admin.Close()
+		if _, err := admin.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
+			tb.Errorf("drop test database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(ServerURL())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// redact drops the password from a URL for messages.
+func redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
