@@ -186,6 +186,10 @@ func (db *DB) Close() error {
 	return errors.Join(errs...)
 }
 
+// Clock returns the store's current time (Now), for those that hold the
+// store through an interface.
+func (db *DB) Clock() time.Time { return db.Now() }
+
 // Path returns the database file's path.
 func (db *DB) Path() string { return db.path }
 
