@@ -264,7 +264,7 @@ func (db *DB) noteTokenUse(t *APIToken) {
 		defer cancel()
 		const q = `UPDATE api_tokens SET last_used = ? WHERE id = ?`
 		start := time.Now()
-		_, err := db.writer.ExecContext(ctx, q, used, t.ID)
+		_, err := db.writer.ExecContext(ctx, db.d.statement(q), used, t.ID)
 		db.observe(ctx, q, start, err)
 	})
 }

@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"database/sql/driver"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,10 +36,25 @@ func (sqliteDialect) statement(stmt string) string { return stmt }
 func (sqliteDialect) args(args []any) []any        { return args }
 func (sqliteDialect) returning() bool              { return false }
 
-// contains returns the condition that the text expr contains the text
-// bound at its placeholder, compared literally (`%` and `_` are plain
-// characters).
+// contains returns the condition that the text column expr contains the
+// text bound (by substringArg) at its placeholder, compared literally (`%`
+// and `_` are plain characters).
 func contains(expr string) string { return "instr(" + expr + ", ?) > 0" }
+
+// substringArg returns the argument of a contains placeholder.
+func substringArg(s string) any { return substring(s) }
+
+// substring is a contains argument: SQLite's instr takes it as is;
+// PostgreSQL's LIKE takes it escaped, between wildcards, which its trigram
+// index serves.
+type substring string
+
+func (s substring) Value() (driver.Value, error) { return string(s), nil }
+
+// likePattern returns the LIKE pattern matching text that contains s.
+func likePattern(s string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"
+}
 
 // unlikely marks cond as true for few rows (SQLite's likelihood), so that
 // the planner searches an index on it rather than walk another order and
@@ -73,6 +90,17 @@ func (d *postgresDialect) args(args []any) []any {
 			v = ints
 		case textList:
 			v = append([]string{}, l...)
+		case substring:
+			v = likePattern(string(l))
+		case bool:
+			// SQLite's booleans are the integers 0 and 1, and so are the
+			// store's columns on PostgreSQL.
+			v = boolInt(l)
+		case *bool:
+			v = nil
+			if l != nil {
+				v = boolInt(*l)
+			}
 		default:
 			if out != nil {
 				out[i] = a
@@ -92,6 +120,14 @@ func (d *postgresDialect) args(args []any) []any {
 
 func (*postgresDialect) returning() bool { return true }
 
+// boolInt returns b as SQLite stores it: 1 or 0.
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // The store's spellings that postgresText rewrites.
 const (
 	notInListSQL  = " NOT" + inListSQL
@@ -99,10 +135,29 @@ const (
 	likelihoodSQL = "likelihood("
 )
 
+// postgresSpellings are the store's spellings around a column that
+// PostgreSQL spells otherwise: a contains test becomes LIKE (its argument
+// a pattern, see substring), SQLite's NOCASE collation (ASCII letters
+// folded, then bytes compared) is lower() of a COLLATE "C" column, and
+// CHAR(n) is chr(n).
+var postgresSpellings = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`instr\(([A-Za-z_][A-Za-z0-9_.]*), \?\) > 0`), "$1 LIKE ?"},
+	{regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_.]*) COLLATE NOCASE`), "lower($1)"},
+	{regexp.MustCompile(`\bCHAR\((\d+)\)`), "chr($1)"},
+}
+
 // postgresText rewrites one statement of the store for PostgreSQL. It reads
 // the text as SQL: string literals, quoted names and comments pass
-// unchanged, so a `?` or a function name inside them is left alone.
+// unchanged, so a `?` or a function name inside them is left alone (the
+// spellings around a column, postgresSpellings, are matched first, on the
+// whole text: the store writes them nowhere else).
 func postgresText(stmt string) string {
+	for _, s := range postgresSpellings {
+		stmt = s.re.ReplaceAllString(stmt, s.with)
+	}
 	var b strings.Builder
 	b.Grow(len(stmt) + 16)
 	n := 0 // placeholders so far

@@ -18,7 +18,9 @@ func TestPostgresText(t *testing.T) {
 		{"InList", `SELECT id FROM t WHERE ` + inList("t.id") + ` AND x = ?`, `SELECT id FROM t WHERE t.id = ANY($1) AND x = $2`},
 		{"NotInList", `DELETE FROM t WHERE a = ? AND ` + notInList("channel_id"), `DELETE FROM t WHERE a = $1 AND channel_id <> ALL($2)`},
 		{"Contains", `SELECT 1 WHERE (` + contains("c.name_fold") + ` OR ` + contains("c.name_fold") + `)`,
-			`SELECT 1 WHERE (strpos(c.name_fold, $1) > 0 OR strpos(c.name_fold, $2) > 0)`},
+			`SELECT 1 WHERE (c.name_fold LIKE $1 OR c.name_fold LIKE $2)`},
+		{"NoCase", `SELECT 1 ORDER BY c.last_name COLLATE NOCASE DESC, c.id`, `SELECT 1 ORDER BY lower(c.last_name) DESC, c.id`},
+		{"Char", `UPDATE m SET key = CHAR(1) || id WHERE id = ?`, `UPDATE m SET key = chr(1) || id WHERE id = $1`},
 		{"Unlikely", `SELECT 1 WHERE ` + unlikely("c.date_created >= ?") + ` AND c.id > ?`,
 			`SELECT 1 WHERE (c.date_created >= $1) AND c.id > $2`},
 		{"UnlikelyNested", unlikely("v.form_field_id IN (SELECT id FROM f WHERE type = ? AND g(a, b) = 1)") + " AND " + unlikely("x <= ?"),
@@ -52,13 +54,14 @@ func TestPostgresText(t *testing.T) {
 }
 
 func TestDialectArgs(t *testing.T) {
-	args := []any{1, listArg([]int{3, 1}), "x", listArg([]string{"a", "b"}), listArg([]int(nil))}
+	yes := true
+	args := []any{1, listArg([]int{3, 1}), "x", listArg([]string{"a", "b"}), listArg([]int(nil)), substringArg(`50%_\`), true, false, (*bool)(nil), &yes}
 	if got := (sqliteDialect{}).args(args); !reflect.DeepEqual(got, args) {
 		t.Fatalf("sqlite args=%#v, want them unchanged", got)
 	}
 	var d postgresDialect
 	got := d.args(args)
-	want := []any{1, []int64{3, 1}, "x", []string{"a", "b"}, []int64{}}
+	want := []any{1, []int64{3, 1}, "x", []string{"a", "b"}, []int64{}, `%50\%\_\\%`, int64(1), int64(0), nil, int64(1)}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("postgres args=%#v, want %#v", got, want)
 	}
@@ -159,8 +162,8 @@ func TestPostgresDialect(t *testing.T) {
 		for _, tt := range []struct {
 			sub  string
 			want []int
-		}{{"%", []int{3}}, {"_", []int{}}, {"'", []int{4}}, {"smith", []int{1}}, {"", []int{1, 2, 3, 4}}} {
-			if got := ints(`SELECT id FROM c WHERE `+contains("name_fold"), tt.sub); !reflect.DeepEqual(got, tt.want) {
+		}{{"%", []int{3}}, {"_", []int{}}, {"'", []int{4}}, {"smith", []int{1}}, {"", []int{1, 2, 3, 4}}, {`\`, []int{}}, {"0% o", []int{3}}} {
+			if got := ints(`SELECT id FROM c WHERE `+contains("name_fold"), substringArg(tt.sub)); !reflect.DeepEqual(got, tt.want) {
 				t.Fatalf("contains %q: ids=%v, want %v", tt.sub, got, tt.want)
 			}
 		}

@@ -416,7 +416,7 @@ func findPages[T any](ctx context.Context, db *DB, l listDef[T], w where, o orde
 	args := append(all.args, p.offset, p.offset+req.Limit+1)
 	stmt := `SELECT * FROM (SELECT ` + l.columns + `, ` + o.keyColumns() + `, ` + part +
 		`, ROW_NUMBER() OVER (PARTITION BY ` + part + ` ORDER BY ` + o.orderBy(p.back) + `) AS rn FROM ` +
-		l.from + all.sql() + `) WHERE rn > ? AND rn <= ? ORDER BY ` + lastColumn(part) + `, rn`
+		l.from + all.sql() + `) AS p WHERE rn > ? AND rn <= ? ORDER BY ` + lastColumn(part) + `, rn`
 	type row struct {
 		item   T
 		keys   []any

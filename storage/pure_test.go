@@ -429,7 +429,7 @@ func TestAnyContains(t *testing.T) {
 		wantArgs  []any
 	}{
 		{"Nil", nil, nil, nil},
-		{"Empty", []string{}, []string{"0"}, nil},
+		{"Empty", []string{}, []string{"FALSE"}, nil},
 		{"One", []string{"Smith"}, []string{"(instr(c.name_fold, ?) > 0)"}, []any{"smith"}},
 		{"Percent", []string{"%"}, []string{"(instr(c.name_fold, ?) > 0)"}, []any{"%"}},
 		{"Underscore", []string{"_"}, []string{"(instr(c.name_fold, ?) > 0)"}, []any{"_"}},
@@ -471,12 +471,12 @@ func TestWhereSQL(t *testing.T) {
 		wantAnd string
 		args    []any
 	}{
-		{"None", func(w *where) {}, "", "1", nil},
+		{"None", func(w *where) {}, "", "TRUE", nil},
 		{"NilFiltersAddNothing", func(w *where) {
 			in(w, "c.id", []int(nil))
 			anyContains(w, "c.name_fold", nil)
 			addTimeRange(w, "c.date_created", TimeRange{})
-		}, "", "1", nil},
+		}, "", "TRUE", nil},
 		{"One", func(w *where) { w.add("c.id = ?", 1) }, " WHERE c.id = ?", "c.id = ?", []any{1}},
 		{"NoArgs", func(w *where) { w.add("c.deleted = 0") }, " WHERE c.deleted = 0", "c.deleted = 0", nil},
 		{"Three", func(w *where) {
@@ -487,7 +487,7 @@ func TestWhereSQL(t *testing.T) {
 			" WHERE c.id = ? AND c.email_fold IN (SELECT value FROM json_each(?)) AND (instr(c.name_fold, ?) > 0 OR instr(c.name_fold, ?) > 0)",
 			"c.id = ? AND c.email_fold IN (SELECT value FROM json_each(?)) AND (instr(c.name_fold, ?) > 0 OR instr(c.name_fold, ?) > 0)",
 			[]any{1, `["a@b.c"]`, "x", "y"}},
-		{"EmptyMatchesNothing", func(w *where) { anyContains(w, "c.name_fold", []string{}) }, " WHERE 0", "0", nil},
+		{"EmptyMatchesNothing", func(w *where) { anyContains(w, "c.name_fold", []string{}) }, " WHERE FALSE", "FALSE", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -28,7 +28,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-//go:embed migration/*.sql
+//go:embed migration/*.sql migration_pg/*.sql
 var migrations embed.FS
 
 // DefaultReadConns is the size of the read pool when Options leaves it zero.
@@ -47,10 +47,13 @@ type Options struct {
 // DB is the store. It is safe for concurrent use.
 type DB struct {
 	path string
-	// d is the SQL engine's dialect.
-	d      dialect
-	writer *sql.DB
-	reader *sql.DB
+	// d is the SQL engine's dialect; pg is set on PostgreSQL (postgres.go).
+	d  dialect
+	pg bool
+	// migrationDir holds the engine's migrations.
+	migrationDir string
+	writer       *sql.DB
+	reader       *sql.DB
 	// stmts keeps the reader's statements prepared.
 	stmts *stmtCache
 	// all is the view of every column, behind the DB's lookups.
@@ -97,7 +100,10 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if opts.ReadConns <= 0 {
 		opts.ReadConns = DefaultReadConns
 	}
-	db := &DB{path: path, d: sqliteDialect{}, Now: time.Now}
+	if IsPostgresURL(path) {
+		return openPostgres(ctx, path, opts)
+	}
+	db := &DB{path: path, d: sqliteDialect{}, migrationDir: "migration", Now: time.Now}
 	db.all = allColumns(db)
 	db.eventSeq.Store(uint64(time.Now().UnixNano()))
 
@@ -179,7 +185,7 @@ func (db *DB) Close() error {
 		errs = append(errs, db.reader.Close())
 	}
 	db.background.Wait() // token uses being noted
-	if db.writer != nil {
+	if db.writer != nil && !db.pg {
 		_, _ = db.writer.Exec(`PRAGMA optimize`)
 		errs = append(errs, db.writer.Close())
 	}
@@ -197,7 +203,7 @@ func (db *DB) Path() string { return db.path }
 // changes nothing, which a read-only file refuses. A writer busy past ctx
 // counts as writable: it is writing.
 func (db *DB) Writable(ctx context.Context) error {
-	_, err := db.writer.ExecContext(ctx, `UPDATE schema_migrations SET name = name WHERE 0`)
+	_, err := db.writer.ExecContext(ctx, `UPDATE schema_migrations SET name = name WHERE FALSE`)
 	if err != nil && ctx.Err() != nil {
 		return nil
 	}
@@ -258,7 +264,7 @@ func (db *DB) migrate(ctx context.Context) error {
 
 // pendingMigrations lists the embedded migrations not yet applied, in order.
 func (db *DB) pendingMigrations(ctx context.Context) ([]string, error) {
-	entries, err := fs.ReadDir(migrations, "migration")
+	entries, err := fs.ReadDir(migrations, db.migrationDir)
 	if err != nil {
 		return nil, fmt.Errorf("list migrations: %w", err)
 	}
@@ -313,6 +319,10 @@ func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", formatError(err))
 	}
+	if err := db.lockWriter(ctx, tx); err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("begin: %w", formatError(err))
+	}
 	return &Tx{tx: tx, db: db, now: db.Now().UTC().Truncate(time.Second)}, nil
 }
 
@@ -323,7 +333,7 @@ func (db *DB) beginRead(ctx context.Context) (*Tx, error) {
 		return &Tx{tx: s.tx, db: db, now: db.Now().UTC().Truncate(time.Second), read: true, borrowed: s, writes: s.writes}, nil
 	}
 	writes := db.writes.Load() // before the snapshot begins
-	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.reader.BeginTx(ctx, db.readOptions())
 	if err != nil {
 		return nil, fmt.Errorf("begin read: %w", formatError(err))
 	}

@@ -70,10 +70,10 @@ type importChunk struct {
 // batch before: the two take about the same time.
 func (db *DB) Import(ctx context.Context, r io.Reader, problem func(ImportProblem), progress func(ImportStats)) (ImportStats, error) {
 	var st ImportStats
-	if _, err := db.writer.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKiB)); err != nil {
+	if err := db.writerCache(ctx, importCacheKiB); err != nil {
 		return st, fmt.Errorf("import: %w", formatError(err))
 	}
-	defer db.writer.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA cache_size = -%d`, writerCacheKiB))
+	defer db.writerCache(context.WithoutCancel(ctx), writerCacheKiB)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

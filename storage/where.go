@@ -31,10 +31,10 @@ func (w *where) sql() string {
 	return " WHERE " + strings.Join(w.conds, " AND ")
 }
 
-// and returns the conditions joined with AND, or "1" when there are none.
+// and returns the conditions joined with AND, or "TRUE" when there are none.
 func (w *where) and() string {
 	if len(w.conds) == 0 {
-		return "1"
+		return "TRUE"
 	}
 	return strings.Join(w.conds, " AND ")
 }
@@ -61,14 +61,14 @@ func anyContains(w *where, expr string, vals []string) {
 		return
 	}
 	if len(vals) == 0 {
-		w.add("0")
+		w.add("FALSE")
 		return
 	}
 	conds := make([]string, len(vals))
 	args := make([]any, len(vals))
 	for i, v := range vals {
 		conds[i] = contains(expr)
-		args[i] = Fold(v)
+		args[i] = substringArg(Fold(v))
 	}
 	w.add("("+strings.Join(conds, " OR ")+")", args...)
 }
