@@ -145,6 +145,7 @@ var postgresSpellings = []struct {
 	with string
 }{
 	{regexp.MustCompile(`instr\(([A-Za-z_][A-Za-z0-9_.]*), \?\) > 0`), "$1 LIKE ?"},
+	{regexp.MustCompile(`\? COLLATE NOCASE`), `lower(? COLLATE "C")`}, // a value's collation is the database's
 	{regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_.]*) COLLATE NOCASE`), "lower($1)"},
 	{regexp.MustCompile(`\bCHAR\((\d+)\)`), "chr($1)"},
 }

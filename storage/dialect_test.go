@@ -20,6 +20,7 @@ func TestPostgresText(t *testing.T) {
 		{"Contains", `SELECT 1 WHERE (` + contains("c.name_fold") + ` OR ` + contains("c.name_fold") + `)`,
 			`SELECT 1 WHERE (c.name_fold LIKE $1 OR c.name_fold LIKE $2)`},
 		{"NoCase", `SELECT 1 ORDER BY c.last_name COLLATE NOCASE DESC, c.id`, `SELECT 1 ORDER BY lower(c.last_name) DESC, c.id`},
+		{"NoCaseKeyset", `WHERE (c.last_name COLLATE NOCASE, c.id) > (? COLLATE NOCASE, ?)`, `WHERE (lower(c.last_name), c.id) > (lower($1 COLLATE "C"), $2)`},
 		{"Char", `UPDATE m SET key = CHAR(1) || id WHERE id = ?`, `UPDATE m SET key = chr(1) || id WHERE id = $1`},
 		{"Unlikely", `SELECT 1 WHERE ` + unlikely("c.date_created >= ?") + ` AND c.id > ?`,
 			`SELECT 1 WHERE (c.date_created >= $1) AND c.id > $2`},

@@ -137,7 +137,7 @@ func (o ordering) compare(w *where, vals []any, after, inclusive bool) {
 	qs := make([]string, len(o.keys))
 	for i, k := range o.keys {
 		lhs[i] = k.col + k.collate
-		qs[i] = "?"
+		qs[i] = "?" + k.collate // the same on both sides (PostgreSQL's lower() is a function of each)
 	}
 	op := ">"
 	if o.desc != !after {

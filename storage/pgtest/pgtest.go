@@ -68,6 +68,88 @@ func Require(tb testing.TB) {
 // database is dropped when tb ends.
 func NewDatabase(tb testing.TB) string {
 	tb.Helper()
+	return newDatabase(tb, "")
+}
+
+// NewDatabaseFrom creates a database for tb as a copy of the template (see
+// Template) and returns its URL; the database is dropped when tb ends.
+func NewDatabaseFrom(tb testing.TB, template string) string {
+	tb.Helper()
+	return newDatabase(tb, template)
+}
+
+var templates sync.Map // name -> error, made in this process
+
+// Template makes, once per server, the database name by running init on
+// its URL, and keeps it for the databases NewDatabaseFrom copies. name
+// must be letters, digits and underscores, and change whenever what init
+// makes changes (a digest of the migrations, say): a template is never
+// made again. Processes making it at once wait for one another.
+func Template(tb testing.TB, name string, init func(url string) error) {
+	tb.Helper()
+	Require(tb)
+	if err, ok := templates.Load(name); ok {
+		if err != nil {
+			tb.Fatalf("template database %s: %v", name, err)
+		}
+		return
+	}
+	err := makeTemplate(name, init)
+	templates.Store(name, err)
+	if err != nil {
+		tb.Fatalf("template database %s: %v", name, err)
+	}
+}
+
+func makeTemplate(name string, init func(url string) error) error {
+	admin, err := sql.Open("pgx", ServerURL())
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	ctx := context.Background()
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	// One process makes it; the others wait here, then find it.
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7411)`); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7411)`)
+	var n int
+	if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_database WHERE datname = $1 AND datistemplate`, name).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil { // a half-made one
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+		return err
+	}
+	if err := init(urlOf(name)); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, `ALTER DATABASE `+name+` WITH IS_TEMPLATE true`)
+	return err
+}
+
+// urlOf returns the URL of the database name on the server.
+func urlOf(name string) string {
+	u, err := url.Parse(ServerURL())
+	if err != nil {
+		return ""
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+func newDatabase(tb testing.TB, template string) string {
+	tb.Helper()
 	Require(tb)
 	admin, err := sql.Open("pgx", ServerURL())
 	if err != nil {
@@ -77,7 +159,11 @@ func NewDatabase(tb testing.TB) string {
 	rand.Read(b)
 	name := "t_" + hex.EncodeToString(b) // letters and digits only: safe as a name
 	ctx := context.Background()
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+	create := `CREATE DATABASE ` + name
+	if template != "" {
+		create += ` TEMPLATE ` + template
+	}
+	if _, err := admin.ExecContext(ctx, create); err != nil {
 		admin.Close()
 		tb.Fatalf("create test database: %v", err)
 	}
@@ -87,12 +173,7 @@ func NewDatabase(tb testing.TB) string {
 			tb.Errorf("drop test database %s: %v", name, err)
 		}
 	})
-	u, err := url.Parse(ServerURL())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
+	return urlOf(name)
 }
 
 // redact drops the password from a URL for messages.

@@ -14,9 +14,13 @@ package storagetest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -107,9 +111,30 @@ func openSQLite(tb testing.TB) *storage.DB {
 	return db
 }
 
+// template is the name of the migrated template database: a digest of the
+// PostgreSQL migrations, so that a change to them makes a new one.
+var template = sync.OnceValue(func() string {
+	_, file, _, _ := runtime.Caller(0)
+	paths, _ := filepath.Glob(filepath.Join(filepath.Dir(file), "..", "migration_pg", "*.sql"))
+	h := sha256.New()
+	for _, p := range paths {
+		b, _ := os.ReadFile(p)
+		h.Write([]byte(filepath.Base(p)))
+		h.Write(b)
+	}
+	return "tmpl_customers_" + hex.EncodeToString(h.Sum(nil))[:16]
+})
+
 func openPostgres(tb testing.TB) *storage.DB {
 	tb.Helper()
-	u := pgtest.NewDatabase(tb) // dropped after the store closes: cleanups run last first
+	pgtest.Template(tb, template(), func(u string) error {
+		db, err := storage.Open(context.Background(), u, storage.Options{})
+		if err != nil {
+			return err
+		}
+		return db.Close()
+	})
+	u := pgtest.NewDatabaseFrom(tb, template()) // dropped after the store closes: cleanups run last first
 	db, err := storage.Open(context.Background(), u, storage.Options{})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
