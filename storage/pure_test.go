@@ -1025,18 +1025,6 @@ func TestPlanPage(t *testing.T) {
 	})
 }
 
-func TestLastColumn(t *testing.T) {
-	for _, tt := range []struct{ in, want string }{
-		{"c.customer_group_id", "customer_group_id"},
-		{"a.customer_id", "customer_id"},
-		{"id", "id"},
-	} {
-		if got, want := lastColumn(tt.in), tt.want; got != want {
-			t.Fatalf("lastColumn(%q)=%q, want %q", tt.in, got, want)
-		}
-	}
-}
-
 func TestPageRequestValidate(t *testing.T) {
 	tests := []struct {
 		name      string

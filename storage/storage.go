@@ -196,7 +196,8 @@ func (db *DB) Close() error {
 // store through an interface.
 func (db *DB) Clock() time.Time { return db.Now() }
 
-// Path returns the database file's path.
+// Path returns the database file's path, or the PostgreSQL URL without its
+// password.
 func (db *DB) Path() string { return db.path }
 
 // Writable reports whether the store can write: it runs a write that
@@ -496,6 +497,9 @@ func queryOne[T any](ctx context.Context, db *DB, q querier, notFound string, sc
 // IntegrityCheck runs SQLite's integrity check and foreign key check; it
 // returns an error describing the first problems when the file is damaged.
 func (db *DB) IntegrityCheck(ctx context.Context) error {
+	if db.pg {
+		return nil // a damaged file is SQLite's concern; PostgreSQL checks its own pages
+	}
 	rows, err := db.query(ctx, db.reader, `PRAGMA integrity_check`)
 	if err != nil {
 		return fmt.Errorf("integrity check: %w", err)

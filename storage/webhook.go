@@ -323,7 +323,7 @@ func (db *DB) UpdateWebhook(ctx context.Context, u WebhookUpdate) (*Webhook, err
 	w.DateModified = tx.now
 	headers, _ := json.Marshal(w.Headers)
 	if _, err := tx.exec(ctx, `UPDATE webhooks SET scope = ?, destination = ?, is_active = ?, headers = ?,
-		deactivated_reason = ?, failing_since = CASE WHEN ? THEN NULL ELSE failing_since END, date_modified = ?
+		deactivated_reason = ?, failing_since = CASE WHEN ? = 1 THEN NULL ELSE failing_since END, date_modified = ?
 		WHERE id = ?`, w.Scope, w.Destination, w.IsActive, string(headers), w.DeactivatedReason, w.IsActive && !wasActive,
 		formatTime(tx.now), w.ID); err != nil {
 		return nil, fmt.Errorf("update webhook: %w", err)
@@ -546,7 +546,7 @@ func (db *DB) RetryDelivery(ctx context.Context, id int) (*WebhookDelivery, erro
 func (db *DB) FanOut(ctx context.Context, limit int) (int, error) {
 	// Most rounds find nothing new: ask the reader before taking the lock.
 	pending, err := queryAll(ctx, db, db.reader, scanInt,
-		`SELECT EXISTS (SELECT 1 FROM events WHERE id > (SELECT event_id FROM outbox_cursor WHERE name = 'webhooks'))`)
+		`SELECT CASE WHEN EXISTS (SELECT 1 FROM events WHERE id > (SELECT event_id FROM outbox_cursor WHERE name = 'webhooks')) THEN 1 ELSE 0 END`)
 	if err != nil {
 		return 0, fmt.Errorf("fan out: %w", err)
 	}
