@@ -4,9 +4,11 @@
 --
 -- Ids come as SQLite gives them. The tables whose ids are never given again
 -- (SQLite's AUTOINCREMENT) keep the largest id given in id_sequences (SQLite's
--- sqlite_sequence); the others take the largest present plus one (SQLite's
--- rowid). An explicit id is kept. Writers are serialized (an advisory lock
--- per write transaction), so max(id) + 1 cannot race.
+-- sqlite_sequence) in id_sequences; the others take the largest present
+-- plus one (SQLite's rowid), each table's own function, whose static
+-- statement stays planned. An explicit id is kept. Writers are serialized
+-- (an advisory lock per write transaction), so neither can race, and both
+-- roll back with their transaction, as SQLite's do.
 CREATE TABLE id_sequences (
     name TEXT COLLATE "C" PRIMARY KEY,
     seq  BIGINT NOT NULL
@@ -14,26 +16,17 @@ CREATE TABLE id_sequences (
 
 CREATE FUNCTION autoincrement_id() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    m BIGINT;
+    next BIGINT;
 BEGIN
     IF NEW.id IS NULL THEN
-        EXECUTE format('SELECT COALESCE(max(id), 0) FROM %I', TG_TABLE_NAME) INTO m;
-        INSERT INTO id_sequences (name, seq) VALUES (TG_TABLE_NAME, m + 1)
-            ON CONFLICT (name) DO UPDATE SET seq = GREATEST(id_sequences.seq, m) + 1
-            RETURNING seq INTO m;
-        NEW.id := m;
+        UPDATE id_sequences SET seq = seq + 1 WHERE name = TG_TABLE_NAME RETURNING seq INTO next;
+        IF next IS NULL THEN
+            INSERT INTO id_sequences (name, seq) VALUES (TG_TABLE_NAME, 1) RETURNING seq INTO next;
+        END IF;
+        NEW.id := next;
     ELSE
-        INSERT INTO id_sequences (name, seq) VALUES (TG_TABLE_NAME, NEW.id)
-            ON CONFLICT (name) DO UPDATE SET seq = GREATEST(id_sequences.seq, NEW.id);
-    END IF;
-    RETURN NEW;
-END
-$$;
-
-CREATE FUNCTION rowid_id() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NEW.id IS NULL THEN
-        EXECUTE format('SELECT COALESCE(max(id), 0) + 1 FROM %I', TG_TABLE_NAME) INTO NEW.id;
+        UPDATE id_sequences SET seq = NEW.id WHERE name = TG_TABLE_NAME AND seq < NEW.id;
+        INSERT INTO id_sequences (name, seq) VALUES (TG_TABLE_NAME, NEW.id) ON CONFLICT (name) DO NOTHING;
     END IF;
     RETURN NEW;
 END
@@ -245,7 +238,23 @@ CREATE TRIGGER customer_addresses_id BEFORE INSERT ON customer_addresses FOR EAC
 CREATE TRIGGER customer_attributes_id BEFORE INSERT ON customer_attributes FOR EACH ROW EXECUTE FUNCTION autoincrement_id();
 CREATE TRIGGER customer_attribute_values_id BEFORE INSERT ON customer_attribute_values FOR EACH ROW EXECUTE FUNCTION autoincrement_id();
 CREATE TRIGGER customer_form_fields_id BEFORE INSERT ON customer_form_fields FOR EACH ROW EXECUTE FUNCTION autoincrement_id();
-CREATE TRIGGER customer_form_field_values_id BEFORE INSERT ON customer_form_field_values FOR EACH ROW EXECUTE FUNCTION rowid_id();
-CREATE TRIGGER customer_store_credit_id BEFORE INSERT ON customer_store_credit FOR EACH ROW EXECUTE FUNCTION rowid_id();
+CREATE FUNCTION customer_form_field_values_rowid() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.id IS NULL THEN
+        SELECT COALESCE(max(id), 0) + 1 INTO NEW.id FROM customer_form_field_values;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER customer_form_field_values_id BEFORE INSERT ON customer_form_field_values FOR EACH ROW EXECUTE FUNCTION customer_form_field_values_rowid();
+CREATE FUNCTION customer_store_credit_rowid() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.id IS NULL THEN
+        SELECT COALESCE(max(id), 0) + 1 INTO NEW.id FROM customer_store_credit;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER customer_store_credit_id BEFORE INSERT ON customer_store_credit FOR EACH ROW EXECUTE FUNCTION customer_store_credit_rowid();
 CREATE TRIGGER subscribers_id BEFORE INSERT ON subscribers FOR EACH ROW EXECUTE FUNCTION autoincrement_id();
 CREATE TRIGGER events_id BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION autoincrement_id();

@@ -35,4 +35,12 @@ CREATE TABLE secrets (
 );
 
 -- New ids (0001_init.sql).
-CREATE TRIGGER api_tokens_id BEFORE INSERT ON api_tokens FOR EACH ROW EXECUTE FUNCTION rowid_id();
+CREATE FUNCTION api_tokens_rowid() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.id IS NULL THEN
+        SELECT COALESCE(max(id), 0) + 1 INTO NEW.id FROM api_tokens;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER api_tokens_id BEFORE INSERT ON api_tokens FOR EACH ROW EXECUTE FUNCTION api_tokens_rowid();

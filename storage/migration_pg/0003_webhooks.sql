@@ -57,6 +57,30 @@ CREATE TABLE outbox_cursor (
 INSERT INTO outbox_cursor (name, event_id) VALUES ('webhooks', 0);
 
 -- New ids (0001_init.sql).
-CREATE TRIGGER webhooks_id BEFORE INSERT ON webhooks FOR EACH ROW EXECUTE FUNCTION rowid_id();
-CREATE TRIGGER webhook_deliveries_id BEFORE INSERT ON webhook_deliveries FOR EACH ROW EXECUTE FUNCTION rowid_id();
-CREATE TRIGGER webhook_attempts_id BEFORE INSERT ON webhook_attempts FOR EACH ROW EXECUTE FUNCTION rowid_id();
+CREATE FUNCTION webhooks_rowid() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.id IS NULL THEN
+        SELECT COALESCE(max(id), 0) + 1 INTO NEW.id FROM webhooks;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER webhooks_id BEFORE INSERT ON webhooks FOR EACH ROW EXECUTE FUNCTION webhooks_rowid();
+CREATE FUNCTION webhook_deliveries_rowid() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.id IS NULL THEN
+        SELECT COALESCE(max(id), 0) + 1 INTO NEW.id FROM webhook_deliveries;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER webhook_deliveries_id BEFORE INSERT ON webhook_deliveries FOR EACH ROW EXECUTE FUNCTION webhook_deliveries_rowid();
+CREATE FUNCTION webhook_attempts_rowid() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.id IS NULL THEN
+        SELECT COALESCE(max(id), 0) + 1 INTO NEW.id FROM webhook_attempts;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER webhook_attempts_id BEFORE INSERT ON webhook_attempts FOR EACH ROW EXECUTE FUNCTION webhook_attempts_rowid();

@@ -27,4 +27,12 @@ CREATE INDEX app_login_tokens_expires ON app_login_tokens (expires_at);
 ALTER TABLE customer_sessions ADD COLUMN signed_in_by_app BIGINT REFERENCES apps (id) ON DELETE SET NULL;
 
 -- New ids (0001_init.sql).
-CREATE TRIGGER apps_id BEFORE INSERT ON apps FOR EACH ROW EXECUTE FUNCTION rowid_id();
+CREATE FUNCTION apps_rowid() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.id IS NULL THEN
+        SELECT COALESCE(max(id), 0) + 1 INTO NEW.id FROM apps;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER apps_id BEFORE INSERT ON apps FOR EACH ROW EXECUTE FUNCTION apps_rowid();

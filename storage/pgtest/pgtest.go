@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
 	"sync"
@@ -163,7 +164,17 @@ func newDatabase(tb testing.TB, template string) string {
 	if template != "" {
 		create += ` TEMPLATE ` + template
 	}
-	if _, err := admin.ExecContext(ctx, create); err != nil {
+	// A copy waits while anything else is connected to the template: the
+	// process that just made it may still be closing its connections.
+	for wait := 100 * time.Millisecond; ; wait *= 2 {
+		_, err = admin.ExecContext(ctx, create)
+		var state interface{ SQLState() string }
+		if err == nil || !errors.As(err, &state) || state.SQLState() != "55006" || wait > 10*time.Second {
+			break
+		}
+		time.Sleep(wait)
+	}
+	if err != nil {
 		admin.Close()
 		tb.Fatalf("create test database: %v", err)
 	}
