@@ -388,7 +388,7 @@ func (a *app) serveCommand() *cli.Command {
 // openStore opens the store at path. Commands that only read or change
 // what exists refuse a missing file rather than create an empty store.
 func openStore(ctx context.Context, path string, create bool) (*storage.DB, error) {
-	if !create {
+	if !create && !storage.IsPostgresURL(path) {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("there is no store at %s (give -db or DB_PATH)", path)
 		}
@@ -760,7 +760,7 @@ func (a *app) migrateCommand() *cli.Command {
 				if c.NArg() > 0 {
 					return a.unexpectedArgs(c)
 				}
-				if _, err := os.Stat(db); errors.Is(err, os.ErrNotExist) {
+				if _, err := os.Stat(db); errors.Is(err, os.ErrNotExist) && !storage.IsPostgresURL(db) {
 					return fmt.Errorf("there is no store at %s (give -db or DB_PATH)", db)
 				}
 				ms, err := storage.MigrationStatus(ctx, db)

@@ -60,7 +60,7 @@ func removeBinary() {
 
 // configVars are the variables the command reads; the tests' processes
 // get none of them unless a test sets them.
-var configVars = regexp.MustCompile(`^(ADDR|DB_PATH|DEMO|UPSTREAM|UPSTREAM_TOKEN|PUBLIC_URL|UPSTREAM_[A-Z_]+|INTROSPECTION|PLAYGROUND|CORS_ORIGINS|SHOPPER_TOKEN_TTL|STORE_ID|STORE_HASH|` +
+var configVars = regexp.MustCompile(`^(ADDR|DB_PATH|DATABASE_URL|DEMO|UPSTREAM|UPSTREAM_TOKEN|PUBLIC_URL|UPSTREAM_[A-Z_]+|INTROSPECTION|PLAYGROUND|CORS_ORIGINS|SHOPPER_TOKEN_TTL|STORE_ID|STORE_HASH|` +
 	`WEBHOOK_FIRST_RETRY|WEBHOOK_DEACTIVATE_AFTER|READ_HEADER_TIMEOUT|COMPILED_READS|COST_BUDGET|COST_RESTORE|MAX_QUERY_COST|` +
 	`MAX_DEPTH|LOG_FORMAT|LOG_LEVEL|OTEL_[A-Z_]+)=`)
 
@@ -231,7 +231,7 @@ func TestCLI_Help(t *testing.T) {
 	}
 	// Every serve flag shows its variable and default.
 	r = runCLI(t, dir, nil, "", "serve", "-h")
-	for _, want := range []string{"(default 127.0.0.1:8080; env ADDR)", "(default customers.db; env DB_PATH)", "(env DEMO)",
+	for _, want := range []string{"(default 127.0.0.1:8080; env ADDR)", "(default customers.db; env DB_PATH, DATABASE_URL)", "(env DEMO)",
 		"(default 1h; env SHOPPER_TOKEN_TTL)", "(default 5s; env WEBHOOK_FIRST_RETRY)", "(default 48h; env WEBHOOK_DEACTIVATE_AFTER)",
 		"(default 250000; env COST_BUDGET)", "(default 25000; env COST_RESTORE)", "(default 100000; env MAX_QUERY_COST)",
 		"(default 15; env MAX_DEPTH)", "(default json; env LOG_FORMAT)", "(default info; env LOG_LEVEL)"} {

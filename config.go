@@ -72,9 +72,11 @@ type config struct {
 	reconcileEvery, sweepEvery time.Duration
 }
 
-// dbFlag is the store's file, shared by every command.
+// dbFlag is the store's file, or its PostgreSQL database, shared by every
+// command.
 func dbFlag(dst *string) cli.Flag {
-	return &cli.StringFlag{Name: "db", Value: "customers.db", Usage: "the SQLite database file", Sources: cli.EnvVars("DB_PATH"),
+	return &cli.StringFlag{Name: "db", Value: "customers.db", Usage: "the SQLite database file, or a postgres:// URL for PostgreSQL",
+		Sources:     cli.EnvVars("DB_PATH", "DATABASE_URL"),
 		Destination: dst, Validator: nonEmpty("the database file")}
 }
 

@@ -163,7 +163,7 @@ func serveConfig(ctx context.Context, cfg config, stdout io.Writer, log *slog.Lo
 	if cfg.playground && demoToken != "" && playgroundToken(demoToken, ln.Addr()) == "" {
 		fmt.Fprintln(stdout, "The playground leaves the admin token out: the server listens beyond this machine.")
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "db", cfg.db, "gc", gc.String())
+	log.Info("serving", "addr", ln.Addr().String(), "db", db.Path(), "gc", gc.String()) // a URL's password redacted
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

@@ -70,7 +70,7 @@ func CallerOf(ctx context.Context) *Caller { return callerOf(ctx) }
 
 // auth identifies callers and signs shopper tokens.
 type auth struct {
-	db  *storage.DB
+	db  authStore
 	log *slog.Logger
 	ttl time.Duration
 	// storeHash is the store_hash of Customer Login and Current Customer
@@ -95,7 +95,19 @@ const (
 	tokenAudience = "storefront"
 )
 
-func newAuth(db *storage.DB, log *slog.Logger, ttl time.Duration, storeHash string) *auth {
+// authStore is what authentication reads and writes: API tokens, shopper
+// sessions, the signing secret, and the store's clock.
+type authStore interface {
+	CheckSession(ctx context.Context, id string, customerID, credentialsVersion int) (bool, error)
+	FindToken(ctx context.Context, token string) (*storage.APIToken, error)
+	Secret(ctx context.Context, name string, size int) ([]byte, error)
+	StartSession(ctx context.Context, in storage.SessionInput) (*storage.Session, error)
+	TokenThrough(ctx context.Context, t *storage.APIToken, clientID string) (*storage.APIToken, error)
+	Clock() time.Time
+	ssoStore // sso.go's methods of auth
+}
+
+func newAuth(db Store, log *slog.Logger, ttl time.Duration, storeHash string) *auth {
 	if storeHash == "" {
 		storeHash = "customers"
 	}
@@ -164,7 +176,7 @@ func (a *auth) verify(ctx context.Context, token string) (*ShopperSession, strin
 	var claims shopperClaims
 	_, err = jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return key, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithIssuer(tokenIssuer),
-		jwt.WithAudience(tokenAudience), jwt.WithExpirationRequired(), jwt.WithTimeFunc(a.db.Now), jwt.WithLeeway(5*time.Second))
+		jwt.WithAudience(tokenAudience), jwt.WithExpirationRequired(), jwt.WithTimeFunc(a.db.Clock), jwt.WithLeeway(5*time.Second))
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return nil, "The customer access token has expired; sign in again.", nil

@@ -37,7 +37,7 @@ import (
 // the operations its planner covers.
 type compiledSchema struct {
 	graphql.ExecutableSchema
-	db     *storage.DB
+	db     viewStore
 	plans  *lru.LRU[*plan]
 	onExec func(string)
 	// onBatch is Options.OnBatch, for the executions' own loaders.
@@ -46,7 +46,15 @@ type compiledSchema struct {
 	off bool
 }
 
-func newCompiledSchema(es graphql.ExecutableSchema, db *storage.DB, opts Options) *compiledSchema {
+// viewStore is what compiled plans read through: a view of the columns a
+// plan writes, under one snapshot, and the loaders of the rest.
+type viewStore interface {
+	loaderStore
+	Snapshot(ctx context.Context) (_ context.Context, end func(), _ error)
+	View(c storage.Columns) (*storage.View, error)
+}
+
+func newCompiledSchema(es graphql.ExecutableSchema, db viewStore, opts Options) *compiledSchema {
 	onExec := opts.OnExec
 	if onExec == nil {
 		onExec = func(string) {}
@@ -233,7 +241,7 @@ var errFallback = errors.New("compiled read: fall back")
 type execution struct {
 	ctx context.Context
 	op  *graphql.OperationContext
-	db  *storage.DB
+	db  viewStore
 	// view reads the plan's columns; l are the execution's own loaders over
 	// it, whose records gqlgen's resolvers never see.
 	view *storage.View

@@ -44,7 +44,7 @@ func customerOf(e *model.CustomerEvent) int {
 // runs while it has any; while it runs, it also checks the subscribers'
 // credentials again every limits.Recheck.
 type feed struct {
-	db     *storage.DB
+	db     eventStore
 	limits StreamLimits
 
 	mu   sync.Mutex
@@ -213,7 +213,17 @@ func (f *feed) recheck(ctx context.Context) {
 }
 
 // liveCredentials looks up which of the tokens and sessions are live.
-func liveCredentials(ctx context.Context, db *storage.DB, tokens []int, sessions []string) (map[int]bool, map[string]bool, error) {
+// eventStore is what the event streams read: the outbox, its signal, and
+// whether the credentials that opened a stream still hold.
+type eventStore interface {
+	EventSignal() <-chan struct{}
+	FindEventsAfter(ctx context.Context, afterID int64, limit int) ([]*storage.Event, error)
+	LastEventID(ctx context.Context) (int64, error)
+	LiveSessions(ctx context.Context, ids []string) (map[string]bool, error)
+	LiveTokens(ctx context.Context, ids []int) (map[int]bool, error)
+}
+
+func liveCredentials(ctx context.Context, db eventStore, tokens []int, sessions []string) (map[int]bool, map[string]bool, error) {
 	var liveTokens map[int]bool
 	var liveSessions map[string]bool
 	var err error

@@ -94,12 +94,26 @@ const (
 	CodeTimeout         = "TIMEOUT"
 )
 
+// Store is what the GraphQL handler needs of the store: the union of what
+// its parts declare (resolverStore, authStore, eventStore, viewStore,
+// loaderStore, source). *storage.DB is one, on either engine.
+type Store interface {
+	resolverStore
+	authStore
+	eventStore
+	viewStore
+	loaderStore
+	source
+}
+
+var _ Store = (*storage.DB)(nil)
+
 // NewHandler returns the GraphQL HTTP handler over db: POST and GET
 // transports, a parsed-query cache, automatic persisted queries,
 // introspection (unless disabled), access control, depth and cost limits,
 // the error presenter, the panic guard, and a fresh set of dataloaders for
 // every operation.
-func NewHandler(db *storage.DB, opts Options) http.Handler {
+func NewHandler(db Store, opts Options) http.Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}

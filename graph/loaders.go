@@ -76,7 +76,20 @@ type source interface {
 // newLoaders builds the loaders of one operation over schema, reading the
 // customer graph from src and the rest from db; onBatch, when set, is told
 // the size of every batched lookup.
-func newLoaders(db *storage.DB, src source, schema *ast.Schema, onBatch func(relation string, keys int)) *Loaders {
+// loaderStore is what the loaders read beyond the customer graph (source):
+// counts, consent, store credit, metafields and the webhook side.
+type loaderStore interface {
+	CountAddressesByCustomerIDs(ctx context.Context, ids []int) (map[int]int, error)
+	CountAttributeValuesByCustomerIDs(ctx context.Context, ids []int) (map[int]int, error)
+	FindAttemptsByDeliveryIDs(ctx context.Context, ids []int) (map[int][]*storage.WebhookAttempt, error)
+	FindConsentByCustomerIDs(ctx context.Context, ids []int) (map[int]*storage.CustomerConsent, error)
+	FindEventsByIDs(ctx context.Context, ids []int) (map[int]*storage.Event, error)
+	FindMetafieldsByCustomerIDs(ctx context.Context, v storage.MetafieldViewer, ids []int) (map[int][]*storage.CustomerMetafield, error)
+	FindStoreCreditByCustomerIDs(ctx context.Context, ids []int) (map[int][]*storage.StoreCreditAmount, error)
+	FindWebhooksByIDs(ctx context.Context, ids []int) (map[int]*storage.Webhook, error)
+}
+
+func newLoaders(db loaderStore, src source, schema *ast.Schema, onBatch func(relation string, keys int)) *Loaders {
 	l := &Loaders{schema: schema,
 		CustomerByID:                newRelation("customer", onBatch, src.FindCustomersByIDs, zero[int, *storage.Customer]),
 		AddressesByCustomerID:       newRelation("addresses", onBatch, src.FindAddressesByCustomerIDs, empty[*storage.CustomerAddress]),

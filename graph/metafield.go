@@ -26,7 +26,7 @@ func metafieldViewer(ctx context.Context) storage.MetafieldViewer {
 
 // metafieldsByCustomerID is the batch lookup of Customer.metafields, as the
 // operation's caller sees them.
-func metafieldsByCustomerID(db *storage.DB) func(context.Context, []int) (map[int][]*storage.CustomerMetafield, error) {
+func metafieldsByCustomerID(db loaderStore) func(context.Context, []int) (map[int][]*storage.CustomerMetafield, error) {
 	return func(ctx context.Context, ids []int) (map[int][]*storage.CustomerMetafield, error) {
 		return db.FindMetafieldsByCustomerIDs(ctx, metafieldViewer(ctx), ids)
 	}

@@ -11,13 +11,12 @@ import (
 	"strconv"
 
 	"github.com/storefront/customers/facade"
-	"github.com/storefront/customers/storage"
 	"github.com/storefront/customers/throttle"
 )
 
 // Resolver is the root of the resolvers; it holds what they share.
 type Resolver struct {
-	DB  *storage.DB
+	DB  resolverStore
 	log *slog.Logger
 	// auth identifies callers and signs shopper tokens.
 	auth *auth

@@ -92,7 +92,7 @@ func (a *auth) verifyLogin(ctx context.Context, raw, client string) (*customerLo
 		}
 		app = found
 		return []byte(found.Secret), nil
-	}, jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithIssuedAt(), jwt.WithTimeFunc(a.db.Now),
+	}, jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithIssuedAt(), jwt.WithTimeFunc(a.db.Clock),
 		jwt.WithLeeway(loginTokenLeeway))
 	switch {
 	case err == nil:
@@ -111,7 +111,7 @@ func (a *auth) verifyLogin(ctx context.Context, raw, client string) (*customerLo
 	default:
 		return nil, badToken("malformed", "The token's claims are not those of a Customer Login token.")
 	}
-	now := a.db.Now()
+	now := a.db.Clock()
 	switch {
 	case claims.Operation != "customer_login":
 		return nil, badToken("operation", "The token's operation must be customer_login.")
@@ -210,7 +210,16 @@ type SSO struct {
 }
 
 // NewSSO returns the storefront sign-in endpoints over db.
-func NewSSO(db *storage.DB, opts SSOOptions) *SSO {
+// ssoStore is what storefront sign-in reads and writes beyond
+// authentication's: apps, their login tokens, and the customer signing in.
+type ssoStore interface {
+	FindApp(ctx context.Context, clientID string) (*storage.App, error)
+	FindCustomerByID(ctx context.Context, id int) (*storage.Customer, error)
+	UseLoginToken(ctx context.Context, appID int, jti string, expires time.Time) error
+}
+
+// NewSSO returns the storefront sign-in handlers over db.
+func NewSSO(db Store, opts SSOOptions) *SSO {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -335,7 +344,7 @@ func (s *SSO) Current(w http.ResponseWriter, r *http.Request) {
 	if cust.CustomerGroupID != nil {
 		group = strconv.Itoa(*cust.CustomerGroupID)
 	}
-	now := s.auth.db.Now().UTC().Truncate(time.Second)
+	now := s.auth.db.Clock().UTC().Truncate(time.Second)
 	claims := currentClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			// spec §9.45: iss is "bc/apps" in every example; aud is the app.

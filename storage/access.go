@@ -79,7 +79,7 @@ func (db *DB) CreateTokenWith(ctx context.Context, in TokenInput) (string, *APIT
 	}
 	defer tx.Rollback()
 	t := &APIToken{Name: name, Scopes: scopes, DateCreated: tx.now, CostBudget: in.CostBudget, CostRestore: in.CostRestore}
-	id, err := tx.exec(ctx, `INSERT INTO api_tokens (name, token_hash, scopes, date_created, cost_budget, cost_restore)
+	id, err := tx.insert(ctx, `INSERT INTO api_tokens (name, token_hash, scopes, date_created, cost_budget, cost_restore)
 		VALUES (?, ?, ?, ?, ?, ?)`, name, hashToken(token), strings.Join(scopes, ","), formatTime(tx.now), in.CostBudget, in.CostRestore)
 	if err != nil {
 		return "", nil, fmt.Errorf("create token: %w", err)
@@ -264,7 +264,7 @@ func (db *DB) noteTokenUse(t *APIToken) {
 		defer cancel()
 		const q = `UPDATE api_tokens SET last_used = ? WHERE id = ?`
 		start := time.Now()
-		_, err := db.writer.ExecContext(ctx, q, used, t.ID)
+		_, err := db.writer.ExecContext(ctx, db.d.statement(q), used, t.ID)
 		db.observe(ctx, q, start, err)
 	})
 }
@@ -401,7 +401,7 @@ func (db *DB) RevokeSession(ctx context.Context, id string) error {
 // active (not revoked), for streams that outlive a request.
 func (db *DB) LiveTokens(ctx context.Context, ids []int) (map[int]bool, error) {
 	live, err := queryAll(ctx, db, db.reader, scanInt,
-		`SELECT id FROM api_tokens WHERE id IN (SELECT value FROM json_each(?)) AND revoked_at IS NULL`, jsonArray(ids))
+		`SELECT id FROM api_tokens WHERE `+inList("id")+` AND revoked_at IS NULL`, listArg(ids))
 	if err != nil {
 		return nil, fmt.Errorf("live tokens: %w", err)
 	}
@@ -420,8 +420,8 @@ func (db *DB) LiveSessions(ctx context.Context, ids []string) (map[string]bool, 
 		var id string
 		return id, s.Scan(&id)
 	}, `SELECT s.id FROM customer_sessions s LEFT JOIN api_tokens t ON t.id = s.impersonated_by
-		WHERE s.id IN (SELECT value FROM json_each(?)) AND s.revoked_at IS NULL AND s.expires_at > ? AND t.revoked_at IS NULL`,
-		jsonArray(ids), formatTime(db.Now()))
+		WHERE `+inList("s.id")+` AND s.revoked_at IS NULL AND s.expires_at > ? AND t.revoked_at IS NULL`,
+		listArg(ids), formatTime(db.Now()))
 	if err != nil {
 		return nil, fmt.Errorf("live sessions: %w", err)
 	}
@@ -438,8 +438,8 @@ func (tx *Tx) endSessions(ctx context.Context, customerID int, channels []int) e
 	q := `UPDATE customer_sessions SET revoked_at = ? WHERE customer_id = ? AND revoked_at IS NULL`
 	args := []any{formatTime(tx.now), customerID}
 	if channels != nil {
-		q += ` AND channel_id NOT IN (SELECT value FROM json_each(?))`
-		args = append(args, jsonArray(channels))
+		q += ` AND ` + notInList("channel_id")
+		args = append(args, listArg(channels))
 	}
 	if _, err := tx.exec(ctx, q, args...); err != nil {
 		return fmt.Errorf("end sessions: %w", err)

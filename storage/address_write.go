@@ -117,8 +117,8 @@ func addressKey(a *CustomerAddress) string {
 // customers, mapped to the address id.
 func (tx *Tx) addressKeysOf(ctx context.Context, customerIDs []int) (map[string]int, error) {
 	all, err := queryTx(ctx, tx, addressList.scanRow,
-		`SELECT `+addressColumns+` FROM customer_addresses a WHERE a.customer_id IN (SELECT value FROM json_each(?))`,
-		jsonArray(customerIDs))
+		`SELECT `+addressColumns+` FROM customer_addresses a WHERE `+inList("a.customer_id"),
+		listArg(customerIDs))
 	if err != nil {
 		return nil, fmt.Errorf("find addresses: %w", err)
 	}

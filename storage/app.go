@@ -85,7 +85,7 @@ func (db *DB) CreateApp(ctx context.Context, in AppInput) (*App, error) {
 	defer tx.Rollback()
 	a := &App{ClientID: clientIDEncoding.EncodeToString(id), Secret: hex.EncodeToString(secret), Name: in.Name,
 		Scopes: scopes, DateCreated: tx.now}
-	n, err := tx.exec(ctx, `INSERT INTO apps (client_id, client_secret, name, scopes, date_created) VALUES (?, ?, ?, ?, ?)`,
+	n, err := tx.insert(ctx, `INSERT INTO apps (client_id, client_secret, name, scopes, date_created) VALUES (?, ?, ?, ?, ?)`,
 		a.ClientID, a.Secret, a.Name, strings.Join(scopes, ","), formatTime(tx.now))
 	if err != nil {
 		return nil, fmt.Errorf("create app: %w", err)

@@ -94,7 +94,7 @@ func (tx *Tx) checkAttributeNames(ctx context.Context, c *checker, names []strin
 	taken, err := queryTx(ctx, tx, func(s rowScanner) (pair, error) {
 		var p pair
 		return p, s.Scan(&p.name, &p.id)
-	}, `SELECT name, id FROM customer_attributes WHERE name IN (SELECT value FROM json_each(?))`, jsonArray(names))
+	}, `SELECT name, id FROM customer_attributes WHERE `+inList("name"), listArg(names))
 	if err != nil {
 		return fmt.Errorf("check attribute names: %w", err)
 	}
@@ -231,7 +231,7 @@ func (db *DB) UpsertAttributeValues(ctx context.Context, in []AttributeValueUpse
 		return nil, err
 	}
 	existing, err := queryTx(ctx, tx, attributeValueList.scanRow, `SELECT `+attributeValueColumns+`
-		FROM customer_attribute_values v WHERE v.customer_id IN (SELECT value FROM json_each(?))`, jsonArray(customers))
+		FROM customer_attribute_values v WHERE `+inList("v.customer_id"), listArg(customers))
 	if err != nil {
 		return nil, fmt.Errorf("find attribute values: %w", err)
 	}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -135,9 +136,39 @@ func (w *importWriter) add(n *newCustomer, consent *CustomerConsent, now time.Ti
 // write writes the gathered rows, parents before children.
 func (w *importWriter) write(ctx context.Context, tx *Tx) error {
 	for _, b := range []*bulkTable{&w.customers, &w.addresses, &w.attributeValues, &w.formFieldValues, &w.storeCredit, &w.consent} {
+		if b == &w.formFieldValues && tx.db.pg {
+			if err := w.upsertFormFieldValues(ctx, tx); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := b.write(ctx, tx); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// upsertFormFieldValues writes the gathered form field values one by one,
+// in order (the last value of a field wins): PostgreSQL takes one ON
+// CONFLICT clause per statement, and a statement may not change a row
+// twice.
+func (w *importWriter) upsertFormFieldValues(ctx context.Context, tx *Tx) error {
+	b := &w.formFieldValues
+	for i := 0; i < b.rows(); i++ {
+		r := b.args[i*b.width : (i+1)*b.width]
+		field, _ := r[0].(int)
+		raw, _ := r[3].(string)
+		v := &CustomerFormFieldValue{FormFieldID: field, Value: FormValue{raw: json.RawMessage(raw)}}
+		if id, ok := r[1].(int); ok {
+			v.CustomerID = &id
+		} else if id, ok := r[2].(int); ok {
+			v.AddressID = &id
+		}
+		if err := tx.upsertFormFieldValue(ctx, v); err != nil {
+			return fmt.Errorf("%s: %w", b.what, err)
+		}
+	}
+	b.args = b.args[:0]
 	return nil
 }

@@ -31,7 +31,7 @@ func (db *DB) FindConsentByCustomerIDs(ctx context.Context, ids []int) (map[int]
 	}
 	all, err := queryAll(ctx, db, db.reader, scanConsent,
 		`SELECT customer_id, allow, deny, updated_at FROM customer_consent
-		WHERE customer_id IN (SELECT value FROM json_each(?))`, jsonArray(ids))
+		WHERE `+inList("customer_id"), listArg(ids))
 	if err != nil {
 		return nil, fmt.Errorf("find consent: %w", err)
 	}

@@ -198,7 +198,7 @@ var rangeCandidates = 5000 // a variable for the tests
 func rangeCount(from, col string, r TimeRange) (string, []any) {
 	var w where
 	addDateRange(&w, col, r, false)
-	return `SELECT COUNT(*) FROM (SELECT 1 FROM ` + from + w.sql() + ` LIMIT ?)`, append(w.args, rangeCandidates)
+	return `SELECT COUNT(*) FROM (SELECT 1 FROM ` + from + w.sql() + ` LIMIT ?) AS n`, append(w.args, rangeCandidates)
 }
 
 // narrowRanges tells, for a list's two date ranges, whether each matches
@@ -234,7 +234,9 @@ func (db *DB) customerWhere(ctx context.Context, f *CustomerFilter) (where, erro
 	}
 	w := f.conditions(created, modified)
 	match := trigramQuery(f.NameLike)
-	if match == "" {
+	if match == "" || db.pg {
+		// PostgreSQL's trigram index (pg_trgm) serves the substring
+		// test itself (dialect.go, contains).
 		return w, nil
 	}
 	n, err := queryOne(ctx, db, db.reader, "", scanInt, `SELECT COUNT(*) FROM (SELECT rowid FROM customers_name_trigrams
@@ -298,14 +300,14 @@ func (db *DB) FindCustomersByIDs(ctx context.Context, ids []int) (map[int]*Custo
 // customers without any are absent from the map.
 func (db *DB) CountAddressesByCustomerIDs(ctx context.Context, ids []int) (map[int]int, error) {
 	return db.countByParent(ctx, `SELECT customer_id, COUNT(*) FROM customer_addresses
-		WHERE customer_id IN (SELECT value FROM json_each(?)) GROUP BY customer_id`, ids)
+		WHERE `+inList("customer_id")+` GROUP BY customer_id`, ids)
 }
 
 // CountAttributeValuesByCustomerIDs returns how many attribute values each
 // customer has; customers without any are absent from the map.
 func (db *DB) CountAttributeValuesByCustomerIDs(ctx context.Context, ids []int) (map[int]int, error) {
 	return db.countByParent(ctx, `SELECT customer_id, COUNT(*) FROM customer_attribute_values
-		WHERE customer_id IN (SELECT value FROM json_each(?)) GROUP BY customer_id`, ids)
+		WHERE `+inList("customer_id")+` GROUP BY customer_id`, ids)
 }
 
 func (db *DB) countByParent(ctx context.Context, stmt string, ids []int) (map[int]int, error) {
@@ -316,7 +318,7 @@ func (db *DB) countByParent(ctx context.Context, stmt string, ids []int) (map[in
 	pairs, err := queryAll(ctx, db, db.reader, func(s rowScanner) ([2]int, error) {
 		var p [2]int
 		return p, s.Scan(&p[0], &p[1])
-	}, stmt, jsonArray(ids))
+	}, stmt, listArg(ids))
 	if err != nil {
 		return nil, fmt.Errorf("count by customer: %w", err)
 	}
@@ -342,7 +344,7 @@ func (db *DB) FindStoreCreditByCustomerIDs(ctx context.Context, ids []int) (map[
 		var r row
 		return r, s.Scan(&r.customer, &r.amount)
 	}, `SELECT customer_id, amount FROM customer_store_credit
-		WHERE customer_id IN (SELECT value FROM json_each(?)) ORDER BY customer_id, id`, jsonArray(ids))
+		WHERE `+inList("customer_id")+` ORDER BY customer_id, id`, listArg(ids))
 	if err != nil {
 		return nil, fmt.Errorf("find store credit: %w", err)
 	}

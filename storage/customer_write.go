@@ -637,8 +637,8 @@ func (tx *Tx) storeCreditOf(ctx context.Context, ids []int) (map[int][]*StoreCre
 	rows, err := queryTx(ctx, tx, func(s rowScanner) (row, error) {
 		var r row
 		return r, s.Scan(&r.customer, &r.amount)
-	}, `SELECT customer_id, amount FROM customer_store_credit WHERE customer_id IN (SELECT value FROM json_each(?)) ORDER BY customer_id, id`,
-		jsonArray(ids))
+	}, `SELECT customer_id, amount FROM customer_store_credit WHERE `+inList("customer_id")+` ORDER BY customer_id, id`,
+		listArg(ids))
 	if err != nil {
 		return nil, fmt.Errorf("find store credit: %w", err)
 	}
@@ -708,7 +708,7 @@ func (db *DB) deleteByID(ctx context.Context, table string, ids []int, event fun
 		}
 		deleted = append(deleted, id)
 	}
-	if _, err := tx.exec(ctx, `DELETE FROM `+table+` WHERE id IN (SELECT value FROM json_each(?))`, jsonArray(deleted)); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM `+table+` WHERE `+inList("id"), listArg(deleted)); err != nil {
 		return nil, fmt.Errorf("delete %s: %w", table, err)
 	}
 	if err := tx.Commit(); err != nil {

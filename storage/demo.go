@@ -19,11 +19,11 @@ var demoEnd = time.Date(2026, 6, 30, 18, 0, 0, 0, time.UTC)
 // form fields or subscribers.
 func (db *DB) IsEmpty(ctx context.Context) (bool, error) {
 	rows, err := db.query(ctx, db.reader, `SELECT
-		(SELECT COUNT(*) FROM (SELECT 1 FROM customers LIMIT 1)) +
-		(SELECT COUNT(*) FROM (SELECT 1 FROM customer_groups LIMIT 1)) +
-		(SELECT COUNT(*) FROM (SELECT 1 FROM customer_attributes LIMIT 1)) +
-		(SELECT COUNT(*) FROM (SELECT 1 FROM customer_form_fields LIMIT 1)) +
-		(SELECT COUNT(*) FROM (SELECT 1 FROM subscribers LIMIT 1))`)
+		(SELECT COUNT(*) FROM (SELECT 1 FROM customers LIMIT 1) AS n) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM customer_groups LIMIT 1) AS n) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM customer_attributes LIMIT 1) AS n) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM customer_form_fields LIMIT 1) AS n) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM subscribers LIMIT 1) AS n)`)
 	if err != nil {
 		return false, fmt.Errorf("check empty: %w", err)
 	}

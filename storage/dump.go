@@ -385,7 +385,7 @@ func (tx *Tx) dump(ctx context.Context, d *dumper, opts DumpOptions, st *Transfe
 	seqs, err := queryTx(ctx, tx, func(s rowScanner) (seq, error) {
 		var v seq
 		return v, s.Scan(&v.name, &v.seq)
-	}, `SELECT name, seq FROM sqlite_sequence ORDER BY name`)
+	}, `SELECT name, seq FROM `+tx.db.sequenceTable()+` ORDER BY name`)
 	if err != nil {
 		return err
 	}
@@ -489,10 +489,10 @@ type RestoredWebhook struct {
 // no events.
 func (db *DB) Restore(ctx context.Context, r io.Reader) (RestoreStats, error) {
 	var st RestoreStats
-	if _, err := db.writer.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKiB)); err != nil {
+	if err := db.writerCache(ctx, importCacheKiB); err != nil {
 		return st, fmt.Errorf("restore: %w", formatError(err))
 	}
-	defer db.writer.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA cache_size = -%d`, writerCacheKiB))
+	defer db.writerCache(context.WithoutCancel(ctx), writerCacheKiB)
 	tx, err := db.beginWrite(ctx)
 	if err != nil {
 		return st, err
@@ -539,14 +539,14 @@ func (db *DB) Restore(ctx context.Context, r io.Reader) (RestoreStats, error) {
 // bring.
 func (tx *Tx) checkEmptyForRestore(ctx context.Context) error {
 	n, err := tx.count(ctx, `SELECT
-		(SELECT COUNT(*) FROM (SELECT 1 FROM api_tokens LIMIT 1)) +
-		(SELECT COUNT(*) FROM (SELECT 1 FROM customers LIMIT 1)) +
-		(SELECT COUNT(*) FROM (SELECT 1 FROM customer_groups LIMIT 1)) +
-		(SELECT COUNT(*) FROM (SELECT 1 FROM customer_attributes LIMIT 1)) +
-		(SELECT COUNT(*) FROM (SELECT 1 FROM customer_form_fields LIMIT 1)) +
-		(SELECT COUNT(*) FROM (SELECT 1 FROM subscribers LIMIT 1)) +
-		(SELECT COUNT(*) FROM (SELECT 1 FROM webhooks LIMIT 1)) +
-		(SELECT COUNT(*) FROM (SELECT 1 FROM channel_customer_settings LIMIT 1))`)
+		(SELECT COUNT(*) FROM (SELECT 1 FROM api_tokens LIMIT 1) AS n) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM customers LIMIT 1) AS n) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM customer_groups LIMIT 1) AS n) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM customer_attributes LIMIT 1) AS n) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM customer_form_fields LIMIT 1) AS n) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM subscribers LIMIT 1) AS n) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM webhooks LIMIT 1) AS n) +
+		(SELECT COUNT(*) FROM (SELECT 1 FROM channel_customer_settings LIMIT 1) AS n)`)
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
@@ -1072,7 +1072,12 @@ func (tx *Tx) restoreSequences(ctx context.Context, seqs map[string]int) error {
 	var c checker
 	ic := c.root("")
 	for name, seq := range seqs {
-		n, err := tx.count(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ? AND sql LIKE '%AUTOINCREMENT%'`, name)
+		stmt := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ? AND sql LIKE '%AUTOINCREMENT%'`
+		if tx.db.pg { // the tables whose ids come from autoincrement_id (migration_pg/0001_init.sql)
+			stmt = `SELECT COUNT(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
+				WHERE c.relname = ? AND c.relnamespace = current_schema()::regnamespace AND p.proname = 'autoincrement_id'`
+		}
+		n, err := tx.count(ctx, stmt, name)
 		if err != nil {
 			return err
 		}
@@ -1082,6 +1087,13 @@ func (tx *Tx) restoreSequences(ctx context.Context, seqs map[string]int) error {
 		}
 		if seq < 0 {
 			ic.fail(EINVALID, name, "A last id is 0 or more.")
+			continue
+		}
+		if tx.db.pg {
+			if _, err := tx.exec(ctx, `INSERT INTO id_sequences (name, seq) VALUES (?, ?)
+				ON CONFLICT (name) DO UPDATE SET seq = GREATEST(id_sequences.seq, excluded.seq)`, name, seq); err != nil {
+				return err
+			}
 			continue
 		}
 		if _, err := tx.exec(ctx, `UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?`, seq, name); err != nil {

@@ -99,29 +99,78 @@ func AsErrors(err error) Errors {
 	return nil
 }
 
-// formatError turns SQLite's constraint errors into coded errors, keeping
-// the original in the chain for logs. It matches on result codes, never on
-// message text.
+// errClass is what a driver error means to the store.
+type errClass int
+
+const (
+	errOther      errClass = iota
+	errUnique              // a unique or primary key constraint
+	errForeignKey          // a foreign key constraint
+	errCheck               // a check or not null constraint
+	errFull                // the disk (or the file's bound) is full
+	errReadOnly            // the store refuses writes
+)
+
+// classify tells what a driver error means, from its codes, never from its
+// text. Each driver's error type names its engine: SQLite's result codes,
+// PostgreSQL's SQLSTATE (pgx's *pgconn.PgError has SQLState).
+func classify(err error) errClass {
+	if se, ok := errors.AsType[*sqlite.Error](err); ok {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return errUnique
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return errForeignKey
+		case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+			return errCheck
+		}
+		switch se.Code() & 0xff { // primary result codes
+		case sqlite3.SQLITE_FULL:
+			return errFull
+		case sqlite3.SQLITE_READONLY:
+			return errReadOnly
+		}
+		return errOther
+	}
+	if pe, ok := errors.AsType[sqlStateError](err); ok {
+		switch pe.SQLState() {
+		case "23505": // unique_violation
+			return errUnique
+		case "23503": // foreign_key_violation
+			return errForeignKey
+		case "23514", "23502": // check_violation, not_null_violation
+			return errCheck
+		case "53100": // disk_full
+			return errFull
+		case "25006": // read_only_sql_transaction (a standby, default_transaction_read_only)
+			return errReadOnly
+		}
+	}
+	return errOther
+}
+
+// sqlStateError is an error that carries a PostgreSQL SQLSTATE.
+type sqlStateError interface {
+	error
+	SQLState() string
+}
+
+// formatError turns the driver's constraint errors into coded errors,
+// keeping the original in the chain for logs.
 func formatError(err error) error {
 	if err == nil {
 		return nil
 	}
-	se, ok := errors.AsType[*sqlite.Error](err)
-	if !ok {
-		return err
-	}
-	switch se.Code() {
-	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+	switch classify(err) {
+	case errUnique:
 		return &wrapped{&Error{Code: ECONFLICT, Message: "A record with this value already exists.", Index: -1}, err}
-	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+	case errForeignKey:
 		return &wrapped{&Error{Code: ENOTFOUND, Message: "A referenced record does not exist.", Index: -1}, err}
-	case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+	case errCheck:
 		return &wrapped{&Error{Code: EINVALID, Message: "A value is not valid.", Index: -1}, err}
-	}
-	switch se.Code() & 0xff { // primary result codes
-	case sqlite3.SQLITE_FULL:
+	case errFull:
 		return &wrapped{&Error{Code: EUNAVAILABLE, Message: "The store's disk is full; nothing was written.", Index: -1}, err}
-	case sqlite3.SQLITE_READONLY:
+	case errReadOnly:
 		return &wrapped{&Error{Code: EUNAVAILABLE, Message: "The store is read-only; nothing was written.", Index: -1}, err}
 	}
 	return err

@@ -270,7 +270,7 @@ func (f *CustomerFormFieldValueFilter) where() where {
 	if f.FieldType != nil {
 		// Through the values' form_field_id index: the few fields of the
 		// type first, then their values (f.type = ? would walk every value).
-		w.add("likelihood(v.form_field_id IN (SELECT id FROM customer_form_fields WHERE type = ?), 0.01)", string(*f.FieldType))
+		w.add(unlikely("v.form_field_id IN (SELECT id FROM customer_form_fields WHERE type = ?)"), string(*f.FieldType))
 	}
 	return w
 }

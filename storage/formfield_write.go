@@ -218,7 +218,7 @@ func (tx *Tx) checkOptionsInUse(ctx context.Context, ic *itemChecker, f *Custome
 	n, err := tx.count(ctx, `SELECT COUNT(*) FROM customer_form_field_values v WHERE v.form_field_id = ? AND (
 		v.value IN (SELECT json_quote(value) FROM json_each(?))
 		OR EXISTS (SELECT 1 FROM json_each(CASE WHEN json_type(v.value) = 'array' THEN v.value ELSE '[]' END) x
-			WHERE x.value IN (SELECT value FROM json_each(?))))`, f.ID, jsonArray(removed), jsonArray(removed))
+			WHERE `+inList("x.value")+`))`, f.ID, jsonArray(removed), listArg(removed))
 	if err != nil {
 		return fmt.Errorf("check options in use: %w", err)
 	}

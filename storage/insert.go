@@ -14,19 +14,36 @@ import (
 
 // exec runs a statement in the transaction, prepared once per transaction
 // (an import writes the same few statements hundreds of times in one).
-func (tx *Tx) exec(ctx context.Context, stmt string, args ...any) (int64, error) {
+func (tx *Tx) exec(ctx context.Context, stmt string, args ...any) (sql.Result, error) {
 	st := tx.stmts[stmt]
 	if st == nil {
 		var err error
-		if st, err = tx.tx.PrepareContext(ctx, stmt); err != nil {
-			return 0, formatError(err)
+		if st, err = tx.tx.PrepareContext(ctx, tx.db.d.statement(stmt)); err != nil {
+			return nil, formatError(err)
 		}
 		if tx.stmts == nil {
 			tx.stmts = map[string]*sql.Stmt{}
 		}
 		tx.stmts[stmt] = st
 	}
-	res, err := tx.db.exec(ctx, st, stmt, args...)
+	return tx.db.exec(ctx, st, stmt, args...)
+}
+
+// insert runs an INSERT of one row in the transaction and returns the id of
+// the row: the driver's last insert id, or the id the statement returns
+// where the dialect says so.
+func (tx *Tx) insert(ctx context.Context, stmt string, args ...any) (int64, error) {
+	if tx.db.d.returning() {
+		ids, err := queryTx(ctx, tx, scanInt, stmt+" RETURNING id", args...)
+		if err != nil {
+			return 0, err
+		}
+		if len(ids) != 1 {
+			return 0, fmt.Errorf("insert returned %d ids", len(ids))
+		}
+		return int64(ids[0]), nil
+	}
+	res, err := tx.exec(ctx, stmt, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -52,7 +69,7 @@ func nullableJSON(ids []int) any {
 // insertCustomer writes c (with c.ID when non-zero, else a new id, set on
 // c) and the password hash, which may be empty for none.
 func (tx *Tx) insertCustomer(ctx context.Context, c *Customer, passwordHash string) error {
-	newID, err := tx.exec(ctx, `INSERT INTO customers (`+customerInsertColumns+`) VALUES `+valueTuples(1, customerInsertWidth),
+	newID, err := tx.insert(ctx, `INSERT INTO customers (`+customerInsertColumns+`) VALUES `+valueTuples(1, customerInsertWidth),
 		customerRow(nil, c, passwordHash)...)
 	if err != nil {
 		return fmt.Errorf("insert customer: %w", err)
@@ -83,7 +100,7 @@ func customerRow(row []any, c *Customer, passwordHash string) []any {
 
 // insertAddress writes a (with a.ID when non-zero), setting a.ID.
 func (tx *Tx) insertAddress(ctx context.Context, a *CustomerAddress) error {
-	newID, err := tx.exec(ctx, `INSERT INTO customer_addresses (`+addressInsertColumns+`) VALUES `+valueTuples(1, addressInsertWidth),
+	newID, err := tx.insert(ctx, `INSERT INTO customer_addresses (`+addressInsertColumns+`) VALUES `+valueTuples(1, addressInsertWidth),
 		addressRow(nil, a)...)
 	if err != nil {
 		return fmt.Errorf("insert address: %w", err)
@@ -107,7 +124,7 @@ func addressRow(row []any, a *CustomerAddress) []any {
 
 // insertAttribute writes an attribute definition, setting a.ID.
 func (tx *Tx) insertAttribute(ctx context.Context, a *CustomerAttribute) error {
-	newID, err := tx.exec(ctx, `INSERT INTO customer_attributes (id, name, name_fold, type, date_created, date_modified)
+	newID, err := tx.insert(ctx, `INSERT INTO customer_attributes (id, name, name_fold, type, date_created, date_modified)
 		VALUES (?, ?, ?, ?, ?, ?)`,
 		idOrNull(a.ID), a.Name, Fold(a.Name), string(a.Type), formatTime(a.DateCreated), formatTime(a.DateModified))
 	if err != nil {
@@ -119,7 +136,7 @@ func (tx *Tx) insertAttribute(ctx context.Context, a *CustomerAttribute) error {
 
 // insertAttributeValue writes an attribute value, setting v.ID.
 func (tx *Tx) insertAttributeValue(ctx context.Context, v *CustomerAttributeValue) error {
-	newID, err := tx.exec(ctx, `INSERT INTO customer_attribute_values (`+attributeValueInsertColumns+`) VALUES `+
+	newID, err := tx.insert(ctx, `INSERT INTO customer_attribute_values (`+attributeValueInsertColumns+`) VALUES `+
 		valueTuples(1, attributeValueInsertWidth), attributeValueRow(nil, v)...)
 	if err != nil {
 		return fmt.Errorf("insert attribute value: %w", err)
@@ -146,7 +163,7 @@ func (tx *Tx) insertFormField(ctx context.Context, f *CustomerFormField) error {
 		options = []string{}
 	}
 	b, _ := json.Marshal(options)
-	newID, err := tx.exec(ctx, `INSERT INTO customer_form_fields (id, name, label, type, applies_to, required, options,
+	newID, err := tx.insert(ctx, `INSERT INTO customer_form_fields (id, name, label, type, applies_to, required, options,
 		date_created, date_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		idOrNull(f.ID), f.Name, f.Label, string(f.Type), string(f.AppliesTo), f.Required, string(b),
 		formatTime(f.DateCreated), formatTime(f.DateModified))
@@ -261,7 +278,7 @@ func (tx *Tx) insertGroup(ctx context.Context, g *CustomerGroup) error {
 	if err != nil {
 		return err
 	}
-	newID, err := tx.exec(ctx, `INSERT INTO customer_groups (id, name, name_fold, is_default, is_group_for_guests,
+	newID, err := tx.insert(ctx, `INSERT INTO customer_groups (id, name, name_fold, is_default, is_group_for_guests,
 		category_access_type, category_access_categories, discount_rules, date_created, date_modified)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		idOrNull(g.ID), g.Name, Fold(g.Name), g.IsDefault, g.IsGroupForGuests, string(g.CategoryAccess.Type),
@@ -275,7 +292,7 @@ func (tx *Tx) insertGroup(ctx context.Context, g *CustomerGroup) error {
 
 // insertSubscriber writes a subscriber, setting s.ID.
 func (tx *Tx) insertSubscriber(ctx context.Context, s *Subscriber) error {
-	newID, err := tx.exec(ctx, `INSERT INTO subscribers (id, email, email_fold, first_name, last_name, source, order_id,
+	newID, err := tx.insert(ctx, `INSERT INTO subscribers (id, email, email_fold, first_name, last_name, source, order_id,
 		channel_id, consents, date_created, date_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		idOrNull(s.ID), s.Email, Fold(s.Email), s.FirstName, s.LastName, s.Source, s.OrderID, s.ChannelID,
 		jsonArray(s.Consents), formatTime(s.DateCreated), formatTime(s.DateModified))

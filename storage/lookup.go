@@ -22,7 +22,7 @@ func findByIDs[T any](ctx context.Context, db *DB, q querier, l listDef[T], col 
 		return nil, err
 	}
 	all, err := queryAll(ctx, db, q, l.scanRow,
-		`SELECT `+l.columns+` FROM `+l.from+` WHERE `+col+` IN (SELECT value FROM json_each(?))`, jsonArray(ids))
+		`SELECT `+l.columns+` FROM `+l.from+` WHERE `+inList(col), listArg(ids))
 	if err != nil {
 		return nil, fmt.Errorf("find %s by id: %w", l.name, err)
 	}
@@ -56,7 +56,7 @@ func findByParents[T any](ctx context.Context, db *DB, q querier, l listDef[T], 
 		return nil, err
 	}
 	all, err := queryAll(ctx, db, q, l.scanRow,
-		`SELECT `+l.columns+` FROM `+l.from+` WHERE `+col+` IN (SELECT value FROM json_each(?))`, jsonArray(ids))
+		`SELECT `+l.columns+` FROM `+l.from+` WHERE `+inList(col), listArg(ids))
 	if err != nil {
 		return nil, fmt.Errorf("find %s by parent: %w", l.name, err)
 	}

@@ -16,7 +16,7 @@ func queryTx[T any](ctx context.Context, tx *Tx, scan func(rowScanner) (T, error
 // existing returns which of ids exist in table. table is a constant of
 // this package.
 func (tx *Tx) existing(ctx context.Context, table string, ids []int) (map[int]bool, error) {
-	found, err := queryTx(ctx, tx, scanInt, `SELECT id FROM `+table+` WHERE id IN (SELECT value FROM json_each(?))`, jsonArray(ids))
+	found, err := queryTx(ctx, tx, scanInt, `SELECT id FROM `+table+` WHERE `+inList("id"), listArg(ids))
 	if err != nil {
 		return nil, fmt.Errorf("check %s exist: %w", table, err)
 	}
@@ -37,7 +37,7 @@ func (tx *Tx) emailOwners(ctx context.Context, table string, folds []string) (ma
 	pairs, err := queryTx(ctx, tx, func(s rowScanner) (pair, error) {
 		var p pair
 		return p, s.Scan(&p.fold, &p.id)
-	}, `SELECT email_fold, id FROM `+table+` WHERE email_fold IN (SELECT value FROM json_each(?))`, jsonArray(folds))
+	}, `SELECT email_fold, id FROM `+table+` WHERE `+inList("email_fold"), listArg(folds))
 	if err != nil {
 		return nil, fmt.Errorf("check emails: %w", err)
 	}
@@ -68,7 +68,7 @@ func byID[T any](ctx context.Context, tx *Tx, l listDef[T], col string, ids []in
 // formFieldsByName returns the form field definitions with the names.
 func (tx *Tx) formFieldsByName(ctx context.Context, names []string) (map[string]*CustomerFormField, error) {
 	all, err := queryTx(ctx, tx, formFieldList.scanRow,
-		`SELECT `+formFieldColumns+` FROM customer_form_fields f WHERE f.name IN (SELECT value FROM json_each(?))`, jsonArray(names))
+		`SELECT `+formFieldColumns+` FROM customer_form_fields f WHERE `+inList("f.name"), listArg(names))
 	if err != nil {
 		return nil, fmt.Errorf("find form fields: %w", err)
 	}

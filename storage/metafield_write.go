@@ -114,7 +114,7 @@ func (db *DB) CreateMetafields(ctx context.Context, v MetafieldViewer, in []Meta
 	}
 	for _, m := range rows {
 		m.DateCreated, m.DateModified = tx.now, tx.now
-		id, err := tx.exec(ctx, `INSERT INTO customer_metafields (customer_id, owner_token_id, namespace, key, value, description,
+		id, err := tx.insert(ctx, `INSERT INTO customer_metafields (customer_id, owner_token_id, namespace, key, value, description,
 			permission_set, date_created, date_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			m.CustomerID, m.OwnerTokenID, m.Namespace, m.Key, m.Value, m.Description, string(m.PermissionSet),
 			formatTime(m.DateCreated), formatTime(m.DateModified))
@@ -133,7 +133,7 @@ func (db *DB) CreateMetafields(ctx context.Context, v MetafieldViewer, in []Meta
 // customers (mapped to their ids), and how many each customer holds.
 func (tx *Tx) metafieldKeys(ctx context.Context, owner int, customers []int) (map[string]int, map[int]int, error) {
 	all, err := queryTx(ctx, tx, metafieldList.scanRow, `SELECT `+metafieldColumns+` FROM customer_metafields m
-		WHERE m.owner_token_id = ? AND m.customer_id IN (SELECT value FROM json_each(?))`, owner, jsonArray(customers))
+		WHERE m.owner_token_id = ? AND `+inList("m.customer_id"), owner, listArg(customers))
 	if err != nil {
 		return nil, nil, fmt.Errorf("find metafields: %w", err)
 	}
@@ -324,7 +324,7 @@ func (db *DB) DeleteMetafields(ctx context.Context, v MetafieldViewer, ids []int
 		}
 		return nil, c.err()
 	}
-	if _, err := tx.exec(ctx, `DELETE FROM customer_metafields WHERE id IN (SELECT value FROM json_each(?))`, jsonArray(deleted)); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM customer_metafields WHERE `+inList("id"), listArg(deleted)); err != nil {
 		return nil, fmt.Errorf("delete metafields: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -20,17 +20,24 @@ type Migration struct {
 	Known bool
 }
 
-// MigrationStatus lists the migrations of the store at path, the embedded
-// ones and any others it records, by name, without changing the file
-// (Open applies the pending ones). The file must exist.
+// MigrationStatus lists the migrations of the store at path (a file, or a
+// postgres:// URL), the embedded ones and any others it records, by name,
+// without changing the store (Open applies the pending ones). The file
+// must exist.
 func MigrationStatus(ctx context.Context, path string) ([]Migration, error) {
-	db, err := sql.Open("sqlite", dsn(path, true))
+	driver, source, dir := "sqlite", dsn(path, true), "migration"
+	exists := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`
+	if IsPostgresURL(path) {
+		driver, source, dir = "pgx", path, "migration_pg"
+		exists = `SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_migrations'`
+	}
+	db, err := sql.Open(driver, source)
 	if err != nil {
 		return nil, fmt.Errorf("migration status: %w", err)
 	}
 	defer db.Close()
 	byName := map[string]*Migration{}
-	entries, err := fs.ReadDir(migrations, "migration")
+	entries, err := fs.ReadDir(migrations, dir)
 	if err != nil {
 		return nil, fmt.Errorf("list migrations: %w", err)
 	}
@@ -40,8 +47,7 @@ func MigrationStatus(ctx context.Context, path string) ([]Migration, error) {
 		}
 	}
 	var tables int
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).
-		Scan(&tables); err != nil {
+	if err := db.QueryRowContext(ctx, exists).Scan(&tables); err != nil {
 		return nil, fmt.Errorf("migration status: %w", formatError(err))
 	}
 	if tables > 0 {

@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,8 +73,8 @@ func (tx *Tx) mirrorCustomers(ctx context.Context, cs []wire.Customer, st *Mirro
 		return err
 	}
 	// Emails move between customers: free the batch's before checking.
-	if _, err := tx.exec(ctx, `UPDATE customers SET email_fold = '#' || id WHERE id IN (SELECT value FROM json_each(?))`,
-		jsonArray(ids)); err != nil {
+	if _, err := tx.exec(ctx, `UPDATE customers SET email_fold = '#' || id WHERE `+inList("id"),
+		listArg(ids)); err != nil {
 		return fmt.Errorf("mirror customers: %w", err)
 	}
 	folds := make([]string, len(cs))
@@ -133,16 +134,15 @@ func (tx *Tx) mirrorCustomers(ctx context.Context, cs []wire.Customer, st *Mirro
 			addrIDs = append(addrIDs, a.ID)
 		}
 		// Replace the relations whole.
-		for _, stmt := range []string{
-			`DELETE FROM customer_form_field_values WHERE customer_id = ?1 OR address_id IN (SELECT id FROM customer_addresses WHERE customer_id = ?1)`,
-			`DELETE FROM customer_attribute_values WHERE customer_id = ?1`,
-		} {
-			if _, err := tx.exec(ctx, stmt, c.ID); err != nil {
-				return fmt.Errorf("mirror customer %d: %w", c.ID, err)
-			}
+		if _, err := tx.exec(ctx, `DELETE FROM customer_form_field_values
+			WHERE customer_id = ? OR address_id IN (SELECT id FROM customer_addresses WHERE customer_id = ?)`, c.ID, c.ID); err != nil {
+			return fmt.Errorf("mirror customer %d: %w", c.ID, err)
 		}
-		if _, err := tx.exec(ctx, `DELETE FROM customer_addresses WHERE customer_id = ? AND id NOT IN (SELECT value FROM json_each(?))`,
-			c.ID, jsonArray(addrIDs)); err != nil {
+		if _, err := tx.exec(ctx, `DELETE FROM customer_attribute_values WHERE customer_id = ?`, c.ID); err != nil {
+			return fmt.Errorf("mirror customer %d: %w", c.ID, err)
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM customer_addresses WHERE customer_id = ? AND `+notInList("id"),
+			c.ID, listArg(addrIDs)); err != nil {
 			return fmt.Errorf("mirror customer %d: %w", c.ID, err)
 		}
 		for _, a := range c.Addresses {
@@ -279,7 +279,7 @@ func (tx *Tx) mirrorEvents(ctx context.Context, old, new *wire.Customer, st *Mir
 // mirroredCustomers reads the mirrored customers with the ids, in V3 form.
 func (tx *Tx) mirroredCustomers(ctx context.Context, ids []int) (map[int]*wire.Customer, error) {
 	cs, err := queryTx(ctx, tx, customerList.scanRow,
-		`SELECT `+customerColumns+` FROM customers c WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY c.id`, jsonArray(ids))
+		`SELECT `+customerColumns+` FROM customers c WHERE `+inList("c.id")+` ORDER BY c.id`, listArg(ids))
 	if err != nil {
 		return nil, err
 	}
@@ -321,7 +321,7 @@ func (tx *Tx) mirrorFormValue(ctx context.Context, fields map[string]int, applie
 			default:
 				typ = "numbers"
 			}
-			newID, err := tx.exec(ctx, `INSERT INTO customer_form_fields (name, label, type, applies_to, date_created, date_modified)
+			newID, err := tx.insert(ctx, `INSERT INTO customer_form_fields (name, label, type, applies_to, date_created, date_modified)
 				VALUES (?, ?, ?, ?, ?, ?)`, fv.Name, fv.Name, typ, appliesTo, formatTime(tx.now), formatTime(tx.now))
 			if err != nil {
 				return fmt.Errorf("mirror form field %q: %w", fv.Name, err)
@@ -393,7 +393,7 @@ func (db *DB) mirrorDelete(ctx context.Context, table string, ids []int, event f
 			deleted = append(deleted, id)
 		}
 	}
-	if _, err := tx.exec(ctx, `DELETE FROM `+table+` WHERE id IN (SELECT value FROM json_each(?))`, jsonArray(deleted)); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM `+table+` WHERE `+inList("id"), listArg(deleted)); err != nil {
 		return nil, fmt.Errorf("mirror delete %s: %w", table, err)
 	}
 	return deleted, tx.Commit()
@@ -423,7 +423,7 @@ func (db *DB) MirrorAttributes(ctx context.Context, as []wire.Attribute) error {
 	for i, a := range as {
 		ids[i] = a.ID
 	}
-	if _, err := tx.exec(ctx, `DELETE FROM customer_attributes WHERE id NOT IN (SELECT value FROM json_each(?))`, jsonArray(ids)); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM customer_attributes WHERE `+notInList("id"), listArg(ids)); err != nil {
 		return fmt.Errorf("mirror attributes: %w", err)
 	}
 	// Names move between attributes: park them first.
@@ -453,7 +453,7 @@ func (db *DB) MirrorGroups(ctx context.Context, gs []wire.V2Group) error {
 	for i, g := range gs {
 		ids[i] = g.ID
 	}
-	if _, err := tx.exec(ctx, `DELETE FROM customer_groups WHERE id NOT IN (SELECT value FROM json_each(?))`, jsonArray(ids)); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM customer_groups WHERE `+notInList("id"), listArg(ids)); err != nil {
 		return fmt.Errorf("mirror groups: %w", err)
 	}
 	if _, err := tx.exec(ctx, `UPDATE customer_groups SET name_fold = '#' || id, is_default = 0, is_group_for_guests = 0`); err != nil {
@@ -518,13 +518,24 @@ func (db *DB) MirrorSubscribers(ctx context.Context, ss []wire.Subscriber, state
 	}
 	old := map[int]string{}
 	rows, err := queryTx(ctx, tx, func(s rowScanner) ([2]string, error) {
-		var id int
-		var row string
-		err := s.Scan(&id, &row)
+		// The row as one text, to tell a change from none (the same fields
+		// as the new row's below); joined here, as NUL may not stand in a
+		// PostgreSQL text.
+		var (
+			id                                         int
+			email, first, last, source, consents, c, m string
+			order                                      sql.NullInt64
+			channel                                    int
+		)
+		err := s.Scan(&id, &email, &first, &last, &source, &order, &channel, &consents, &c, &m)
+		orderText := ""
+		if order.Valid {
+			orderText = strconv.FormatInt(order.Int64, 10)
+		}
+		row := strings.Join([]string{email, first, last, source, orderText, strconv.Itoa(channel), consents, c, m}, "\x00")
 		return [2]string{strconv.Itoa(id), row}, err
-	}, `SELECT id, email || char(0) || first_name || char(0) || last_name || char(0) || source || char(0) || COALESCE(order_id, '') ||
-		char(0) || channel_id || char(0) || consents || char(0) || date_created || char(0) || date_modified
-		FROM subscribers WHERE id IN (SELECT value FROM json_each(?))`, jsonArray(ids))
+	}, `SELECT id, email, first_name, last_name, source, order_id, channel_id, consents, date_created, date_modified
+		FROM subscribers WHERE `+inList("id"), listArg(ids))
 	if err != nil {
 		return st, err
 	}
@@ -532,7 +543,7 @@ func (db *DB) MirrorSubscribers(ctx context.Context, ss []wire.Subscriber, state
 		id, _ := strconv.Atoi(r[0])
 		old[id] = r[1]
 	}
-	if _, err := tx.exec(ctx, `UPDATE subscribers SET email_fold = '#' || id WHERE id IN (SELECT value FROM json_each(?))`, jsonArray(ids)); err != nil {
+	if _, err := tx.exec(ctx, `UPDATE subscribers SET email_fold = '#' || id WHERE `+inList("id"), listArg(ids)); err != nil {
 		return st, fmt.Errorf("mirror subscribers: %w", err)
 	}
 	folds := make([]string, len(ss))

@@ -137,7 +137,7 @@ func (o ordering) compare(w *where, vals []any, after, inclusive bool) {
 	qs := make([]string, len(o.keys))
 	for i, k := range o.keys {
 		lhs[i] = k.col + k.collate
-		qs[i] = "?"
+		qs[i] = "?" + k.collate // the same on both sides (PostgreSQL's lower() is a function of each)
 	}
 	op := ">"
 	if o.desc != !after {
@@ -414,9 +414,11 @@ func findPages[T any](ctx context.Context, db *DB, l listDef[T], w where, o orde
 	all := scoped.clone()
 	all.add(p.cond.and(), p.cond.args...)
 	args := append(all.args, p.offset, p.offset+req.Limit+1)
+	// The parent under a name of its own: the list's columns may hold it
+	// too, and PostgreSQL refuses to order by a name two columns share.
 	stmt := `SELECT * FROM (SELECT ` + l.columns + `, ` + o.keyColumns() + `, ` + part +
-		`, ROW_NUMBER() OVER (PARTITION BY ` + part + ` ORDER BY ` + o.orderBy(p.back) + `) AS rn FROM ` +
-		l.from + all.sql() + `) WHERE rn > ? AND rn <= ? ORDER BY ` + lastColumn(part) + `, rn`
+		` AS page_parent, ROW_NUMBER() OVER (PARTITION BY ` + part + ` ORDER BY ` + o.orderBy(p.back) + `) AS rn FROM ` +
+		l.from + all.sql() + `) AS p WHERE rn > ? AND rn <= ? ORDER BY page_parent, rn`
 	type row struct {
 		item   T
 		keys   []any
@@ -489,15 +491,6 @@ func findPages[T any](ctx context.Context, db *DB, l listDef[T], w where, o orde
 		}
 	}
 	return out, nil
-}
-
-// lastColumn returns the column name of a qualified column ("c.x" -> "x"),
-// as the outer query of findPages sees it.
-func lastColumn(col string) string {
-	if i := strings.LastIndexByte(col, '.'); i >= 0 {
-		return col[i+1:]
-	}
-	return col
 }
 
 // scanInt reads a single integer column.

@@ -191,7 +191,7 @@ func (db *DB) Snapshot(ctx context.Context) (_ context.Context, end func(), _ er
 		return ctx, nil, err
 	}
 	writes := db.writes.Load() // before the snapshot begins
-	tx, err := db.reader.BeginTx(context.WithoutCancel(ctx), &sql.TxOptions{ReadOnly: true})
+	tx, err := db.reader.BeginTx(context.WithoutCancel(ctx), db.readOptions())
 	if err != nil {
 		return ctx, nil, fmt.Errorf("begin read: %w", formatError(err))
 	}

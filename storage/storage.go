@@ -28,7 +28,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-//go:embed migration/*.sql
+//go:embed migration/*.sql migration_pg/*.sql
 var migrations embed.FS
 
 // DefaultReadConns is the size of the read pool when Options leaves it zero.
@@ -46,9 +46,14 @@ type Options struct {
 
 // DB is the store. It is safe for concurrent use.
 type DB struct {
-	path   string
-	writer *sql.DB
-	reader *sql.DB
+	path string
+	// d is the SQL engine's dialect; pg is set on PostgreSQL (postgres.go).
+	d  dialect
+	pg bool
+	// migrationDir holds the engine's migrations.
+	migrationDir string
+	writer       *sql.DB
+	reader       *sql.DB
 	// stmts keeps the reader's statements prepared.
 	stmts *stmtCache
 	// all is the view of every column, behind the DB's lookups.
@@ -95,7 +100,10 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if opts.ReadConns <= 0 {
 		opts.ReadConns = DefaultReadConns
 	}
-	db := &DB{path: path, Now: time.Now}
+	if IsPostgresURL(path) {
+		return openPostgres(ctx, path, opts)
+	}
+	db := &DB{path: path, d: sqliteDialect{}, migrationDir: "migration", Now: time.Now}
 	db.all = allColumns(db)
 	db.eventSeq.Store(uint64(time.Now().UnixNano()))
 
@@ -177,21 +185,26 @@ func (db *DB) Close() error {
 		errs = append(errs, db.reader.Close())
 	}
 	db.background.Wait() // token uses being noted
-	if db.writer != nil {
+	if db.writer != nil && !db.pg {
 		_, _ = db.writer.Exec(`PRAGMA optimize`)
 		errs = append(errs, db.writer.Close())
 	}
 	return errors.Join(errs...)
 }
 
-// Path returns the database file's path.
+// Clock returns the store's current time (Now), for those that hold the
+// store through an interface.
+func (db *DB) Clock() time.Time { return db.Now() }
+
+// Path returns the database file's path, or the PostgreSQL URL without its
+// password.
 func (db *DB) Path() string { return db.path }
 
 // Writable reports whether the store can write: it runs a write that
 // changes nothing, which a read-only file refuses. A writer busy past ctx
 // counts as writable: it is writing.
 func (db *DB) Writable(ctx context.Context) error {
-	_, err := db.writer.ExecContext(ctx, `UPDATE schema_migrations SET name = name WHERE 0`)
+	_, err := db.writer.ExecContext(ctx, `UPDATE schema_migrations SET name = name WHERE FALSE`)
 	if err != nil && ctx.Err() != nil {
 		return nil
 	}
@@ -252,7 +265,7 @@ func (db *DB) migrate(ctx context.Context) error {
 
 // pendingMigrations lists the embedded migrations not yet applied, in order.
 func (db *DB) pendingMigrations(ctx context.Context) ([]string, error) {
-	entries, err := fs.ReadDir(migrations, "migration")
+	entries, err := fs.ReadDir(migrations, db.migrationDir)
 	if err != nil {
 		return nil, fmt.Errorf("list migrations: %w", err)
 	}
@@ -330,6 +343,10 @@ func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", formatError(err))
 	}
+	if err := db.lockWriter(ctx, tx); err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("begin: %w", formatError(err))
+	}
 	return &Tx{tx: tx, db: db, now: db.Now().UTC().Truncate(time.Second), dry: isDryRun(ctx),
 		inferFields: ctx.Value(inferredFieldsKey{}) != nil}, nil
 }
@@ -341,7 +358,7 @@ func (db *DB) beginRead(ctx context.Context) (*Tx, error) {
 		return &Tx{tx: s.tx, db: db, now: db.Now().UTC().Truncate(time.Second), read: true, borrowed: s, writes: s.writes}, nil
 	}
 	writes := db.writes.Load() // before the snapshot begins
-	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.reader.BeginTx(ctx, db.readOptions())
 	if err != nil {
 		return nil, fmt.Errorf("begin read: %w", formatError(err))
 	}
@@ -444,7 +461,7 @@ func (db *DB) query(ctx context.Context, q querier, statement string, args ...an
 			q = readPool{db.stmts}
 		}
 	}
-	rows, err := q.QueryContext(ctx, statement, args...)
+	rows, err := q.QueryContext(ctx, db.d.statement(statement), db.d.args(args)...)
 	db.observe(ctx, statement, start, err)
 	if err != nil {
 		return nil, formatError(err)
@@ -455,7 +472,7 @@ func (db *DB) query(ctx context.Context, q querier, statement string, args ...an
 // exec runs a prepared statement whose text is statement.
 func (db *DB) exec(ctx context.Context, st *sql.Stmt, statement string, args ...any) (sql.Result, error) {
 	start := time.Now()
-	res, err := st.ExecContext(ctx, args...)
+	res, err := st.ExecContext(ctx, db.d.args(args)...)
 	db.observe(ctx, statement, start, err)
 	if err != nil {
 		return nil, formatError(err)
@@ -507,6 +524,9 @@ func queryOne[T any](ctx context.Context, db *DB, q querier, notFound string, sc
 // IntegrityCheck runs SQLite's integrity check and foreign key check; it
 // returns an error describing the first problems when the file is damaged.
 func (db *DB) IntegrityCheck(ctx context.Context) error {
+	if db.pg {
+		return nil // a damaged file is SQLite's concern; PostgreSQL checks its own pages
+	}
 	rows, err := db.query(ctx, db.reader, `PRAGMA integrity_check`)
 	if err != nil {
 		return fmt.Errorf("integrity check: %w", err)

@@ -183,7 +183,7 @@ func (db *DB) DeleteSubscribers(ctx context.Context, f SubscriberFilter, all boo
 			return nil, err
 		}
 	}
-	if _, err := tx.exec(ctx, `DELETE FROM subscribers WHERE id IN (SELECT value FROM json_each(?))`, jsonArray(ids)); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM subscribers WHERE `+inList("id"), listArg(ids)); err != nil {
 		return nil, fmt.Errorf("delete subscribers: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

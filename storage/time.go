@@ -239,7 +239,7 @@ func addTimeRange(w *where, col string, r TimeRange) { addDateRange(w, col, r, t
 func addDateRange(w *where, col string, r TimeRange, narrow bool) {
 	cond := func(c string) string {
 		if narrow {
-			return "likelihood(" + c + ", 0.01)"
+			return unlikely(c)
 		}
 		return c
 	}

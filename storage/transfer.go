@@ -70,10 +70,10 @@ type importChunk struct {
 // batch before: the two take about the same time.
 func (db *DB) Import(ctx context.Context, r io.Reader, problem func(ImportProblem), progress func(ImportStats)) (ImportStats, error) {
 	var st ImportStats
-	if _, err := db.writer.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKiB)); err != nil {
+	if err := db.writerCache(ctx, importCacheKiB); err != nil {
 		return st, fmt.Errorf("import: %w", formatError(err))
 	}
-	defer db.writer.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA cache_size = -%d`, writerCacheKiB))
+	defer db.writerCache(context.WithoutCancel(ctx), writerCacheKiB)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -548,7 +548,7 @@ func (tx *Tx) v3Customers(ctx context.Context, cs []*Customer, withHashes bool) 
 		return nil, err
 	}
 	consent, err := queryTx(ctx, tx, scanConsent, `SELECT customer_id, allow, deny, updated_at FROM customer_consent
-		WHERE customer_id IN (SELECT value FROM json_each(?))`, jsonArray(ids))
+		WHERE `+inList("customer_id"), listArg(ids))
 	if err != nil {
 		return nil, err
 	}
@@ -565,7 +565,7 @@ func (tx *Tx) v3Customers(ctx context.Context, cs []*Customer, withHashes bool) 
 		ps, err := queryTx(ctx, tx, func(s rowScanner) (pair, error) {
 			var p pair
 			return p, s.Scan(&p.id, &p.hash)
-		}, `SELECT id, password_hash FROM customers WHERE password_hash IS NOT NULL AND id IN (SELECT value FROM json_each(?))`, jsonArray(ids))
+		}, `SELECT id, password_hash FROM customers WHERE password_hash IS NOT NULL AND `+inList("id"), listArg(ids))
 		if err != nil {
 			return nil, err
 		}

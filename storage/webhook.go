@@ -268,7 +268,7 @@ func (db *DB) CreateWebhook(ctx context.Context, in WebhookInput) (*Webhook, str
 	defer tx.Rollback()
 	w.DateCreated, w.DateModified = tx.now, tx.now
 	headers, _ := json.Marshal(w.Headers)
-	id, err := tx.exec(ctx, `INSERT INTO webhooks (scope, destination, is_active, headers, secret, date_created, date_modified,
+	id, err := tx.insert(ctx, `INSERT INTO webhooks (scope, destination, is_active, headers, secret, date_created, date_modified,
 		format, owner_token_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, w.Scope, w.Destination, w.IsActive, string(headers), secret,
 		formatTime(tx.now), formatTime(tx.now), string(w.Format), w.OwnerTokenID)
 	if err != nil {
@@ -323,7 +323,7 @@ func (db *DB) UpdateWebhook(ctx context.Context, u WebhookUpdate) (*Webhook, err
 	w.DateModified = tx.now
 	headers, _ := json.Marshal(w.Headers)
 	if _, err := tx.exec(ctx, `UPDATE webhooks SET scope = ?, destination = ?, is_active = ?, headers = ?,
-		deactivated_reason = ?, failing_since = CASE WHEN ? THEN NULL ELSE failing_since END, date_modified = ?
+		deactivated_reason = ?, failing_since = CASE WHEN ? = 1 THEN NULL ELSE failing_since END, date_modified = ?
 		WHERE id = ?`, w.Scope, w.Destination, w.IsActive, string(headers), w.DeactivatedReason, w.IsActive && !wasActive,
 		formatTime(tx.now), w.ID); err != nil {
 		return nil, fmt.Errorf("update webhook: %w", err)
@@ -472,7 +472,7 @@ func (db *DB) FindAttemptsByDeliveryIDs(ctx context.Context, ids []int) (map[int
 		a.At, err = parseTime(at)
 		return &a, err
 	}, `SELECT delivery_id, number, at, status_code, duration_ms, error FROM webhook_attempts
-		WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY delivery_id, number`, jsonArray(ids))
+		WHERE `+inList("delivery_id")+` ORDER BY delivery_id, number`, listArg(ids))
 	if err != nil {
 		return nil, fmt.Errorf("find attempts: %w", err)
 	}
@@ -486,7 +486,7 @@ func (db *DB) FindAttemptsByDeliveryIDs(ctx context.Context, ids []int) (map[int
 // FindEventsByIDs returns the outbox events with the ids.
 func (db *DB) FindEventsByIDs(ctx context.Context, ids []int) (map[int]*Event, error) {
 	events, err := queryAll(ctx, db, db.reader, scanEvent,
-		`SELECT id, scope, data, hash, created_at FROM events WHERE id IN (SELECT value FROM json_each(?))`, jsonArray(ids))
+		`SELECT id, scope, data, hash, created_at FROM events WHERE `+inList("id"), listArg(ids))
 	if err != nil {
 		return nil, fmt.Errorf("find events: %w", err)
 	}
@@ -546,7 +546,7 @@ func (db *DB) RetryDelivery(ctx context.Context, id int) (*WebhookDelivery, erro
 func (db *DB) FanOut(ctx context.Context, limit int) (int, error) {
 	// Most rounds find nothing new: ask the reader before taking the lock.
 	pending, err := queryAll(ctx, db, db.reader, scanInt,
-		`SELECT EXISTS (SELECT 1 FROM events WHERE id > (SELECT event_id FROM outbox_cursor WHERE name = 'webhooks'))`)
+		`SELECT CASE WHEN EXISTS (SELECT 1 FROM events WHERE id > (SELECT event_id FROM outbox_cursor WHERE name = 'webhooks')) THEN 1 ELSE 0 END`)
 	if err != nil {
 		return 0, fmt.Errorf("fan out: %w", err)
 	}
@@ -634,8 +634,8 @@ func (db *DB) ClaimDue(ctx context.Context, limit int, lease time.Duration, perW
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	if _, err := tx.exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (SELECT value FROM json_each(?))`,
-		formatTime(tx.now.Add(lease)), jsonArray(ids)); err != nil {
+	if _, err := tx.exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE `+inList("id"),
+		formatTime(tx.now.Add(lease)), listArg(ids)); err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
 	type row struct {
@@ -652,7 +652,7 @@ func (db *DB) ClaimDue(ctx context.Context, limit int, lease time.Duration, perW
 		return r, err
 	}, `SELECT `+deliveryColumns+`, w.secret, e.id, e.scope, e.data, e.hash, e.created_at
 		FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.id = d.event_id
-		WHERE d.id IN (SELECT value FROM json_each(?)) ORDER BY d.webhook_id, d.id`, jsonArray(ids))
+		WHERE `+inList("d.id")+` ORDER BY d.webhook_id, d.id`, listArg(ids))
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
@@ -707,7 +707,7 @@ func (db *DB) ReleaseDeliveries(ctx context.Context, ids []int) error {
 	}
 	defer tx.Rollback()
 	if _, err := tx.exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ?
-		WHERE id IN (SELECT value FROM json_each(?)) AND status = 'pending'`, formatTime(tx.now), jsonArray(ids)); err != nil {
+		WHERE `+inList("id")+` AND status = 'pending'`, formatTime(tx.now), listArg(ids)); err != nil {
 		return fmt.Errorf("release deliveries: %w", err)
 	}
 	return tx.Commit()

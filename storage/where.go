@@ -31,10 +31,10 @@ func (w *where) sql() string {
 	return " WHERE " + strings.Join(w.conds, " AND ")
 }
 
-// and returns the conditions joined with AND, or "1" when there are none.
+// and returns the conditions joined with AND, or "TRUE" when there are none.
 func (w *where) and() string {
 	if len(w.conds) == 0 {
-		return "1"
+		return "TRUE"
 	}
 	return strings.Join(w.conds, " AND ")
 }
@@ -44,33 +44,31 @@ func (w *where) clone() where {
 	return where{conds: append([]string(nil), w.conds...), args: append([]any(nil), w.args...)}
 }
 
-// in adds `expr IN (...)` over vals, passed as one JSON array argument so the
-// statement text never depends on the list's length (and no list is too
-// long for SQLite's variable limit). A nil slice adds nothing (no filter); an
-// empty non-nil slice matches nothing.
+// in adds `expr IN (...)` over vals (inList). A nil slice adds nothing (no
+// filter); an empty non-nil slice matches nothing.
 func in[T int | string](w *where, expr string, vals []T) {
 	if vals == nil {
 		return
 	}
-	w.add(expr+" IN (SELECT value FROM json_each(?))", jsonArray(vals))
+	w.add(inList(expr), listArg(vals))
 }
 
-// anyContains adds `(instr(expr, ?) > 0 OR ...)`: expr, a folded column,
-// contains one of the folded vals. instr compares literally, so `%` and `_`
-// in vals are plain characters. nil adds nothing; empty matches nothing.
+// anyContains adds `(contains(expr) OR ...)`: expr, a folded column,
+// contains one of the folded vals, compared literally, so `%` and `_` in
+// vals are plain characters. nil adds nothing; empty matches nothing.
 func anyContains(w *where, expr string, vals []string) {
 	if vals == nil {
 		return
 	}
 	if len(vals) == 0 {
-		w.add("0")
+		w.add("FALSE")
 		return
 	}
 	conds := make([]string, len(vals))
 	args := make([]any, len(vals))
 	for i, v := range vals {
-		conds[i] = "instr(" + expr + ", ?) > 0"
-		args[i] = Fold(v)
+		conds[i] = contains(expr)
+		args[i] = substringArg(Fold(v))
 	}
 	w.add("("+strings.Join(conds, " OR ")+")", args...)
 }

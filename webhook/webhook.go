@@ -83,9 +83,24 @@ const (
 	DefaultWriteShare = 0.2
 )
 
+// Store is what the dispatcher needs of the store: the outbox fanned out
+// into deliveries, claimed under a lease, released, and their attempts
+// recorded. *storage.DB is one.
+type Store interface {
+	EventSignal() <-chan struct{}
+	FanOut(ctx context.Context, limit int) (int, error)
+	ClaimDue(ctx context.Context, limit int, lease time.Duration, perWebhook int, inFlight map[int]int) ([]*storage.DueDelivery, error)
+	ReleaseDeliveries(ctx context.Context, ids []int) error
+	RecordAttempts(ctx context.Context, attempts []storage.Attempt, deactivateAfter time.Duration) error
+	NextDue(ctx context.Context) (*time.Time, error)
+	PendingDeliveries(ctx context.Context) (int, error)
+}
+
+var _ Store = (*storage.DB)(nil)
+
 // Dispatcher sends pending deliveries. Start it with Run.
 type Dispatcher struct {
-	db  *storage.DB
+	db  Store
 	cfg Config
 
 	mu sync.Mutex
@@ -106,7 +121,7 @@ type Dispatcher struct {
 }
 
 // New returns a dispatcher over db.
-func New(db *storage.DB, cfg Config) *Dispatcher {
+func New(db Store, cfg Config) *Dispatcher {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = DefaultConcurrency
 	}

@@ -1,0 +1,171 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+)
+
+// PostgreSQL as the store's engine: Open with a postgres:// URL.
+//
+// The store keeps SQLite's semantics there. Write transactions are
+// serialized, as SQLite's single writer serializes them, by an advisory
+// lock each takes first: what a write checks (an email is free) still holds
+// when it writes, across every process on the database. Reads run in
+// REPEATABLE READ READ ONLY transactions, so that a snapshot's statements
+// see one state. Text compares byte by byte (COLLATE "C" columns), so
+// orderings, ties and cursors are SQLite's.
+
+// Advisory lock keys (pg_advisory_xact_lock), arbitrary but fixed.
+const (
+	pgWriteLock   int64 = 0x637573746f6d01 // every write transaction
+	pgMigrateLock int64 = 0x637573746f6d02 // migrations
+)
+
+// IsPostgresURL reports whether Open reads path as a PostgreSQL URL.
+func IsPostgresURL(path string) bool {
+	return strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://")
+}
+
+// openPostgres opens the store in the PostgreSQL database at u.
+func openPostgres(ctx context.Context, u string, opts Options) (*DB, error) {
+	db := &DB{path: redactURL(u), d: &postgresDialect{}, pg: true, migrationDir: "migration_pg", Now: time.Now}
+	db.all = allColumns(db)
+	db.eventSeq.Store(uint64(time.Now().UnixNano()))
+	w, err := sql.Open("pgx", u)
+	if err != nil {
+		return nil, fmt.Errorf("open store writer: %w", err)
+	}
+	// One connection, as on SQLite: writers queue on the advisory lock
+	// anyway, and a second connection would only wait.
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	db.writer = w
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := db.migratePostgres(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("pgx", u)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open store reader: %w", err)
+	}
+	r.SetMaxOpenConns(opts.ReadConns)
+	r.SetMaxIdleConns(opts.ReadConns)
+	if err := r.PingContext(ctx); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open store reader: %w", err)
+	}
+	db.reader = r
+	db.stmts = newStmtCache(r)
+	return db, nil
+}
+
+// migratePostgres applies the pending migrations of migration_pg, each in a
+// transaction that holds the migration lock and checks again that it is
+// pending: replicas starting together apply each once.
+func (db *DB) migratePostgres(ctx context.Context) error {
+	locked := func(f func(tx *sql.Tx) error) error {
+		tx, err := db.writer.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, pgMigrateLock); err != nil {
+			return err
+		}
+		if err := f(tx); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}
+	if err := locked(func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT COLLATE "C" PRIMARY KEY, applied_at TEXT NOT NULL)`)
+		return err
+	}); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	pending, err := db.pendingMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	for _, name := range pending {
+		body, err := fs.ReadFile(migrations, path.Join(db.migrationDir, name))
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+		if err := locked(func(tx *sql.Tx) error {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = $1`, name).Scan(&n); err != nil || n > 0 {
+				return err // applied meanwhile by another process
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`, name, formatTime(db.Now()))
+			return err
+		}); err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// readOptions are the options of a read transaction: on PostgreSQL a
+// snapshot (REPEATABLE READ); SQLite's reads always see one.
+func (db *DB) readOptions() *sql.TxOptions {
+	if db.pg {
+		return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	}
+	return &sql.TxOptions{ReadOnly: true}
+}
+
+// lockWriter makes tx the only write transaction of the database until it
+// ends (PostgreSQL; SQLite's BEGIN IMMEDIATE already is).
+func (db *DB) lockWriter(ctx context.Context, tx *sql.Tx) error {
+	if !db.pg {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, pgWriteLock)
+	return err
+}
+
+// redactURL drops the password from a database URL.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// writerCache sets the page cache of SQLite's writer connection, in KiB;
+// PostgreSQL's buffers are the server's.
+func (db *DB) writerCache(ctx context.Context, kib int) error {
+	if db.pg {
+		return nil
+	}
+	_, err := db.writer.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, kib))
+	return err
+}
+
+// sequenceTable is the table that keeps the last id given of the tables
+// whose ids are never given again: SQLite's own, or id_sequences.
+func (db *DB) sequenceTable() string {
+	if db.pg {
+		return "id_sequences"
+	}
+	return "sqlite_sequence"
+}
