@@ -37,6 +37,7 @@ func findChromium() (string, error) {
 // pane shows the example query's customers; it saves a screenshot to
 // $ARTIFACTS_DIR (or a temporary directory, logged).
 func TestPlayground_Browser(t *testing.T) {
+	t.Parallel()
 	chromium, err := findChromium()
 	if err != nil {
 		if os.Getenv(requireBrowserEnv) == "1" {

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storefront/customers/internal/testsize"
 	"github.com/storefront/customers/storage"
 )
 
@@ -83,10 +84,13 @@ func startChild(t *testing.T, db string) *child {
 // integrity check, every acknowledged batch is there whole, and no batch is
 // there in part.
 func TestCrashDuringWrites(t *testing.T) {
+	t.Parallel()
 	const (
 		writers   = 4
 		batchSize = 5
 	)
+	// Batches acknowledged before the kill: 40 without -tags slow.
+	acks := int64(testsize.Pick(150, 40))
 	db := filepath.Join(t.TempDir(), "crash.db")
 	token := mustToken(t, db)
 	srv := startChild(t, db)
@@ -132,7 +136,7 @@ func TestCrashDuringWrites(t *testing.T) {
 					return
 				}
 				acked.Store(tag, true)
-				if ackCount.Add(1) == 150 {
+				if ackCount.Add(1) == acks {
 					once.Do(func() { close(enough) })
 				}
 			}
@@ -148,7 +152,7 @@ func TestCrashDuringWrites(t *testing.T) {
 	}
 	srv.cmd.Wait()
 	wg.Wait()
-	if ackCount.Load() < 150 {
+	if ackCount.Load() < acks {
 		t.Fatalf("only %d batches acknowledged before the deadline", ackCount.Load())
 	}
 

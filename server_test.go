@@ -89,6 +89,7 @@ func post(t *testing.T, url, token, query string) map[string]any {
 // store on a fresh database, the playground at /, the example query
 // answering with data, and a clean stop.
 func TestServe_Demo(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "customers.db")
 	url, printed, stop := startServer(t, "-db", db, "-demo")
 	m := demoToken.FindStringSubmatch(printed.String())
@@ -192,6 +193,7 @@ func TestParseServeFlags(t *testing.T) {
 // TestServe_SlowLoris: a client that sends its headers too slowly is cut
 // off, and a normal request answers right after.
 func TestServe_SlowLoris(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "customers.db")
 	url, printed, stop := startServer(t, "-db", db, "-demo", "-read-header-timeout", "300ms")
 	defer stop()

@@ -230,6 +230,7 @@ const (
 // duration, SQL statements, error codes; no variables, passwords or
 // tokens) and the /metrics series they leave.
 func TestServe_LogsAndMetrics(t *testing.T) {
+	t.Parallel()
 	s := startTelServer(t, "-db", filepath.Join(t.TempDir(), "customers.db"), "-demo")
 
 	// The playground's example query, twice: with a request id, and without.
@@ -399,6 +400,7 @@ func TestServe_LogsAndMetrics(t *testing.T) {
 // a store: ready once open and migrated, not ready with a migration pending
 // (as when a newer binary's migration has not run) and once closed.
 func TestServe_Readiness(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "customers.db")
 	s := startTelServer(t, "-db", path)
 	if code, body := s.get(t, "/readyz"); code != http.StatusOK || body != "ready\n" {
@@ -487,6 +489,7 @@ func unapplyLastMigration(t *testing.T, path string) (restore func()) {
 
 // TestServe_Version prints the build and exits without opening a store.
 func TestServe_Version(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	db := filepath.Join(t.TempDir(), "never.db")
 	if err := serve(context.Background(), []string{"-version", "-db", db}, &out, slog.New(slog.DiscardHandler), nil); err != nil {
@@ -506,6 +509,7 @@ func TestServe_Version(t *testing.T) {
 // the stream's context ends as shutdown begins, the plain request finishes
 // with its context intact, and serving returns.
 func TestServeUntil_DrainsRequestsAndEndsStreams(t *testing.T) {
+	t.Parallel()
 	entered, release := make(chan struct{}), make(chan struct{})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
