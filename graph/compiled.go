@@ -62,9 +62,6 @@ type plan struct {
 	ok   bool
 	// view reads the columns the plan writes, and no others.
 	view *storage.View
-	// oneRead: the plan reads one list or one record and nothing related to
-	// it, which a single statement does; it needs no snapshot (fetch).
-	oneRead bool
 }
 
 // Exec runs a covered query with the compiled executor, and anything else
@@ -113,7 +110,6 @@ func (s *compiledSchema) planFor(ctx context.Context, op *graphql.OperationConte
 		if p.view, err = s.db.View(columnsOf(root)); err != nil {
 			p.ok = false // a column missing from the store's views: a bug, and the reference still answers
 		}
-		p.oneRead = oneRead(root)
 	}
 	s.plans.Add(ctx, key, p)
 	return p
@@ -229,55 +225,6 @@ func covered(n *planNode) bool {
 	return true
 }
 
-// oneRead reports whether a plan reads with one statement: a single root
-// field, customers { nodes { ... } } or customer { ... }, whose customers
-// are written from their own columns alone (no relation, no count, no
-// total).
-func oneRead(root *planNode) bool {
-	var only *planField
-	for _, f := range root.fields {
-		if f.name == "__typename" {
-			continue
-		}
-		if only != nil {
-			return false
-		}
-		only = f
-	}
-	if only == nil || only.child == nil {
-		return false
-	}
-	switch only.name {
-	case "customer":
-		return ownColumns(only.child)
-	case "customers":
-		for _, f := range only.child.fields {
-			switch {
-			case f.name == "__typename":
-			case f.name == "nodes" && f.child != nil && ownColumns(f.child):
-			default:
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
-
-// ownColumns reports whether a Customer node selects only fields written
-// from the customer's own row.
-func ownColumns(n *planNode) bool {
-	for _, f := range n.fields {
-		switch {
-		case f.name == "__typename", f.name == "id":
-		case f.child == nil && f.name != "group" && viewColumns["Customer"][f.name] != nil:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 // errFallback asks for the reference executor: the compiled one met
 // something (an error, a denied field) whose response gqlgen writes.
 var errFallback = errors.New("compiled read: fall back")
@@ -312,7 +259,7 @@ func (s *compiledSchema) run(ctx context.Context, op *graphql.OperationContext, 
 	x := &execution{ctx: ctx, op: op, db: s.db, view: p.view, l: newLoaders(s.db, p.view, s.Schema(), s.onBatch), b: (*bp)[:0],
 		pages: map[*planField]*storage.Page[*storage.Customer]{}, single: map[*planField]*storage.Customer{},
 		groupQueries: map[*planField]customersQuery{}}
-	if err := x.fetch(p.root, p.oneRead); err != nil {
+	if err := x.fetch(p.root); err != nil {
 		return nil, err
 	}
 	if err := x.object(p.root, x.query); err != nil {
@@ -322,18 +269,8 @@ func (s *compiledSchema) run(ctx context.Context, op *graphql.OperationContext, 
 	return slices.Clone(x.b), nil
 }
 
-// fetch reads every record the plan writes, in one snapshot of the store;
-// a plan of one statement (oneRead) sees one state without it, and is spared
-// the transaction's begin and end.
-func (x *execution) fetch(root *planNode, oneRead bool) error {
-	if oneRead {
-		for _, f := range root.fields {
-			if err := x.fetchRoot(f); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+// fetch reads every record the plan writes, in one snapshot of the store.
+func (x *execution) fetch(root *planNode) error {
 	ctx, end, err := x.db.Snapshot(x.ctx)
 	if err != nil {
 		return err

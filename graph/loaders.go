@@ -124,12 +124,12 @@ type relation[K comparable, V any] struct {
 	missing func(K) V
 
 	mu     sync.Mutex
-	primed map[K]V // made by the first prime: most relations see none
+	primed map[K]V
 }
 
 func newRelation[K comparable, V any](name string, onBatch func(string, int), fetch func(context.Context, []K) (map[K]V, error),
 	missing func(K) V) *relation[K, V] {
-	return &relation[K, V]{name: name, onBatch: onBatch, fetch: fetch, missing: missing}
+	return &relation[K, V]{name: name, onBatch: onBatch, fetch: fetch, missing: missing, primed: map[K]V{}}
 }
 
 // dataloader returns the relation's dataloader, made on first use: most
@@ -193,7 +193,7 @@ func (r *relation[K, V]) prime(ctx context.Context, keys []K) ([]V, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var todo []K
-	seen := make(map[K]bool, len(keys))
+	seen := map[K]bool{}
 	for _, k := range keys {
 		if _, ok := r.primed[k]; !ok && !seen[k] {
 			todo = append(todo, k)
@@ -204,9 +204,6 @@ func (r *relation[K, V]) prime(ctx context.Context, keys []K) ([]V, error) {
 		found, err := r.lookup(ctx, todo)
 		if err != nil {
 			return nil, err
-		}
-		if r.primed == nil {
-			r.primed = make(map[K]V, len(todo))
 		}
 		for _, k := range todo {
 			v := r.value(found, k)
