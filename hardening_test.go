@@ -21,6 +21,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 	"github.com/storefront/customers/storage"
+	"github.com/storefront/customers/storage/storagetest"
 )
 
 // TestReadOnlyStore: a server over a database file it cannot write says so
@@ -156,7 +157,7 @@ func TestNoSecretInLogs(t *testing.T) {
 		w.WriteHeader(http.StatusInternalServerError)
 	}))
 	defer failing.Close()
-	s := startTelServer(t, "-db", filepath.Join(t.TempDir(), "customers.db"), "-demo", "-webhook-allow-private", "-webhook-first-retry", "10ms")
+	s := startTelServer(t, "-db", storagetest.DemoFile(t, storage.DemoCustomers), "-demo", "-webhook-allow-private", "-webhook-first-retry", "10ms")
 	token := s.apiToken()
 	raw := func(method, contentType, accept, body string, headers map[string]string) {
 		req, err := http.NewRequest(method, s.url+"/graphql", strings.NewReader(body))
@@ -271,7 +272,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // through GraphQL finds it spent through REST too (and gets the wait).
 func TestPasswordBudgetSharedByAPIs(t *testing.T) {
 	t.Parallel()
-	s := startTelServer(t, "-db", filepath.Join(t.TempDir(), "customers.db"), "-demo")
+	s := startTelServer(t, "-db", storagetest.DemoFile(t, storage.DemoCustomers), "-demo")
 	login := `mutation { login(email: "shared@x.io", password: "wrong-guess-1") { userErrors { code } } }`
 	for i := 0; ; i++ {
 		_, out := s.graphql(t, nil, map[string]any{"query": login})

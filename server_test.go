@@ -14,6 +14,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/storefront/customers/storage"
+	"github.com/storefront/customers/storage/storagetest"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
@@ -194,7 +197,7 @@ func TestParseServeFlags(t *testing.T) {
 // off, and a normal request answers right after.
 func TestServe_SlowLoris(t *testing.T) {
 	t.Parallel()
-	db := filepath.Join(t.TempDir(), "customers.db")
+	db := storagetest.DemoFile(t, storage.DemoCustomers)
 	url, printed, stop := startServer(t, "-db", db, "-demo", "-read-header-timeout", "300ms")
 	defer stop()
 	token := demoToken.FindStringSubmatch(printed.String())[1]

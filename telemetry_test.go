@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/storefront/customers/storage"
+	"github.com/storefront/customers/storage/storagetest"
 	"github.com/storefront/customers/telemetry"
 )
 
@@ -231,7 +232,7 @@ const (
 // tokens) and the /metrics series they leave.
 func TestServe_LogsAndMetrics(t *testing.T) {
 	t.Parallel()
-	s := startTelServer(t, "-db", filepath.Join(t.TempDir(), "customers.db"), "-demo")
+	s := startTelServer(t, "-db", storagetest.DemoFile(t, storage.DemoCustomers), "-demo")
 
 	// The playground's example query, twice: with a request id, and without.
 	res, out := s.graphql(t, map[string]string{"X-Request-ID": "req-example-1"}, map[string]any{"query": exampleQuery})

@@ -45,6 +45,23 @@ func MustOpenDemo(tb testing.TB, n int) *storage.DB {
 	return open(tb, n)
 }
 
+// DemoFile writes a closed store with the demo's n customers (as
+// MustOpenDemo's) to a new file in the test's temporary directory and
+// returns its path, for a server the test starts: a server started with
+// -demo on it finds the store seeded and only makes its token.
+func DemoFile(tb testing.TB, n int) string {
+	tb.Helper()
+	b, err := template(n)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	path := filepath.Join(tb.TempDir(), "customers.db")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
 // open opens a copy of the template of n demo customers (0: none).
 func open(tb testing.TB, n int) *storage.DB {
 	tb.Helper()
