@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/storefront/customers/storage"
+	"github.com/storefront/customers/storage/storagetest"
 )
 
 // requireBrowserEnv, set to 1 (as .ci/run does), makes a missing Chromium
@@ -37,6 +39,7 @@ func findChromium() (string, error) {
 // pane shows the example query's customers; it saves a screenshot to
 // $ARTIFACTS_DIR (or a temporary directory, logged).
 func TestPlayground_Browser(t *testing.T) {
+	t.Parallel()
 	chromium, err := findChromium()
 	if err != nil {
 		if os.Getenv(requireBrowserEnv) == "1" {
@@ -44,7 +47,7 @@ func TestPlayground_Browser(t *testing.T) {
 		}
 		t.Skipf("skipping the browser test: %v", err)
 	}
-	s := startTelServer(t, "-db", filepath.Join(t.TempDir(), "customers.db"), "-demo")
+	s := startTelServer(t, "-db", storagetest.DemoFile(t, storage.DemoCustomers), "-demo")
 
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		append(chromedp.DefaultExecAllocatorOptions[:],

@@ -185,6 +185,7 @@ func (s *cliServer) query(t *testing.T, q string, header map[string]string) map[
 // 0, shows the command's usage and examples, and the root lists every
 // command.
 func TestCLI_Help(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	root := runCLI(t, dir, nil, "", "-h")
 	if root.code != 0 {
@@ -250,6 +251,7 @@ func TestCLI_Help(t *testing.T) {
 // TestCLI_WrongCommandLines: each is refused with exit 2, a one-line
 // reason naming the flag, variable or command, and no file touched.
 func TestCLI_WrongCommandLines(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, tt := range []struct {
 		name string
@@ -306,6 +308,7 @@ func TestCLI_WrongCommandLines(t *testing.T) {
 // TestCLI_EarlierInvocations: the command lines that README and scripts
 // used before the command line moved to a library work unchanged.
 func TestCLI_EarlierInvocations(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s := startCLIServer(t, dir, nil, "-demo", "-db", "x.db", "-addr", "127.0.0.1:0")
 	token := demoToken.FindStringSubmatch(s.stdout.String())
@@ -350,6 +353,7 @@ func TestCLI_EarlierInvocations(t *testing.T) {
 // flags win over variables, the cost and depth limits and the log format
 // come from either.
 func TestCLI_Environment(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	// DEMO=false is false: no demo store, no token.
 	s := startCLIServer(t, dir, []string{"DEMO=false", "LOG_FORMAT=text", "INTROSPECTION=0", "MAX_DEPTH=3", "COST_BUDGET=0"},
@@ -404,6 +408,7 @@ func jsonText(v any) string {
 // token when the server listens on loopback, and not when it listens on
 // every address.
 func TestCLI_DemoTokenOnlyOnLoopback(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, tt := range []struct {
 		addr      string
@@ -434,6 +439,7 @@ func TestCLI_DemoTokenOnlyOnLoopback(t *testing.T) {
 // restore, by file and by stdin; the second dump is the same bytes; a
 // restore into a full store or of a cut dump changes nothing.
 func TestCLI_DumpRestore(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ctx := context.Background()
 	db, err := storage.Open(ctx, filepath.Join(dir, "src.db"), storage.Options{})
@@ -503,6 +509,7 @@ func TestCLI_DumpRestore(t *testing.T) {
 // TestCLI_MigrateStatus lists applied and pending migrations and changes
 // nothing.
 func TestCLI_MigrateStatus(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if r := runCLI(t, dir, nil, "", "token", "create", "-db", "m.db", "-scopes", storage.ScopeRead); r.code != 0 {
 		t.Fatal(r.stderr)
@@ -527,6 +534,7 @@ func TestCLI_MigrateStatus(t *testing.T) {
 // TestCLI_ImportMessages: bad lines are reported as FILE:LINE: reason, in
 // line order, and the command exits 1.
 func TestCLI_ImportMessages(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	line := func(id, email, extra string) string {
 		return `{"id":` + id + `,"email":"` + email + `","first_name":"A","last_name":"B",` + extra +
@@ -571,6 +579,7 @@ func TestCLI_ImportMessages(t *testing.T) {
 // list shows apps without secrets; revoke ends one; a bad command line
 // touches no file.
 func TestCLI_App(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if r := runCLI(t, dir, nil, "", "app", "create", "-db", "a.db"); r.code != exitUsage || !strings.Contains(r.stderr, "-name") {
 		t.Fatalf("create without a name: exit %d, %q", r.code, r.stderr)

@@ -16,6 +16,7 @@ import (
 // an export of a demo store imported into a store without its customers
 // exports the same bytes; a bad line is reported by file and line number.
 func TestImportExportCommands(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	src, dst := filepath.Join(dir, "src.db"), filepath.Join(dir, "dst.db")

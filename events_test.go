@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storefront/customers/internal/testsize"
 	"github.com/storefront/customers/storage"
 	"github.com/storefront/customers/webhook"
 )
@@ -23,7 +24,8 @@ import (
 // middle, and then finds every event delivered at least once, with a valid
 // signature and the envelope of the spec.
 func TestWebhooksSurviveRestart(t *testing.T) {
-	const writes = 1000
+	t.Parallel()
+	writes := testsize.Pick(1000, 200) // 200 without -tags slow
 	db := filepath.Join(t.TempDir(), "events.db")
 	token := mustToken(t, db)
 

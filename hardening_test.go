@@ -21,12 +21,14 @@ import (
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 	"github.com/storefront/customers/storage"
+	"github.com/storefront/customers/storage/storagetest"
 )
 
 // TestReadOnlyStore: a server over a database file it cannot write says so
 // at /readyz, lets a token read (noting the token's use is not in the
 // request's way), and answers writes with STORE_UNAVAILABLE.
 func TestReadOnlyStore(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "ro.db")
 	db, err := storage.Open(context.Background(), path, storage.Options{})
 	if err != nil {
@@ -71,6 +73,7 @@ func TestReadOnlyStore(t *testing.T) {
 // closed at once, the others when their init time is up, and /healthz
 // answers from another address all the while.
 func TestBareUpgradeFlood(t *testing.T) {
+	t.Parallel()
 	attacker := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}, Timeout: 5 * time.Second}
 	if c, err := attacker.Dial("tcp", "127.0.0.1:9"); err != nil && strings.Contains(err.Error(), "assign") {
 		t.Skipf("cannot use 127.0.0.2 as a client address: %v", err)
@@ -148,12 +151,13 @@ func TestBareUpgradeFlood(t *testing.T) {
 // webhook URLs and headers) along every error path, and then greps the
 // server's log, at debug level, for it.
 func TestNoSecretInLogs(t *testing.T) {
+	t.Parallel()
 	const secret = "Pl4nted-S3cret-xyzzy"
 	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusInternalServerError)
 	}))
 	defer failing.Close()
-	s := startTelServer(t, "-db", filepath.Join(t.TempDir(), "customers.db"), "-demo", "-webhook-allow-private", "-webhook-first-retry", "10ms")
+	s := startTelServer(t, "-db", storagetest.DemoFile(t, storage.DemoCustomers), "-demo", "-webhook-allow-private", "-webhook-first-retry", "10ms")
 	token := s.apiToken()
 	raw := func(method, contentType, accept, body string, headers map[string]string) {
 		req, err := http.NewRequest(method, s.url+"/graphql", strings.NewReader(body))
@@ -267,7 +271,8 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // TestPasswordBudgetSharedByAPIs: a guesser who spends an account's budget
 // through GraphQL finds it spent through REST too (and gets the wait).
 func TestPasswordBudgetSharedByAPIs(t *testing.T) {
-	s := startTelServer(t, "-db", filepath.Join(t.TempDir(), "customers.db"), "-demo")
+	t.Parallel()
+	s := startTelServer(t, "-db", storagetest.DemoFile(t, storage.DemoCustomers), "-demo")
 	login := `mutation { login(email: "shared@x.io", password: "wrong-guess-1") { userErrors { code } } }`
 	for i := 0; ; i++ {
 		_, out := s.graphql(t, nil, map[string]any{"query": login})

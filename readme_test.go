@@ -76,6 +76,7 @@ func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 // TestREADME_GeneratedTables: README's command and flag tables are those
 // of the command line's own help.
 func TestREADME_GeneratedTables(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)

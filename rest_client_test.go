@@ -24,6 +24,7 @@ const requireNodeEnv = "CUSTOMERS_REQUIRE_NODE"
 // real server process: customers, addresses and metafields listed,
 // filtered, created, changed and deleted through the REST API.
 func TestPublishedClient_NodeBigCommerce(t *testing.T) {
+	t.Parallel()
 	skip := func(why string) {
 		if os.Getenv(requireNodeEnv) == "1" {
 			t.Fatalf("%s=1 but %s", requireNodeEnv, why)

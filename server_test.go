@@ -14,6 +14,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/storefront/customers/storage"
+	"github.com/storefront/customers/storage/storagetest"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
@@ -89,6 +92,7 @@ func post(t *testing.T, url, token, query string) map[string]any {
 // store on a fresh database, the playground at /, the example query
 // answering with data, and a clean stop.
 func TestServe_Demo(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "customers.db")
 	url, printed, stop := startServer(t, "-db", db, "-demo")
 	m := demoToken.FindStringSubmatch(printed.String())
@@ -192,7 +196,8 @@ func TestParseServeFlags(t *testing.T) {
 // TestServe_SlowLoris: a client that sends its headers too slowly is cut
 // off, and a normal request answers right after.
 func TestServe_SlowLoris(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "customers.db")
+	t.Parallel()
+	db := storagetest.DemoFile(t, storage.DemoCustomers)
 	url, printed, stop := startServer(t, "-db", db, "-demo", "-read-header-timeout", "300ms")
 	defer stop()
 	token := demoToken.FindStringSubmatch(printed.String())[1]

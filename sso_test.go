@@ -145,6 +145,7 @@ func errorCode(out map[string]any) any {
 // answers, the Current Customer JWT verifies under the app's secret and
 // names the same customer; logout and a password change end the session.
 func TestCustomerLogin_RoundTrip(t *testing.T) {
+	t.Parallel()
 	e := newSSOEnv(t)
 	c := e.claims()
 	c["redirect_to"] = "/account.php?tab=orders"
@@ -219,6 +220,7 @@ func TestCustomerLogin_RoundTrip(t *testing.T) {
 // with its status, code and reason, no session, and a log line without
 // the token.
 func TestCustomerLogin_Refusals(t *testing.T) {
+	t.Parallel()
 	e := newSSOEnv(t)
 	ctx := context.Background()
 	revoked, err := e.db.CreateApp(ctx, storage.AppInput{Name: "old"})
@@ -313,6 +315,7 @@ func TestCustomerLogin_Refusals(t *testing.T) {
 // TestCurrentCustomer_Refusals: no session is 401, an unknown app 404, a
 // missing one 400; a browser may read it from the storefront's origin only.
 func TestCurrentCustomer_Refusals(t *testing.T) {
+	t.Parallel()
 	e := newSSOEnv(t)
 	res, out := e.follow(t, e.sign(t, e.claims()), true)
 	if res.StatusCode != http.StatusOK {
@@ -356,6 +359,7 @@ func TestCurrentCustomer_Refusals(t *testing.T) {
 // TestLoginWithToken: the GraphQL form of the Customer Login, with the
 // same checks: a token signs in once; a refusal is a userError on token.
 func TestLoginWithToken(t *testing.T) {
+	t.Parallel()
 	e := newSSOEnv(t)
 	const q = `mutation($t: String!) { loginWithToken(token: $t) { accessToken customer { id } userErrors { code field message } } }`
 	call := func(token string) map[string]any {
@@ -400,6 +404,7 @@ func TestLoginWithToken(t *testing.T) {
 // TestXAuthClient: a request that names its app in X-Auth-Client gets the
 // scopes both the token and the app allow; an unknown app is refused.
 func TestXAuthClient(t *testing.T) {
+	t.Parallel()
 	e := newSSOEnv(t)
 	reader, err := e.db.CreateApp(context.Background(), storage.AppInput{Name: "reporting", Scopes: []string{storage.ScopeRead}})
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/storefront/customers/storage"
+	"github.com/storefront/customers/storage/storagetest"
 	"github.com/storefront/customers/telemetry"
 )
 
@@ -230,7 +231,8 @@ const (
 // duration, SQL statements, error codes; no variables, passwords or
 // tokens) and the /metrics series they leave.
 func TestServe_LogsAndMetrics(t *testing.T) {
-	s := startTelServer(t, "-db", filepath.Join(t.TempDir(), "customers.db"), "-demo")
+	t.Parallel()
+	s := startTelServer(t, "-db", storagetest.DemoFile(t, storage.DemoCustomers), "-demo")
 
 	// The playground's example query, twice: with a request id, and without.
 	res, out := s.graphql(t, map[string]string{"X-Request-ID": "req-example-1"}, map[string]any{"query": exampleQuery})
@@ -399,6 +401,7 @@ func TestServe_LogsAndMetrics(t *testing.T) {
 // a store: ready once open and migrated, not ready with a migration pending
 // (as when a newer binary's migration has not run) and once closed.
 func TestServe_Readiness(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "customers.db")
 	s := startTelServer(t, "-db", path)
 	if code, body := s.get(t, "/readyz"); code != http.StatusOK || body != "ready\n" {
@@ -487,6 +490,7 @@ func unapplyLastMigration(t *testing.T, path string) (restore func()) {
 
 // TestServe_Version prints the build and exits without opening a store.
 func TestServe_Version(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	db := filepath.Join(t.TempDir(), "never.db")
 	if err := serve(context.Background(), []string{"-version", "-db", db}, &out, slog.New(slog.DiscardHandler), nil); err != nil {
@@ -506,6 +510,7 @@ func TestServe_Version(t *testing.T) {
 // the stream's context ends as shutdown begins, the plain request finishes
 // with its context intact, and serving returns.
 func TestServeUntil_DrainsRequestsAndEndsStreams(t *testing.T) {
+	t.Parallel()
 	entered, release := make(chan struct{}), make(chan struct{})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {

@@ -7,11 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/storefront/customers/storage"
+	"github.com/storefront/customers/storage/storagetest"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -83,7 +84,7 @@ func TestServe_Tracing(t *testing.T) {
 	t.Setenv("OTEL_TRACES_EXPORTER", "")
 	t.Setenv("OTEL_SERVICE_NAME", "")
 
-	s := startTelServer(t, "-db", filepath.Join(t.TempDir(), "customers.db"), "-demo")
+	s := startTelServer(t, "-db", storagetest.DemoFile(t, storage.DemoCustomers), "-demo")
 	const traceID = "0af7651916cd43dd8448eb211c80319c"
 	_, out := s.graphql(t, map[string]string{
 		"traceparent":  "00-" + traceID + "-b7ad6b7169203331-01",

@@ -166,6 +166,7 @@ var noThrottles = graph.Throttles{CredentialsEvery: time.Millisecond, Credential
 // TestAccessMatrix runs every root field under every kind of caller and
 // checks allow or deny for each cell.
 func TestAccessMatrix(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, func(o *graph.Options) {
 		o.Throttles = noThrottles
 	})
@@ -246,6 +247,7 @@ func TestAccessMatrix(t *testing.T) {
 // TestShopperSeesOnlyItself: shopper A, through every nested field and
 // every My mutation, reaches nothing of B's.
 func TestShopperSeesOnlyItself(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	f := seedAccess(t, s)
 	a := bearer(s.login(t, f.emailA, f.pw))
@@ -311,6 +313,7 @@ func TestShopperSeesOnlyItself(t *testing.T) {
 // TestShopperSessions: logout and a password change end sessions; a
 // forced reset refuses sign-in; impersonation signs in without the password.
 func TestShopperSessions(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, func(o *graph.Options) {
 		o.Throttles = noThrottles
 	})

@@ -58,6 +58,7 @@ func costOf(t *testing.T, r response) (requested, actual, available float64, sta
 // until it fits, in extensions.retryAfterSeconds and in Retry-After, and
 // the wait is the true one.
 func TestCostBudget_RetryAfter(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, func(o *graph.Options) {
 		o.Limits = graph.Limits{MaxDepth: 15, MaxCost: 1000, Budget: 1000, Restore: 10}
 	})
@@ -92,6 +93,7 @@ func TestCostBudget_RetryAfter(t *testing.T) {
 // TestLoginThrottle_RetryAfter: a sign-in refused by its throttle says the
 // true wait, in words, in extensions.retryAfterSeconds and in Retry-After.
 func TestLoginThrottle_RetryAfter(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, func(o *graph.Options) {
 		o.Throttles = graph.Throttles{CredentialsEvery: 6 * time.Second, CredentialsBurst: 2,
 			SignupsEvery: time.Minute, SignupsBurst: 1}
@@ -129,6 +131,7 @@ func TestLoginThrottle_RetryAfter(t *testing.T) {
 // that, one with 0 is unlimited, and one whose budget can never hold a
 // query is told so rather than told to wait.
 func TestCostBudget_PerToken(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, func(o *graph.Options) {
 		o.Limits = graph.Limits{MaxDepth: 15, MaxCost: 10_000, Budget: 1000, Restore: 1}
 	})
@@ -188,6 +191,7 @@ unlimitedToken:
 // spend nothing, and fields refused without running are given back; what
 // ran is paid for.
 func TestCostBudget_ChargeOnlyWhatRuns(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, func(o *graph.Options) {
 		o.Limits = graph.Limits{MaxDepth: 5, MaxCost: 5000, Budget: 1000, Restore: 1}
 	})

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/storefront/customers/graph"
+	"github.com/storefront/customers/internal/testsize"
 	"github.com/storefront/customers/storage"
 	"github.com/storefront/customers/storage/storagetest"
 )
@@ -33,11 +34,8 @@ type twin struct {
 
 func newTwin(t *testing.T) *twin {
 	t.Helper()
-	tw := &twin{db: storagetest.MustOpenDB(t)}
+	tw := &twin{db: storagetest.MustOpenDemo(t, 120)}
 	ctx := context.Background()
-	if err := tw.db.SeedDemo(ctx, 120); err != nil {
-		t.Fatal(err)
-	}
 	// Text that needs escaping, and a customer with a password.
 	pw := "Passw0rd!"
 	notes := "quote \" backslash \\ tab \t newline \n cr \r, unicode ÅSA \u2028 é, emoji 🛒"
@@ -386,6 +384,7 @@ func toJSONObject(fs []string) string {
 // TestCompiledMatchesReference runs a large generated set of queries
 // through both executors and compares the responses byte for byte.
 func TestCompiledMatchesReference(t *testing.T) {
+	t.Parallel()
 	tw := newTwin(t)
 	admin := http.Header{"X-Auth-Token": {tw.write}}
 	// CUSTOMERS_TWIN_SEED picks another set of queries.
@@ -395,7 +394,8 @@ func TestCompiledMatchesReference(t *testing.T) {
 	}
 	g := &gen{r: rand.New(rand.NewPCG(seed, 11))}
 	compiled := 0
-	const n = 300
+	// 60 in the README's run, 300 with -tags slow (CI).
+	n := testsize.Pick(300, 60)
 	reader := http.Header{"X-Auth-Token": {tw.read}}
 	shopper := http.Header{"Authorization": {"Bearer " + tw.shop}}
 	for i := range n {
@@ -422,6 +422,7 @@ func TestCompiledMatchesReference(t *testing.T) {
 // TestCompiledEdgeCases: cursors, errors, access, and what the planner
 // leaves to gqlgen, each the same bytes on both paths.
 func TestCompiledEdgeCases(t *testing.T) {
+	t.Parallel()
 	tw := newTwin(t)
 	admin := http.Header{"X-Auth-Token": {tw.write}}
 	// Both servers answer every query, so their budgets stay equal.
@@ -481,6 +482,7 @@ func TestCompiledEdgeCases(t *testing.T) {
 // TestCompiledStatements: the compiled path runs the same statements as the
 // reference, a fixed number whatever the page size.
 func TestCompiledStatements(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	relationFixture(t, s.db, 250)
 	counts := map[int]int64{}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/storefront/customers/graph"
+	"github.com/storefront/customers/internal/testsize"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -11,16 +12,17 @@ import (
 )
 
 // TestConcurrentWritersAndReaders runs 8 writers, each committing 200
-// batches through the API, while 8 readers page through the customers:
+// batches (40 without -tags slow) through the API, while 8 readers page through the customers:
 // no write fails (SQLite's busy errors never reach a client) and the final
 // counts are exact.
 func TestConcurrentWritersAndReaders(t *testing.T) {
+	t.Parallel()
 	const (
 		writers   = 8
-		batches   = 200
 		batchSize = 2
 		readers   = 8
 	)
+	batches := testsize.Pick(200, 40)
 	// One token does all the reading and writing here: no cost budget.
 	s := newTestServer(t, func(o *graph.Options) {
 		o.Limits = graph.Limits{MaxDepth: 15, MaxCost: 1 << 30, Budget: 1 << 30, Restore: 1 << 30}

@@ -19,6 +19,19 @@ type pageArgs struct {
 // `pagination { total | totalPages }` is selected, and the far-side page
 // flags only when selected.
 func (a pageArgs) request(ctx context.Context) storage.PageRequest {
+	req := a.page0()
+	fc := graphql.GetFieldContext(ctx)
+	l, _ := ctx.Value(loadersKey{}).(*Loaders)
+	if fc != nil && l != nil && l.schema != nil && graphql.HasOperationContext(ctx) {
+		wantsOf(buildNode(l.schema, graphql.GetOperationContext(ctx), fc.Field.Selections, fc.Field.Definition.Type.Name()), &req)
+	}
+	return req
+}
+
+// page0 is the page request of the arguments alone, the defaults (page 1,
+// storage.DefaultLimit) where they are absent: the one place that applies
+// them, for gqlgen's resolvers, the compiled path and the cost.
+func (a pageArgs) page0() storage.PageRequest {
 	req := storage.PageRequest{Page: 1, Limit: storage.DefaultLimit}
 	if a.page != nil {
 		req.Page = *a.page
@@ -32,12 +45,13 @@ func (a pageArgs) request(ctx context.Context) storage.PageRequest {
 	if a.before != nil {
 		req.Before = *a.before
 	}
-	fc := graphql.GetFieldContext(ctx)
-	l, _ := ctx.Value(loadersKey{}).(*Loaders)
-	if fc != nil && l != nil && l.schema != nil && graphql.HasOperationContext(ctx) {
-		wantsOf(buildNode(l.schema, graphql.GetOperationContext(ctx), fc.Field.Selections, fc.Field.Definition.Type.Name()), &req)
-	}
 	return req
+}
+
+// pageArgsOf reads the paging arguments from an argument map (raw values,
+// as priming and the compiled path see them).
+func pageArgsOf(in *input) pageArgs {
+	return pageArgs{page: in.integer("page"), limit: in.integer("limit"), after: in.str("after"), before: in.str("before")}
 }
 
 // connectionParts are the parts every connection type shares.

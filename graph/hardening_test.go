@@ -51,6 +51,7 @@ func codeOf(r response) any {
 // aliased __schema fields is refused before it runs; the playground's own
 // introspection query still answers without credentials.
 func TestIntrospectionCost(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	r := s.doWith(introspection.Query, nil, nil)
 	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"Customer"`) {
@@ -102,6 +103,7 @@ func manyTypes(n int) string {
 // their parsed form, before validation, and callers without credentials
 // get stricter limits.
 func TestDocumentLimits(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	f := seedAccess(t, s)
 	shopper := http.Header{"Authorization": {"Bearer " + s.login(t, f.emailA, f.pw)}}
@@ -153,6 +155,7 @@ func fragments(n int) string {
 
 // TestResponseSizeCap: an answer over the cap is replaced by a coded error.
 func TestResponseSizeCap(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, func(o *graph.Options) { o.MaxResponseBytes = 2000 })
 	mustCreateCustomers(t, s.db, 40, at("2020-01-01T00:00:00Z"), "big")
 	r := s.do(`{ customers(limit: 40) { nodes { id email firstName lastName dateCreated } } }`, nil)
@@ -168,6 +171,7 @@ func TestResponseSizeCap(t *testing.T) {
 // resolved (introspection included), and the answer carries one TIMEOUT;
 // a request whose time is up before it runs gets the same answer.
 func TestDeadlineStopsWork(t *testing.T) {
+	t.Parallel()
 	// gqlgen stops lists at the deadline by itself; a single object's
 	// fields ran on before the field middleware looked.
 	s := newTestServer(t, func(o *graph.Options) {
@@ -203,6 +207,7 @@ func (s stallUntilDeadline) InterceptField(ctx context.Context, next graphql.Res
 // TestBadRequests: what is not a GraphQL request is a coded 400 that does
 // not repeat the body, over every transport.
 func TestBadRequests(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	const secret = "hunter2-planted"
 	post := func(contentType, accept, body string) response {
@@ -252,6 +257,7 @@ func mustRequest(t *testing.T, method, url string, body io.Reader) *http.Request
 
 // TestPersistedQueryCodes: every APQ problem has a PERSISTED_QUERY_* code.
 func TestPersistedQueryCodes(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	query := `{ customers { nodes { id } } }`
 	ext := func(version any, hash string) map[string]any {
@@ -290,6 +296,7 @@ func TestPersistedQueryCodes(t *testing.T) {
 // TestWebsocketInitTimeout: a websocket that never sends connection_init
 // is closed once its time is up.
 func TestWebsocketInitTimeout(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, func(o *graph.Options) { o.Streams.InitTimeout = 100 * time.Millisecond })
 	conn, ctx := s.dialWS(t)
 	var msg map[string]any
@@ -302,6 +309,7 @@ func TestWebsocketInitTimeout(t *testing.T) {
 // TestStreamCaps: streams are bounded per client address and per caller,
 // and a freed place can be taken again.
 func TestStreamCaps(t *testing.T) {
+	t.Parallel()
 	t.Run("PerClient", func(t *testing.T) {
 		s := newTestServer(t, func(o *graph.Options) { o.Streams.PerClient = 2 })
 		header := http.Header{"X-Auth-Token": {s.token}}
@@ -376,6 +384,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // soon after its API token is revoked or its shopper's session ends
 // (logout, an impersonating token revoked, a password reset required).
 func TestStreamsEndWithCredentials(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, func(o *graph.Options) { o.Streams.Recheck = 50 * time.Millisecond })
 	f := seedAccess(t, s)
 	ctx := context.Background()
@@ -455,6 +464,7 @@ func TestStreamsEndWithCredentials(t *testing.T) {
 // TestDiskFull: a write that finds the disk full answers a coded
 // STORE_UNAVAILABLE saying so, writes nothing of its batch, and reads go on.
 func TestDiskFull(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "full.db")
 	db, err := storage.Open(context.Background(), path, storage.Options{})
 	if err != nil {
@@ -509,7 +519,10 @@ func TestDiskFull(t *testing.T) {
 // TestListFilterCap: every list filter takes at most a page's worth of
 // values; more is BAD_USER_INPUT naming the filter, never an internal error.
 func TestListFilterCap(t *testing.T) {
-	s := newTestServer(t)
+	t.Parallel()
+	// 250 name terms take SQLite a few seconds under -race on a busy
+	// machine: no request deadline here, the cap is under test.
+	s := newTestServer(t, func(o *graph.Options) { o.Timeout = 5 * time.Minute })
 	mustCreateCustomers(t, s.db, 3, at("2020-01-01T00:00:00Z"), "cap")
 	terms := func(n int) []string {
 		out := make([]string, n)
@@ -558,6 +571,7 @@ func TestListFilterCap(t *testing.T) {
 // TestNoSuggestionsWithoutIntrospection: with introspection off, a
 // misspelt field gets no "Did you mean" naming the schema's fields.
 func TestNoSuggestionsWithoutIntrospection(t *testing.T) {
+	t.Parallel()
 	for _, off := range []bool{false, true} {
 		s := newTestServer(t, func(o *graph.Options) { o.DisableIntrospection = off })
 		r := s.do(`{ customers { nodes { emial } } }`, nil)

@@ -170,11 +170,7 @@ func listCost(n, child int) int {
 // absent) times the cost of its children. A limit out of range costs as the
 // maximum: the field refuses it with BAD_USER_INPUT anyway.
 func pageCost(child int, limit *int) int {
-	n := storage.DefaultLimit
-	if limit != nil {
-		n = min(*limit, storage.MaxLimit)
-	}
-	return listCost(n, child)
+	return listCost(min(pageArgs{limit: limit}.page0().Limit, storage.MaxLimit), child)
 }
 
 // setComplexity gives every list field its cost: connections by their

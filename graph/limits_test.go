@@ -15,6 +15,7 @@ import (
 // TestHostileQueries sends what an attacker or a careless client would;
 // each is refused with its code, and a normal query answers right after.
 func TestHostileQueries(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	mustCreateCustomers(t, s.db, 3, at("2020-01-01T00:00:00Z"), "h")
 	normal := func(t *testing.T) {
@@ -96,6 +97,7 @@ func TestHostileQueries(t *testing.T) {
 // TestCostReportAndBudget checks extensions.cost and the per-caller budget
 // that refills over time.
 func TestCostReportAndBudget(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, func(o *graph.Options) {
 		o.Limits = graph.Limits{MaxDepth: 15, MaxCost: 1000, Budget: 1500, Restore: 1}
 	})
@@ -142,6 +144,7 @@ func TestCostReportAndBudget(t *testing.T) {
 // TestIntrospectionSwitch: introspection answers by default and is refused
 // when switched off, while normal queries keep working.
 func TestIntrospectionSwitch(t *testing.T) {
+	t.Parallel()
 	on := newTestServer(t)
 	on.mustQuery(`{ __schema { queryType { name } } }`, nil, nil)
 	// Introspection needs no credentials.
@@ -159,6 +162,7 @@ func TestIntrospectionSwitch(t *testing.T) {
 // TestPersistedQueries: a query sent once with its hash can be sent again
 // by hash alone; an unknown hash asks for the query.
 func TestPersistedQueries(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	query := `{ customers { nodes { id } } }`
 	post := func(body string) response {
@@ -192,6 +196,7 @@ func TestPersistedQueries(t *testing.T) {
 
 // TestCORS answers preflights for configured storefront origins only.
 func TestCORS(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, func(o *graph.Options) { o.CORSOrigins = []string{"https://shop.example.com"} })
 	preflight := func(origin string) *http.Response {
 		req, _ := http.NewRequest(http.MethodOptions, s.srv.URL, nil)

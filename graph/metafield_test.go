@@ -33,6 +33,7 @@ func metafieldKeys(ms []metafieldNode) string {
 // delete metafields with userErrors in the house style, and the root list
 // filters them.
 func TestMutation_CustomerMetafields(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	f := seedAccess(t, s)
 	var created struct {
@@ -103,6 +104,7 @@ func TestMutation_CustomerMetafields(t *testing.T) {
 // app_only metafield; the signed-in shopper sees its storefront ones only,
 // through me.
 func TestQuery_CustomerMetafields_VisibilityAndBatching(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	f := seedAccess(t, s)
 	ctx := context.Background()

@@ -98,6 +98,7 @@ func customerIDs(t *testing.T, s *testServer, vars map[string]any) []int {
 }
 
 func TestQuery_CustomersFilter(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	f := seedCustomers(t, s.db)
 	id := f.ids
@@ -187,6 +188,7 @@ func TestQuery_CustomersFilter(t *testing.T) {
 }
 
 func TestQuery_CustomersSort(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	f := seedCustomers(t, s.db)
 	id := f.ids

@@ -124,6 +124,7 @@ func listIDs(t *testing.T, s *testServer, field, filterType string, filter map[s
 }
 
 func TestQuery_Lists(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	f := seedLists(t, s.db)
 	c, a := f.customers, f.addresses
@@ -345,6 +346,7 @@ func TestQuery_Lists(t *testing.T) {
 // TestQuery_InternalErrorsAreMasked closes the store under a running server:
 // the client gets a bare message and a code, never SQL or paths.
 func TestQuery_InternalErrorsAreMasked(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	seedLists(t, s.db)
 	if err := s.db.Close(); err != nil {

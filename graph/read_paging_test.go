@@ -71,6 +71,7 @@ func (s *testServer) page(t *testing.T, vars map[string]any) pageResult {
 }
 
 func TestQuery_CustomersPaging(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	made := mustCreateCustomers(t, s.db, 5, at("2020-01-01T00:00:00Z"), "p")
 
@@ -183,6 +184,7 @@ func TestQuery_CustomersPaging(t *testing.T) {
 // walk sees every original customer exactly once, where offset paging would
 // repeat some.
 func TestQuery_CursorWalkWhileInserting(t *testing.T) {
+	t.Parallel()
 	for _, sort := range []string{"DATE_CREATED_DESC", "ID_DESC", "LAST_NAME_DESC"} {
 		t.Run(sort, func(t *testing.T) {
 			s := newTestServer(t)
@@ -220,6 +222,7 @@ func TestQuery_CursorWalkWhileInserting(t *testing.T) {
 // TestQuery_CursorWalkSeesRowsAhead checks the other side: rows created
 // ahead of the cursor are reached by the walk.
 func TestQuery_CursorWalkSeesRowsAhead(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	made := mustCreateCustomers(t, s.db, 6, at("2020-01-01T00:00:00Z"), "a")
 	first := s.page(t, map[string]any{"limit": 3}).Customers
@@ -240,6 +243,7 @@ func TestQuery_CursorWalkSeesRowsAhead(t *testing.T) {
 }
 
 func TestQuery_PagingCountsOnlyWhenSelected(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	mustCreateCustomers(t, s.db, 3, at("2020-01-01T00:00:00Z"), "c")
 	s.mustQuery(`{ customers { nodes { id } } }`, nil, nil)
@@ -262,6 +266,7 @@ func TestQuery_PagingCountsOnlyWhenSelected(t *testing.T) {
 }
 
 func TestQuery_PagingBadInput(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	mustCreateCustomers(t, s.db, 3, at("2020-01-01T00:00:00Z"), "bad")
 	var first pageResult

@@ -80,6 +80,7 @@ const everyRelation = `query($limit: Int) { customers(limit: $limit) {
 // every relation selected runs the same, small number of statements for 5
 // customers as for 250.
 func TestQuery_StatementsDoNotGrowWithThePage(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	relationFixture(t, s.db, 250)
 	counts := map[int]int64{}
@@ -128,6 +129,7 @@ func TestQuery_StatementsDoNotGrowWithThePage(t *testing.T) {
 // TestQuery_NestedRelations checks what the nested fields hold: V3's
 // include=addresses, formfields, attributes and storecredit (C31-C33).
 func TestQuery_NestedRelations(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	relationFixture(t, s.db, 2)
 	var out struct {

@@ -52,22 +52,11 @@ func parseCustomersQueryArgs(args map[string]any) (customersQuery, error) {
 		return customersQuery{}, err
 	}
 	in := input{m: args, path: ""}
-	q := customersQuery{Filter: f, Sort: storage.SortIDAsc, Req: storage.PageRequest{Page: 1, Limit: storage.DefaultLimit}}
+	q := customersQuery{Filter: f, Sort: storage.SortIDAsc}
 	if s := enum[storage.CustomerSort](&in, "sort"); s != nil {
 		q.Sort = *s
 	}
-	if n := in.integer("page"); n != nil {
-		q.Req.Page = *n
-	}
-	if n := in.integer("limit"); n != nil {
-		q.Req.Limit = *n
-	}
-	if s := in.str("after"); s != nil {
-		q.Req.After = *s
-	}
-	if s := in.str("before"); s != nil {
-		q.Req.Before = *s
-	}
+	q.Req = pageArgsOf(&in).page0()
 	if in.err != nil {
 		return customersQuery{}, in.err
 	}

@@ -186,6 +186,7 @@ func (s *testServer) createCustomer(t *testing.T, email string) int {
 }
 
 func TestSubscriptionOverWebsocket(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	sub := s.subscribeWS(t, map[string]any{"X-Auth-Token": s.token}, nil)
 	id := s.createCustomer(t, "ws1@events.example")
@@ -200,6 +201,7 @@ func TestSubscriptionOverWebsocket(t *testing.T) {
 }
 
 func TestSubscriptionOverSSE(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	sub := s.subscribeSSE(t, http.Header{"X-Auth-Token": {s.token}})
 	id := s.createCustomer(t, "sse1@events.example")
@@ -212,6 +214,7 @@ func TestSubscriptionOverSSE(t *testing.T) {
 // out; a shopper sees its own account's events and nobody else's; a caller
 // without credentials is refused.
 func TestSubscriptionScopesAndShoppers(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	f := seedAccess(t, s)
 	t.Run("Scopes", func(t *testing.T) {
@@ -265,6 +268,7 @@ func TestSubscriptionScopesAndShoppers(t *testing.T) {
 // TestSubscriptionResume: a client that reconnects with the id of the last
 // event it saw gets the events it missed, then live ones.
 func TestSubscriptionResume(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	first := s.createCustomer(t, "r1@events.example")
 	second := s.createCustomer(t, "r2@events.example")

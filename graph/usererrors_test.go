@@ -10,6 +10,7 @@ import (
 // against the store, after every field check) and item 2's is malformed
 // (found by the field checks), so unsorted they would come 2, then 0.
 func TestUserErrors_SortedByIndex(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	mustCreateCustomers(t, s.db, 1, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), "taken")
 	var out struct {

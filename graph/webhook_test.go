@@ -9,6 +9,7 @@ import (
 )
 
 func TestWebhookWrites(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	var created struct {
 		CreateWebhook struct {
@@ -81,6 +82,7 @@ func TestWebhookWrites(t *testing.T) {
 }
 
 func TestWebhookDeliveriesQuery(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	ctx := context.Background()
 	hook, _, err := s.db.CreateWebhook(ctx, storage.WebhookInput{Scope: "store/customer/created", Destination: "https://hooks.example.com"})

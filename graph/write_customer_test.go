@@ -20,6 +20,7 @@ import (
 // query after the mutation.
 
 func TestCreateCustomers(t *testing.T) {
+	t.Parallel()
 	t.Run("C01_Created", func(t *testing.T) {
 		t.Parallel()
 		e := newWriteEnv(t)
@@ -569,6 +570,7 @@ func TestCreateCustomers(t *testing.T) {
 }
 
 func TestUpdateCustomers(t *testing.T) {
+	t.Parallel()
 	// full is a customer with every own field and sub-resource set.
 	full := func(e *writeEnv) savedCustomer {
 		e.t.Helper()
@@ -835,6 +837,7 @@ func TestUpdateCustomers(t *testing.T) {
 }
 
 func TestDeleteCustomers(t *testing.T) {
+	t.Parallel()
 	t.Run("C20_NoIDs", func(t *testing.T) {
 		t.Parallel()
 		e := newWriteEnv(t)

@@ -20,6 +20,7 @@ import (
 // through a query after every mutation.
 
 func TestAddressWrites(t *testing.T) {
+	t.Parallel()
 	t.Run("C36_NoCustomerID", func(t *testing.T) {
 		t.Parallel()
 		e := newWriteEnv(t)
@@ -348,6 +349,7 @@ func TestAddressWrites(t *testing.T) {
 }
 
 func TestAttributeWrites(t *testing.T) {
+	t.Parallel()
 	t.Run("C41_Create", func(t *testing.T) {
 		t.Parallel()
 		e := newWriteEnv(t)
@@ -496,6 +498,7 @@ func attributeInputs(prefix string, n int) []map[string]any {
 }
 
 func TestAttributeValueWrites(t *testing.T) {
+	t.Parallel()
 	// setup makes a customer and attributes of each type.
 	setup := func(t *testing.T) (e *writeEnv, customer, str, num, date int) {
 		e = newWriteEnv(t)
@@ -696,6 +699,7 @@ func with1(m map[string]any, k string, v any) map[string]any {
 }
 
 func TestFormFieldValueWrites(t *testing.T) {
+	t.Parallel()
 	// setup defines one form field of each kind the cases need, and a
 	// customer with an address.
 	setup := func(t *testing.T) (e *writeEnv, customer, address int) {
@@ -847,6 +851,7 @@ func TestFormFieldValueWrites(t *testing.T) {
 }
 
 func TestConsentWrites(t *testing.T) {
+	t.Parallel()
 	consent := func(customer int, allow, deny []string) map[string]any {
 		return inVars(map[string]any{"customerId": customer, "allow": allow, "deny": deny})
 	}
@@ -949,6 +954,7 @@ func (e *writeEnv) credentials(email, password string, channel int) (valid bool,
 }
 
 func TestValidateCustomerCredentials(t *testing.T) {
+	t.Parallel()
 	const password = "Corr3ct horse"
 
 	t.Run("C58_MissingPassword", func(t *testing.T) {
@@ -1042,6 +1048,7 @@ func TestValidateCustomerCredentials(t *testing.T) {
 }
 
 func TestValidateCustomerPassword(t *testing.T) {
+	t.Parallel()
 	e := newWriteEnv(t)
 	out := e.createCustomers(customerIn("a@x.io", "authentication", map[string]any{"newPassword": "Right0ne"}), customerIn("b@x.io"))
 
@@ -1079,6 +1086,7 @@ func TestValidateCustomerPassword(t *testing.T) {
 // address), per address and per account (graph.DefaultThrottles), so that
 // guessing is slow and a stranger's guesses cannot lock an owner out.
 func TestCredentialThrottle(t *testing.T) {
+	t.Parallel()
 	credentials := func(email, password string) map[string]any {
 		return map[string]any{"email": email, "password": password, "channel": 1}
 	}
@@ -1218,6 +1226,7 @@ func (b *bucketCheck) mustThrottle(attempt func() response) {
 }
 
 func TestChannelSettingsWrites(t *testing.T) {
+	t.Parallel()
 	t.Run("C61_NoOverride", func(t *testing.T) {
 		t.Parallel()
 		e := newWriteEnv(t)
@@ -1285,6 +1294,7 @@ func TestChannelSettingsWrites(t *testing.T) {
 }
 
 func TestGroupWrites(t *testing.T) {
+	t.Parallel()
 	pct, fixed, price := "PERCENT", "FIXED", "PRICE"
 	amount := func(f float64) *float64 { return &f }
 	id := func(n int) *int { return &n }
@@ -1460,6 +1470,7 @@ func TestGroupWrites(t *testing.T) {
 }
 
 func TestSubscriberWrites(t *testing.T) {
+	t.Parallel()
 	const mutDelete = `mutation($f: SubscriberFilter, $all: Boolean) {
 		deleteSubscribers(filter: $f, all: $all) { deletedIds ` + userErrorFields + ` } }`
 
@@ -1554,6 +1565,7 @@ func TestSubscriberWrites(t *testing.T) {
 // TestBatchLimits sends 11 items to every batch mutation (decision 1): each
 // answers TOO_MANY_ITEMS on the whole argument and writes nothing.
 func TestBatchLimits(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		mutation string
 		arg      string // the batch argument: "input" or "idIn"

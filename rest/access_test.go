@@ -16,6 +16,7 @@ import (
 // TestAccess: no token and unknown or revoked tokens are 401, a read-only
 // token reads and gets 403 on every write, and nothing is written.
 func TestAccess(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.seed()
 	ctx := context.Background()
@@ -58,6 +59,7 @@ func TestAccess(t *testing.T) {
 // BigCommerce's headers; past it the answer is 429 with the time to wait,
 // and another token is not affected.
 func TestRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(o *rest.Options) { o.RateLimit = rest.RateLimit{Quota: 3, Window: time.Hour} })
 	for i := 3; i > 0; i-- {
 		r := e.call("GET", "/v3/customers", e.write, nil)
@@ -92,6 +94,7 @@ func TestRateLimit(t *testing.T) {
 
 // TestParseRateLimit reads the -rest-rate-limit forms.
 func TestParseRateLimit(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want rest.RateLimit
@@ -116,6 +119,7 @@ func TestParseRateLimit(t *testing.T) {
 // app_only metafield through REST, reads and changes a write one, and may
 // not change a read one; a refused batch writes nothing.
 func TestMetafields_TokensAndPermissions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := e.seed()
 	ctx := context.Background()
@@ -165,6 +169,7 @@ func TestMetafields_TokensAndPermissions(t *testing.T) {
 // TestMedia: a body that is not JSON is 415, an Accept without JSON 406,
 // an unknown path 404, another method 405; V2 errors come in V2's shape.
 func TestMedia(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	if r := e.callWith("POST", "/v3/customers", e.write, []byte("x=1"), http.Header{"Content-Type": {"text/plain"}}); r.status != 415 {
 		t.Errorf("text body: %d", r.status)
@@ -197,6 +202,7 @@ func TestMedia(t *testing.T) {
 // TestFilterValuesCapped: a list filter holds at most a page's worth of
 // values (250), as GraphQL's.
 func TestFilterValuesCapped(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ids := make([]string, 251)
 	for i := range ids {

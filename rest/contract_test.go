@@ -66,6 +66,7 @@ func loadContract(t *testing.T) contract {
 
 // TestContract runs every case of the contract.
 func TestContract(t *testing.T) {
+	t.Parallel()
 	c := loadContract(t)
 	for _, oc := range c.Operations {
 		name := oc.Doc + "/" + oc.Operation
@@ -73,8 +74,8 @@ func TestContract(t *testing.T) {
 			name += "/" + oc.Name
 		}
 		t.Run(name, func(t *testing.T) {
-			e := newEnv(t, func(o *rest.Options) { o.RateLimit = rest.RateLimit{Quota: 1000, Window: time.Minute} })
-			f := e.seed()
+			t.Parallel() // each case has its own store and server
+			e, f := newSeededEnv(t, func(o *rest.Options) { o.RateLimit = rest.RateLimit{Quota: 1000, Window: time.Minute} })
 			var body any
 			if oc.Body != "" {
 				body = []byte(f.expand(oc.Body))
@@ -124,6 +125,7 @@ func TestContract(t *testing.T) {
 // has a contract case, and every case names one it serves (the route that
 // matches its path with the most literal segments, as the handler routes).
 func TestContract_CoversEveryOperation(t *testing.T) {
+	t.Parallel()
 	c := loadContract(t)
 	ops := rest.Operations()
 	covered := make([]bool, len(ops))

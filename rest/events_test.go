@@ -24,6 +24,7 @@ func (e *env) eventLog() []string {
 // and through GraphQL, each on a fresh store, leave the same outbox events
 // in the same order.
 func TestEvents_SameAsGraphQL(t *testing.T) {
+	t.Parallel()
 	viaREST := newEnv(t)
 	r := viaREST
 	r.must("POST", "/v3/customers", []any{

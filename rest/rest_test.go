@@ -33,17 +33,57 @@ const storeHash = "abc123"
 // options.
 func newEnv(t *testing.T, configure ...func(*rest.Options)) *env {
 	t.Helper()
-	e := &env{t: t, db: storagetest.MustOpenDB(t)}
-	ctx := context.Background()
+	db, tokens := emptyStore.Open(t)
+	return serve(t, db, tokens, configure...)
+}
+
+// newSeededEnv is newEnv over a copy of a store seeded once (seedStore).
+func newSeededEnv(t *testing.T, configure ...func(*rest.Options)) (*env, fixture) {
+	t.Helper()
+	db, s := seededStore.Open(t)
+	return serve(t, db, s.tokens, configure...), s.fixture
+}
+
+// envTokens are a store's write and read-only tokens.
+type envTokens struct {
+	write, read  string
+	writeTokenID int
+}
+
+func createTokens(ctx context.Context, db *storage.DB) (envTokens, error) {
+	var tk envTokens
 	var err error
 	var wt *storage.APIToken
-	if e.write, wt, err = e.db.CreateToken(ctx, "writer", []string{storage.ScopeWrite}); err != nil {
-		t.Fatal(err)
+	if tk.write, wt, err = db.CreateToken(ctx, "writer", []string{storage.ScopeWrite}); err != nil {
+		return tk, err
 	}
-	e.writeTokenID = wt.ID
-	if e.read, _, err = e.db.CreateToken(ctx, "reader", []string{storage.ScopeRead}); err != nil {
-		t.Fatal(err)
-	}
+	tk.writeTokenID = wt.ID
+	tk.read, _, err = db.CreateToken(ctx, "reader", []string{storage.ScopeRead})
+	return tk, err
+}
+
+// The stores tests start from, made once per process and copied.
+var (
+	emptyStore  = storagetest.NewFixture(createTokens)
+	seededStore = storagetest.NewFixture(func(ctx context.Context, db *storage.DB) (seeded, error) {
+		tk, err := createTokens(ctx, db)
+		if err != nil {
+			return seeded{}, err
+		}
+		f, err := seedStore(ctx, db, tk.writeTokenID)
+		return seeded{tk, f}, err
+	})
+)
+
+type seeded struct {
+	tokens  envTokens
+	fixture fixture
+}
+
+// serve starts the APIs over db.
+func serve(t *testing.T, db *storage.DB, tk envTokens, configure ...func(*rest.Options)) *env {
+	t.Helper()
+	e := &env{t: t, db: db, write: tk.write, read: tk.read, writeTokenID: tk.writeTokenID}
 	opts := rest.Options{StoreHash: storeHash}
 	for _, c := range configure {
 		c(&opts)
@@ -165,26 +205,36 @@ type fixture map[string]int
 // subscriber, a metafield and a REST webhook of the write token.
 func (e *env) seed() fixture {
 	e.t.Helper()
-	ctx := context.Background()
-	f := fixture{}
-	fail := func(err error) {
-		if err != nil {
-			e.t.Fatalf("seed: %v", err)
-		}
+	f, err := seedStore(context.Background(), e.db, e.writeTokenID)
+	if err != nil {
+		e.t.Fatalf("seed: %v", err)
 	}
-	g, err := e.db.CreateGroup(ctx, storage.GroupInput{Name: "Wholesale"})
-	fail(err)
+	return f
+}
+
+// seedStore is seed's work; the webhook and the metafield are the token
+// writeTokenID's.
+func seedStore(ctx context.Context, db *storage.DB, writeTokenID int) (fixture, error) {
+	f := fixture{}
+	g, err := db.CreateGroup(ctx, storage.GroupInput{Name: "Wholesale"})
+	if err != nil {
+		return nil, err
+	}
 	f["group"] = g.ID
-	attrs, err := e.db.CreateAttributes(ctx, []storage.AttributeInput{{Name: "Age", Type: storage.AttributeNumber}})
-	fail(err)
+	attrs, err := db.CreateAttributes(ctx, []storage.AttributeInput{{Name: "Age", Type: storage.AttributeNumber}})
+	if err != nil {
+		return nil, err
+	}
 	f["attribute"] = attrs[0].ID
-	_, err = e.db.CreateFormFields(ctx, []storage.FormFieldInput{
+	_, err = db.CreateFormFields(ctx, []storage.FormFieldInput{
 		{Name: "hobby", Type: storage.FormFieldText, AppliesTo: storage.FormFieldOnCustomer},
 		{Name: "gate", Type: storage.FormFieldText, AppliesTo: storage.FormFieldOnAddress},
 	})
-	fail(err)
+	if err != nil {
+		return nil, err
+	}
 	pw := "Secret-1234"
-	cs, err := e.db.CreateCustomers(ctx, []storage.CustomerInput{
+	cs, err := db.CreateCustomers(ctx, []storage.CustomerInput{
 		{Email: "ann@example.com", FirstName: "Ann", LastName: "Lee", Company: "Acme", Phone: "555-0100", NewPassword: &pw,
 			CustomerGroupID: storage.Some(&g.ID),
 			Addresses: []storage.AddressInput{{FirstName: "Ann", LastName: "Lee", Address1: "1 Main St", City: "Austin",
@@ -195,30 +245,44 @@ func (e *env) seed() fixture {
 			StoreCreditAmounts: []*storage.StoreCreditAmount{{Amount: 12.5}}},
 		{Email: "bob@example.com", FirstName: "Bob", LastName: "Ray"},
 	})
-	fail(err)
+	if err != nil {
+		return nil, err
+	}
 	f["customer"], f["other"] = cs[0].ID, cs[1].ID
-	as, err := e.db.FindAddressesByCustomerIDs(ctx, []int{cs[0].ID})
-	fail(err)
+	as, err := db.FindAddressesByCustomerIDs(ctx, []int{cs[0].ID})
+	if err != nil {
+		return nil, err
+	}
 	f["address"] = as[cs[0].ID][0].ID
-	vs, err := e.db.FindAttributeValuesByCustomerIDs(ctx, []int{cs[0].ID})
-	fail(err)
+	vs, err := db.FindAttributeValuesByCustomerIDs(ctx, []int{cs[0].ID})
+	if err != nil {
+		return nil, err
+	}
 	f["value"] = vs[cs[0].ID][0].ID
-	_, err = e.db.UpdateConsent(ctx, storage.ConsentInput{CustomerID: cs[0].ID, Allow: []storage.ConsentCategory{storage.ConsentEssential}})
-	fail(err)
-	s, err := e.db.CreateSubscriber(ctx, storage.SubscriberInput{Email: "news@example.com", FirstName: "New", Source: "storefront",
+	_, err = db.UpdateConsent(ctx, storage.ConsentInput{CustomerID: cs[0].ID, Allow: []storage.ConsentCategory{storage.ConsentEssential}})
+	if err != nil {
+		return nil, err
+	}
+	s, err := db.CreateSubscriber(ctx, storage.SubscriberInput{Email: "news@example.com", FirstName: "New", Source: "storefront",
 		Consents: []storage.SubscriberConsent{storage.ConsentMarketingNewsletter}})
-	fail(err)
+	if err != nil {
+		return nil, err
+	}
 	f["subscriber"] = s.ID
-	ms, err := e.db.CreateMetafields(ctx, storage.MetafieldViewer{TokenID: e.writeTokenID}, []storage.MetafieldInput{
+	ms, err := db.CreateMetafields(ctx, storage.MetafieldViewer{TokenID: writeTokenID}, []storage.MetafieldInput{
 		{CustomerID: cs[0].ID, Namespace: "erp", Key: "id", Value: "A-1", PermissionSet: storage.MetafieldRead}})
-	fail(err)
+	if err != nil {
+		return nil, err
+	}
 	f["metafield"] = ms[0].ID
-	owner := e.writeTokenID
-	wh, _, err := e.db.CreateWebhook(ctx, storage.WebhookInput{Scope: "store/customer/*", Destination: "https://hooks.example.com/in",
+	owner := writeTokenID
+	wh, _, err := db.CreateWebhook(ctx, storage.WebhookInput{Scope: "store/customer/*", Destination: "https://hooks.example.com/in",
 		Headers: map[string]string{"X-Secret": "s"}, Format: storage.WebhookBigCommerce, OwnerTokenID: &owner})
-	fail(err)
+	if err != nil {
+		return nil, err
+	}
 	f["hook"] = wh.ID
-	return f
+	return f, nil
 }
 
 // expand replaces {name} in s with the fixture's ids.

@@ -97,6 +97,7 @@ type sameRowsCase struct {
 // TestSameRowsAsGraphQL: every V3 filter (and the V2 ones with a V3 twin)
 // gives the same rows in the same order through REST and through GraphQL.
 func TestSameRowsAsGraphQL(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.seedMany()
 	f := func(kv ...any) map[string]any {

@@ -40,7 +40,8 @@ type wholeStore struct {
 	secrets map[int]string
 }
 
-// seedWholeStore makes a demo store with what the demo leaves out: API
+// seedWholeStore adds to a demo store of 120 customers
+// (storagetest.MustOpenDemo) what the demo leaves out: API
 // tokens (one revoked, one used, one with its own cost budget), customer
 // metafields of two tokens, webhooks (one off, with headers; one a token's
 // in BigCommerce's format), a token's notification emails, subscribers
@@ -52,9 +53,6 @@ func seedWholeStore(t *testing.T, db *storage.DB) wholeStore {
 	ctx := context.Background()
 	ws := wholeStore{secrets: map[int]string{}}
 	db.Destinations.AllowPrivate = true // its webhooks point to this machine
-	if err := db.SeedDemo(ctx, 120); err != nil {
-		t.Fatal(err)
-	}
 
 	// Tokens, made three days before the store's clock; one revoked and
 	// one used a day later.
@@ -173,8 +171,9 @@ func ptr[T any](v T) *T { return &v }
 // dump are not given again, webhooks get new secrets, and API tokens, kept
 // as hashes, sign in to the restored store.
 func TestDB_DumpRestore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	src, dst := storagetest.MustOpenDB(t), storagetest.MustOpenDB(t)
+	src, dst := storagetest.MustOpenDemo(t, 120), storagetest.MustOpenDB(t)
 	ws := seedWholeStore(t, src)
 
 	dump := mustDump(t, src, storage.DumpOptions{PasswordHashes: true})
@@ -371,8 +370,9 @@ func firstDifference(a, b string) string {
 // TestDB_RestoreRefuses: a restore that meets a problem says where and
 // writes nothing.
 func TestDB_RestoreRefuses(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	src := storagetest.MustOpenDB(t)
+	src := storagetest.MustOpenDemo(t, 120)
 	seedWholeStore(t, src)
 	dump := mustDump(t, src, storage.DumpOptions{})
 	lines := strings.Split(strings.TrimSuffix(dump, "\n"), "\n")
@@ -480,6 +480,7 @@ func TestDB_RestoreRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // a store of its own
 			dst := storagetest.MustOpenDB(t)
 			_, err := dst.Restore(ctx, strings.NewReader(tt.dump))
 			p, ok := err.(storage.ImportProblem)
@@ -528,8 +529,9 @@ func TestDB_RestoreRefuses(t *testing.T) {
 // notification emails were dumped, still restores, with those at their
 // defaults.
 func TestDB_RestoreFormat1(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	src, dst := storagetest.MustOpenDB(t), storagetest.MustOpenDB(t)
+	src, dst := storagetest.MustOpenDemo(t, 120), storagetest.MustOpenDB(t)
 	seedWholeStore(t, src)
 	var old []string
 	for _, l := range strings.Split(strings.TrimSuffix(mustDump(t, src, storage.DumpOptions{}), "\n"), "\n") {

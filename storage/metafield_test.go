@@ -76,6 +76,7 @@ func wantCode(t *testing.T, err error, code, field string) {
 // alone; the others every token sees; a shopper sees only the storefront
 // ones of its own account.
 func TestDB_Metafields_Visibility(t *testing.T) {
+	t.Parallel()
 	e := newMetafieldEnv(t)
 	for _, p := range storage.MetafieldPermissionSets {
 		e.mustCreate(t, storage.MetafieldInput{CustomerID: e.ann, Namespace: "ns", Key: string(p), Value: "v", PermissionSet: p})
@@ -106,6 +107,7 @@ func TestDB_Metafields_Visibility(t *testing.T) {
 // uniqueness per owner, namespace and key, and a batch that writes nothing
 // when any item fails.
 func TestDB_CreateMetafields_Rules(t *testing.T) {
+	t.Parallel()
 	e := newMetafieldEnv(t)
 	ok := storage.MetafieldInput{CustomerID: e.ann, Namespace: "erp", Key: "id", Value: "42", PermissionSet: storage.MetafieldRead}
 	e.mustCreate(t, ok)
@@ -154,6 +156,7 @@ func TestDB_CreateMetafields_Rules(t *testing.T) {
 // another token changes the value of a write metafield only, and cannot
 // see an app_only one.
 func TestDB_UpdateMetafields_Permissions(t *testing.T) {
+	t.Parallel()
 	e := newMetafieldEnv(t)
 	ms := e.mustCreate(t,
 		storage.MetafieldInput{CustomerID: e.ann, Namespace: "n", Key: "private", Value: "1", PermissionSet: storage.MetafieldAppOnly},
@@ -203,6 +206,7 @@ func TestDB_UpdateMetafields_Permissions(t *testing.T) {
 // token's readable metafield is refused, and the batch deletes nothing;
 // deleting a customer deletes its metafields.
 func TestDB_DeleteMetafields(t *testing.T) {
+	t.Parallel()
 	e := newMetafieldEnv(t)
 	ms := e.mustCreate(t,
 		storage.MetafieldInput{CustomerID: e.ann, Namespace: "n", Key: "a", Value: "1", PermissionSet: storage.MetafieldAppOnly},

@@ -11,6 +11,7 @@ import (
 // TestDB_CreateTokenWith keeps a token's own cost budget, and refuses a bad
 // one before writing anything.
 func TestDB_CreateTokenWith(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.MustOpenDB(t)
 	n := func(v int) *int { return &v }

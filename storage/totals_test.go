@@ -11,6 +11,7 @@ import (
 // TestDB_TotalsCachedUntilWrite: a list's total is counted once for the
 // same filter, and again after any write; another filter counts its own.
 func TestDB_TotalsCachedUntilWrite(t *testing.T) {
+	t.Parallel()
 	db := storagetest.MustOpenDB(t)
 	ctx := context.Background()
 	create := func(email string) {

@@ -28,13 +28,9 @@ func mustExport(t *testing.T, db *storage.DB, hashes bool) string {
 // TestDB_ExportImport exports a store and imports it into a store with the
 // same definitions and no customers: the two then export the same bytes.
 func TestDB_ExportImport(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	src, dst := storagetest.MustOpenDB(t), storagetest.MustOpenDB(t)
-	for _, db := range []*storage.DB{src, dst} {
-		if err := db.SeedDemo(ctx, 300); err != nil {
-			t.Fatal(err)
-		}
-	}
+	src, dst := storagetest.MustOpenDemo(t, 300), storagetest.MustOpenDemo(t, 300)
 	// A customer with a password, channel access, consent and a form field
 	// list value, beyond what the demo writes.
 	pw := "S3cret-pass"
@@ -122,6 +118,7 @@ func TestDB_ExportImport(t *testing.T) {
 // TestDB_ImportBadLines reports each bad line with its number and reason and
 // imports the good ones.
 func TestDB_ImportBadLines(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.MustOpenDB(t)
 	grp, err := db.CreateGroup(ctx, storage.GroupInput{Name: "G"})
@@ -198,6 +195,7 @@ func TestDB_ImportBadLines(t *testing.T) {
 // TestDB_ImportMessages: each kind of bad line gets its own message, with
 // its code and the key's path in the line, and problems come in line order.
 func TestDB_ImportMessages(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	line := func(id int, email string, edit func(string) string) string {
 		s := `{"id":` + strconv.Itoa(id) + `,"email":"` + email + `","first_name":"A","last_name":"B",` +
@@ -320,6 +318,7 @@ var updateGolden = flag.Bool("update", false, "rewrite the golden files under te
 // written, so it must be deliberate (go test ./storage -run ExportBytes
 // -update rewrites the file).
 func TestDB_ExportBytes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.MustOpenDB(t)
 	if err := db.SeedDemo(ctx, 25); err != nil {

@@ -2,8 +2,11 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"os"
 	"path/filepath"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 )
@@ -21,15 +24,66 @@ func names[T any](cols []column[T]) []string {
 func openDemo(t *testing.T, n int) *DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "store.db"), Options{})
+	path := filepath.Join(t.TempDir(), "store.db")
+	b, err := demoTemplate(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(ctx, path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.SeedDemo(ctx, n); err != nil {
-		t.Fatal(err)
-	}
 	return db
+}
+
+// demoTemplates are the bytes of closed demo stores by size, seeded once
+// per process (storagetest does the same for the external tests; it cannot
+// be imported here).
+var demoTemplates sync.Map // int -> func() ([]byte, error)
+
+func demoTemplate(n int) ([]byte, error) {
+	f, _ := demoTemplates.LoadOrStore(n, sync.OnceValues(func() ([]byte, error) {
+		dir, err := os.MkdirTemp("", "customers-template-*")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		path := filepath.Join(dir, "template.db")
+		ctx := context.Background()
+		db, err := Open(ctx, path, Options{})
+		if err != nil {
+			return nil, err
+		}
+		if err := db.SeedDemo(ctx, n); err != nil {
+			db.Close()
+			return nil, err
+		}
+		if err := db.Close(); err != nil {
+			return nil, err
+		}
+		// Close gathered statistics (PRAGMA optimize); a store freshly
+		// seeded by a test has none.
+		raw, err := sql.Open("sqlite", "file:"+path)
+		if err != nil {
+			return nil, err
+		}
+		defer raw.Close()
+		if _, err := raw.Exec(`DROP TABLE IF EXISTS sqlite_stat1`); err != nil {
+			return nil, err
+		}
+		if _, err := raw.Exec(`DROP TABLE IF EXISTS sqlite_stat4`); err != nil {
+			return nil, err
+		}
+		if err := raw.Close(); err != nil {
+			return nil, err
+		}
+		return os.ReadFile(path)
+	}))
+	return f.(func() ([]byte, error))()
 }
 
 // TestViewColumns checks that a view naming every column reads exactly what
