@@ -115,7 +115,7 @@ func upstreamProblems(err error) error {
 	code := func(status int, msg string) string {
 		m := strings.ToLower(msg)
 		switch {
-		case status == http.StatusConflict || strings.Contains(m, "already") || strings.Contains(m, "taken") || strings.Contains(m, "unique"):
+		case status == http.StatusConflict || strings.Contains(m, "already") || strings.Contains(m, "taken") || strings.Contains(m, "unique") || strings.Contains(m, "another"):
 			return storage.ECONFLICT
 		case status == http.StatusNotFound || strings.Contains(m, "not found") || strings.Contains(m, "no such"):
 			return storage.ENOTFOUND
@@ -279,6 +279,18 @@ func (r *Resolver) facadeCreateCustomers(ctx context.Context, in []storage.Custo
 		}
 	}
 	if err != nil {
+		if upstream.KindOf(err) == upstream.Rejected {
+			// The mirror passed what the upstream refused: it may lack a
+			// customer holding one of the emails (a lost webhook). Bring
+			// those in now.
+			emails := make([]string, len(in))
+			for i, c := range in {
+				emails[i] = c.Email
+			}
+			if found, ferr := r.mirror.CustomersByEmail(ctx, emails); ferr == nil && len(found) > 0 {
+				r.mirror.Written(ctx, customerIDs(found), found)
+			}
+		}
 		return nil, upstreamProblems(err)
 	}
 	ids := customerIDs(res.Data)
