@@ -17,7 +17,7 @@ import (
 )
 
 // Writes in facade mode. Each runs the local write as a dry run first
-// (storage.DryRun): what fails here fails with the same userErrors and
+// (dry: storage.DryRun with InferredFormFields): what fails here fails with the same userErrors and
 // costs no upstream call. Then the upstream's batch endpoint is called;
 // what it returns is read back with its relations and written to the
 // mirror before the mutation answers, so a client reads its own writes.
@@ -26,8 +26,8 @@ import (
 // create whose answer was lost (Uncertain) is looked up at the upstream
 // before answering.
 
-// withUserErrors runs the dry run: it returns the userErrors the local
-// write has (and then the mutation answers with them), or an error.
+// dryRun reads the outcome of a dry run: the userErrors the local write
+// has (and then the mutation answers with them), or an internal error.
 func dryRun(err error) ([]*model.UserError, error) {
 	ue, err := userErrors(err)
 	if err != nil {
