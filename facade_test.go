@@ -401,6 +401,25 @@ func TestFacade_Writes(t *testing.T) {
 		}
 	})
 
+	t.Run("upstream 422", func(t *testing.T) {
+		// The mirror does not know yet (its webhook is dropped) of a
+		// customer made at the upstream: the local check passes, the
+		// upstream refuses, and its refusal is a userError like a local one.
+		e.hookPxy.SetRule(func(*http.Request) faultproxy.Fault { return faultproxy.Fault{Drop: true} })
+		defer e.hookPxy.SetRule(nil)
+		if st, b := restCall(t, e.up.URL, e.upToken, "POST", "/v3/customers", []map[string]any{{"email": "race@example.com", "first_name": "R", "last_name": "C"}}); st != 200 {
+			t.Fatalf("create at the upstream: %d %s", st, b)
+		}
+		r := e.gql(t, mutCreate, map[string]any{"in": []any{newCustomer("other@example.com"), newCustomer("race@example.com")}})
+		ue := dig(r, "data", "createCustomers", "userErrors", "0")
+		if dig(ue, "code") != "CONFLICT" || fmt.Sprint(dig(ue, "field")) != "[input 1 email]" || dig(ue, "index") != 1.0 {
+			t.Fatalf("upstream 422: %v", r)
+		}
+		if up, _ := e.exports(t); strings.Contains(up, "other@example.com") {
+			t.Fatal("the refused batch was written in part")
+		}
+	})
+
 	t.Run("update", func(t *testing.T) {
 		r := e.gql(t, `mutation($id: Int!) { updateCustomers(input: [{id: $id, firstName: "Renamed"}]) { customers { firstName } userErrors { code } } }`,
 			map[string]any{"id": int(id1)})

@@ -17,7 +17,7 @@ import (
 )
 
 // Writes in facade mode. Each runs the local write as a dry run first
-// (storage.DryRun): what fails here fails with the same userErrors and
+// (dry: storage.DryRun with InferredFormFields): what fails here fails with the same userErrors and
 // costs no upstream call. Then the upstream's batch endpoint is called;
 // what it returns is read back with its relations and written to the
 // mirror before the mutation answers, so a client reads its own writes.
@@ -26,8 +26,8 @@ import (
 // create whose answer was lost (Uncertain) is looked up at the upstream
 // before answering.
 
-// withUserErrors runs the dry run: it returns the userErrors the local
-// write has (and then the mutation answers with them), or an error.
+// dryRun reads the outcome of a dry run: the userErrors the local write
+// has (and then the mutation answers with them), or an internal error.
 func dryRun(err error) ([]*model.UserError, error) {
 	ue, err := userErrors(err)
 	if err != nil {
@@ -115,7 +115,7 @@ func upstreamProblems(err error) error {
 	code := func(status int, msg string) string {
 		m := strings.ToLower(msg)
 		switch {
-		case status == http.StatusConflict || strings.Contains(m, "already") || strings.Contains(m, "taken") || strings.Contains(m, "unique"):
+		case status == http.StatusConflict || strings.Contains(m, "already") || strings.Contains(m, "taken") || strings.Contains(m, "unique") || strings.Contains(m, "another"):
 			return storage.ECONFLICT
 		case status == http.StatusNotFound || strings.Contains(m, "not found") || strings.Contains(m, "no such"):
 			return storage.ENOTFOUND
@@ -279,6 +279,18 @@ func (r *Resolver) facadeCreateCustomers(ctx context.Context, in []storage.Custo
 		}
 	}
 	if err != nil {
+		if upstream.KindOf(err) == upstream.Rejected {
+			// The mirror passed what the upstream refused: it may lack a
+			// customer holding one of the emails (a lost webhook). Bring
+			// those in now.
+			emails := make([]string, len(in))
+			for i, c := range in {
+				emails[i] = c.Email
+			}
+			if found, ferr := r.mirror.CustomersByEmail(ctx, emails); ferr == nil && len(found) > 0 {
+				r.mirror.Written(ctx, customerIDs(found), found)
+			}
+		}
 		return nil, upstreamProblems(err)
 	}
 	ids := customerIDs(res.Data)
