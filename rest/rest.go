@@ -57,9 +57,75 @@ type Options struct {
 // DefaultStoreHash is the store hash when Options leaves it empty.
 const DefaultStoreHash = "customers"
 
+// Store is what the REST API reads and writes of the store, the methods
+// its handlers call. *storage.DB is one, on either engine.
+type Store interface {
+	CheckCredentials(ctx context.Context, email, password string, channelID int) (*storage.CredentialCheck, error)
+	CheckPasswordOf(ctx context.Context, customerID int, password string) (bool, error)
+	CountAddressesByCustomerIDs(ctx context.Context, ids []int) (map[int]int, error)
+	CountAttributeValuesByCustomerIDs(ctx context.Context, ids []int) (map[int]int, error)
+	CreateAddresses(ctx context.Context, in []storage.AddressInput) ([]*storage.CustomerAddress, error)
+	CreateAttributes(ctx context.Context, in []storage.AttributeInput) ([]*storage.CustomerAttribute, error)
+	CreateCustomers(ctx context.Context, in []storage.CustomerInput) ([]*storage.Customer, error)
+	CreateGroup(ctx context.Context, in storage.GroupInput) (*storage.CustomerGroup, error)
+	CreateMetafields(ctx context.Context, v storage.MetafieldViewer, in []storage.MetafieldInput) ([]*storage.CustomerMetafield, error)
+	CreateSubscriber(ctx context.Context, in storage.SubscriberInput) (*storage.Subscriber, error)
+	CreateWebhook(ctx context.Context, in storage.WebhookInput) (*storage.Webhook, string, error)
+	DeleteAddresses(ctx context.Context, ids []int) ([]int, error)
+	DeleteAttributeValues(ctx context.Context, ids []int) ([]int, error)
+	DeleteAttributes(ctx context.Context, ids []int) ([]int, error)
+	DeleteCustomers(ctx context.Context, ids []int) ([]int, error)
+	DeleteGroups(ctx context.Context, ids []int) ([]int, error)
+	DeleteMetafields(ctx context.Context, v storage.MetafieldViewer, ids []int) ([]int, error)
+	DeleteSubscribers(ctx context.Context, f storage.SubscriberFilter, all bool) ([]int, error)
+	DeleteWebhooks(ctx context.Context, ids []int) ([]int, error)
+	FindAddresses(ctx context.Context, f storage.CustomerAddressFilter, req storage.PageRequest) (*storage.Page[*storage.CustomerAddress], error)
+	FindAddressesByCustomerIDs(ctx context.Context, ids []int) (map[int][]*storage.CustomerAddress, error)
+	FindAttributeValues(ctx context.Context, f storage.CustomerAttributeValueFilter, req storage.PageRequest) (*storage.Page[*storage.CustomerAttributeValue], error)
+	FindAttributeValuesByCustomerIDs(ctx context.Context, ids []int) (map[int][]*storage.CustomerAttributeValue, error)
+	FindAttributes(ctx context.Context, f storage.CustomerAttributeFilter, req storage.PageRequest) (*storage.Page[*storage.CustomerAttribute], error)
+	FindChannelSettings(ctx context.Context, channelID int) (*storage.ChannelCustomerSettings, error)
+	FindConsent(ctx context.Context, customerID int) (*storage.CustomerConsent, error)
+	FindCustomerByID(ctx context.Context, id int) (*storage.Customer, error)
+	FindCustomers(ctx context.Context, f storage.CustomerFilter, s storage.CustomerSort, req storage.PageRequest) (*storage.Page[*storage.Customer], error)
+	FindFormFieldValues(ctx context.Context, f storage.CustomerFormFieldValueFilter, req storage.PageRequest) (*storage.Page[*storage.CustomerFormFieldValue], error)
+	FindFormFieldValuesByAddressIDs(ctx context.Context, ids []int) (map[int][]*storage.CustomerFormFieldValue, error)
+	FindFormFieldValuesByCustomerIDs(ctx context.Context, ids []int) (map[int][]*storage.CustomerFormFieldValue, error)
+	FindGroupByID(ctx context.Context, id int) (*storage.CustomerGroup, error)
+	FindGroups(ctx context.Context, f storage.CustomerGroupFilter, req storage.PageRequest) (*storage.Page[*storage.CustomerGroup], error)
+	FindMetafieldByID(ctx context.Context, v storage.MetafieldViewer, id int) (*storage.CustomerMetafield, error)
+	FindMetafields(ctx context.Context, v storage.MetafieldViewer, f storage.MetafieldFilter, desc bool, req storage.PageRequest) (*storage.Page[*storage.CustomerMetafield], error)
+	FindSettings(ctx context.Context) (*storage.CustomerSettings, error)
+	FindStoreCreditByCustomerIDs(ctx context.Context, ids []int) (map[int][]*storage.StoreCreditAmount, error)
+	FindSubscriberByID(ctx context.Context, id int) (*storage.Subscriber, error)
+	FindSubscribers(ctx context.Context, f storage.SubscriberFilter, req storage.PageRequest) (*storage.Page[*storage.Subscriber], error)
+	FindToken(ctx context.Context, token string) (*storage.APIToken, error)
+	FindUndelivered(ctx context.Context, owner int, f storage.UndeliveredFilter, req storage.PageRequest) (*storage.Page[*storage.Event], error)
+	FindWebhooks(ctx context.Context, f storage.WebhookFilter, req storage.PageRequest) (*storage.Page[*storage.Webhook], error)
+	FindWebhooksByIDs(ctx context.Context, ids []int) (map[int]*storage.Webhook, error)
+	NotificationEmails(ctx context.Context, owner int) ([]string, error)
+	SetNotificationEmails(ctx context.Context, owner int, emails []string) error
+	Snapshot(ctx context.Context) (_ context.Context, end func(), _ error)
+	TokenThrough(ctx context.Context, t *storage.APIToken, clientID string) (*storage.APIToken, error)
+	UpdateAddresses(ctx context.Context, in []storage.AddressUpdate) ([]*storage.CustomerAddress, error)
+	UpdateAttributes(ctx context.Context, in []storage.AttributeUpdate) ([]*storage.CustomerAttribute, error)
+	UpdateChannelSettings(ctx context.Context, u storage.ChannelSettingsUpdate) (*storage.ChannelCustomerSettings, error)
+	UpdateConsent(ctx context.Context, in storage.ConsentInput) (*storage.CustomerConsent, error)
+	UpdateCustomers(ctx context.Context, in []storage.CustomerUpdate) ([]*storage.Customer, error)
+	UpdateGroup(ctx context.Context, u storage.GroupUpdate) (*storage.CustomerGroup, error)
+	UpdateMetafields(ctx context.Context, v storage.MetafieldViewer, in []storage.MetafieldUpdate) ([]*storage.CustomerMetafield, error)
+	UpdateSettings(ctx context.Context, u storage.SettingsUpdate) (*storage.CustomerSettings, error)
+	UpdateSubscriber(ctx context.Context, u storage.SubscriberUpdate) (*storage.Subscriber, error)
+	UpdateWebhook(ctx context.Context, u storage.WebhookUpdate) (*storage.Webhook, error)
+	UpsertAttributeValues(ctx context.Context, in []storage.AttributeValueUpsert) ([]*storage.CustomerAttributeValue, error)
+	UpsertFormFieldValues(ctx context.Context, in []storage.FormFieldValueInput) ([]*storage.CustomerFormFieldValue, error)
+}
+
+var _ Store = (*storage.DB)(nil)
+
 // handler serves the REST API.
 type handler struct {
-	db        *storage.DB
+	db        Store
 	opts      Options
 	log       *slog.Logger
 	limits    *windows
@@ -93,7 +159,7 @@ type request struct {
 
 // NewHandler returns the REST API over db. Mount it at "/stores/": it
 // answers /stores/{hash}/v3/... and /stores/{hash}/v2/....
-func NewHandler(db *storage.DB, opts Options) http.Handler {
+func NewHandler(db Store, opts Options) http.Handler {
 	if opts.StoreHash == "" {
 		opts.StoreHash = DefaultStoreHash
 	}
