@@ -156,6 +156,34 @@ func backendScenario(t *testing.T, db *storage.DB) string {
 	bad, err := db.FindCustomers(ctx, storage.CustomerFilter{}, storage.SortIDAsc, storage.PageRequest{Limit: 2, After: "not a cursor"})
 	note("bad cursor", []any{bad == nil, storage.ErrorCode(err), storage.ErrorMessage(err)})
 
+	// Form fields whose options are in use cannot lose them.
+	fields, err := db.CreateFormFields(ctx, []storage.FormFieldInput{
+		{Name: "Colors", Type: storage.FormFieldCheckboxes, AppliesTo: storage.FormFieldOnCustomer, Options: []string{"red", "green", "<b>", "x_y"}},
+		{Name: "Size", Type: storage.FormFieldPicklist, AppliesTo: storage.FormFieldOnCustomer, Options: []string{"S", "M", "L"}},
+	})
+	if err != nil {
+		t.Fatalf("create form fields: %v", err)
+	}
+	owner := created[0].ID
+	_, err = db.UpsertFormFieldValues(ctx, []storage.FormFieldValueInput{
+		{Name: "Colors", Value: storage.StringsValue([]string{"green", "<b>"}), CustomerID: &owner},
+		{Name: "Size", Value: storage.StringValue("M"), CustomerID: &owner},
+	})
+	note("form values", fmt.Sprint(err))
+	for _, u := range []struct {
+		id      int
+		options []string
+	}{
+		{fields[0].ID, []string{"red", "green", "<b>"}}, // x_y is free
+		{fields[0].ID, []string{"red", "<b>"}},          // green is in use
+		{fields[0].ID, []string{"red", "green"}},        // <b> is in use
+		{fields[1].ID, []string{"S", "M"}},              // L is free
+		{fields[1].ID, []string{"S", "L"}},              // M is in use
+	} {
+		_, err := db.UpdateFormFields(ctx, []storage.FormFieldUpdate{{ID: u.id, Options: u.options}})
+		note(fmt.Sprintf("options %d %v", u.id, u.options), fmt.Sprint(err)) // a batch's errors are a list
+	}
+
 	deleted, err := db.DeleteCustomers(ctx, []int{created[len(created)-1].ID, 9999})
 	note("deleted", []any{deleted, storage.ErrorCode(err)})
 	// A deleted customer's id is not given again.

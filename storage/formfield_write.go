@@ -215,10 +215,17 @@ func (tx *Tx) checkOptionsInUse(ctx context.Context, ic *itemChecker, f *Custome
 	if len(removed) == 0 {
 		return nil
 	}
-	n, err := tx.count(ctx, `SELECT COUNT(*) FROM customer_form_field_values v WHERE v.form_field_id = ? AND (
+	// Values are JSON: a string, or an array of strings.
+	stmt, args := `SELECT COUNT(*) FROM customer_form_field_values v WHERE v.form_field_id = ? AND (
 		v.value IN (SELECT json_quote(value) FROM json_each(?))
 		OR EXISTS (SELECT 1 FROM json_each(CASE WHEN json_type(v.value) = 'array' THEN v.value ELSE '[]' END) x
-			WHERE `+inList("x.value")+`))`, f.ID, jsonArray(removed), listArg(removed))
+			WHERE `+inList("x.value")+`))`, []any{f.ID, jsonArray(removed), listArg(removed)}
+	if tx.db.pg {
+		stmt, args = `SELECT COUNT(*) FROM customer_form_field_values v WHERE v.form_field_id = ? AND CASE jsonb_typeof(v.value::jsonb)
+			WHEN 'string' THEN v.value::jsonb #>> '{}' = ANY(?) WHEN 'array' THEN jsonb_exists_any(v.value::jsonb, ?) ELSE FALSE END`,
+			[]any{f.ID, removed, removed}
+	}
+	n, err := tx.count(ctx, stmt, args...)
 	if err != nil {
 		return fmt.Errorf("check options in use: %w", err)
 	}
