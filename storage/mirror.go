@@ -338,6 +338,13 @@ func (tx *Tx) mirrorTime(s string) time.Time {
 	if v, err := parseTime(s); err == nil {
 		return v
 	}
+	// V2's spellings: groups' `2006-01-02 15:04:05` and customers' RFC 1123
+	// with a numeric zone, both in UTC.
+	for _, layout := range []string{time.DateTime, time.RFC1123Z} {
+		if v, err := time.Parse(layout, s); err == nil {
+			return v.UTC().Truncate(time.Second)
+		}
+	}
 	return tx.now
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/storefront/customers/storage"
 	"github.com/storefront/customers/storage/storagetest"
@@ -189,4 +190,23 @@ func mustFormValue(t *testing.T, js string) storage.FormValue {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// TestDB_MirrorGroupDates: a group keeps the upstream's dates, which V2
+// spells `2006-01-02 15:04:05`, rather than the time the mirror wrote it.
+func TestDB_MirrorGroupDates(t *testing.T) {
+	ctx := context.Background()
+	db := storagetest.MustOpenDB(t)
+	g := wire.V2Group{ID: 7, Name: "Trade", CategoryAccess: wire.V2CategoryAccess{Type: "all"}, DiscountRules: []wire.V2DiscountRule{},
+		DateCreated: "2024-03-04 05:06:07", DateModified: "2024-03-05 06:07:08"}
+	if err := db.MirrorGroups(ctx, []wire.V2Group{g}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.FindGroupByID(ctx, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, m := got.DateCreated.Format(time.DateTime), got.DateModified.Format(time.DateTime); c != g.DateCreated || m != g.DateModified {
+		t.Fatalf("dates %s, %s; want the upstream's %s, %s", c, m, g.DateCreated, g.DateModified)
+	}
 }
