@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -147,6 +148,9 @@ func (db *DB) RevokeToken(ctx context.Context, id int) error {
 		formatTime(tx.now), id); err != nil {
 		return fmt.Errorf("revoke token: %w", err)
 	}
+	if err := tx.notify(ctx, notifyCredentials, strconv.Itoa(id)); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
@@ -157,8 +161,10 @@ func (db *DB) RevokeToken(ctx context.Context, id int) error {
 // tokenCacheTTL is how long a found token is trusted without asking the
 // store again. Every request presents its token, and the lookup (a hash and
 // a statement) cost a small read a tenth of its time. A token revoked in
-// this process stops working at once; revoked by another process (the
-// token command), within this time.
+// this process stops working at once; revoked by another process on the
+// same PostgreSQL database (a replica), as soon as its notification
+// arrives (notify.go), and within this time at the latest; revoked by
+// another process on a SQLite file (the token command), within this time.
 const tokenCacheTTL = 2 * time.Second
 
 // maxCachedTokens bounds the cache; past it, it starts over.
@@ -171,6 +177,8 @@ type tokenCache struct {
 	// revocations counts forget calls: a lookup that read the store before
 	// a revocation must not cache what it read after it (put checks).
 	revocations uint64
+	// ttl replaces tokenCacheTTL when set (tests).
+	ttl time.Duration
 }
 
 type cachedToken struct {
@@ -207,7 +215,20 @@ func (c *tokenCache) put(hash string, t *APIToken, gen uint64) {
 	if c.m == nil || len(c.m) >= maxCachedTokens {
 		c.m = map[string]cachedToken{}
 	}
-	c.m[hash] = cachedToken{t: *t, until: time.Now().Add(tokenCacheTTL)}
+	ttl := tokenCacheTTL
+	if c.ttl > 0 {
+		ttl = c.ttl
+	}
+	c.m[hash] = cachedToken{t: *t, until: time.Now().Add(ttl)}
+}
+
+// forgetAll empties the cache: another process revoked tokens this one
+// may hold, or may have (its notifications were missed).
+func (c *tokenCache) forgetAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.revocations++
+	c.m = nil
 }
 
 func (c *tokenCache) forget(id int) {

@@ -156,6 +156,9 @@ func (db *DB) RevokeApp(ctx context.Context, id int) error {
 		formatTime(tx.now), id); err != nil {
 		return fmt.Errorf("revoke app: %w", err)
 	}
+	if err := tx.notify(ctx, notifyCredentials, "*"); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 

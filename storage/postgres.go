@@ -70,6 +70,7 @@ func openPostgres(ctx context.Context, u string, opts Options) (*DB, error) {
 	}
 	db.reader = r
 	db.stmts = newStmtCache(r)
+	db.startListener(u)
 	return db, nil
 }
 
@@ -140,6 +141,32 @@ func (db *DB) lockWriter(ctx context.Context, tx *sql.Tx) error {
 	}
 	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, pgWriteLock)
 	return err
+}
+
+// beginClaim starts the transaction of a webhook claim: on PostgreSQL a
+// write transaction without the store's write lock (its rows are locked
+// by skipLocked instead, so that claims by several processes neither
+// queue behind every write nor take the same row); on SQLite a write
+// transaction, whose lock the one process per file holds anyway.
+func (db *DB) beginClaim(ctx context.Context) (*Tx, error) {
+	if !db.pg {
+		return db.beginWrite(ctx)
+	}
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", formatError(err))
+	}
+	return &Tx{tx: tx, db: db, now: db.Now().UTC().Truncate(time.Second), dry: isDryRun(ctx)}, nil
+}
+
+// skipLocked is the locking clause of a claim's SELECT: on PostgreSQL the
+// rows are locked, and rows locked by another claim are passed by; SQLite
+// has no row locks (its writer lock is held).
+func (db *DB) skipLocked() string {
+	if db.pg {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
 }
 
 // redactURL drops the password from a database URL.

@@ -89,6 +89,9 @@ type DB struct {
 	// signal is closed when events commit (EventSignal).
 	signalMu sync.Mutex
 	signal   chan struct{}
+
+	// listener hears the other processes' writes on PostgreSQL (notify.go).
+	listener *listener
 }
 
 // Open opens (creating if needed) the database file at path, applies the
@@ -179,6 +182,7 @@ func dsn(path string, readOnly bool) string {
 // Close closes both pools. It optimizes the query planner's statistics first,
 // as SQLite recommends before closing a connection.
 func (db *DB) Close() error {
+	db.stopListener()
 	var errs []error
 	if db.reader != nil {
 		db.stmts.close()
@@ -373,6 +377,12 @@ func (tx *Tx) Commit() error {
 	}
 	if tx.dry {
 		return tx.tx.Rollback()
+	}
+	if tx.events {
+		// The other processes on the database wake when this commits.
+		if err := tx.notify(context.Background(), notifyEvents, ""); err != nil {
+			return err
+		}
 	}
 	if err := tx.tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", formatError(err))

@@ -532,10 +532,10 @@ func (db *DB) RetryDelivery(ctx context.Context, id int) (*WebhookDelivery, erro
 	if err != nil {
 		return nil, err
 	}
+	tx.events = true // the delivery is due: wake the dispatchers
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
-	db.signalEvents()
 	return found[id], nil
 }
 
@@ -602,8 +602,15 @@ type DueDelivery struct {
 // (at least once). Each active webhook's earliest due deliveries come from
 // the pending-deliveries index, a few rows each, whatever the backlog; the
 // webhooks take turns being first, so a busy one cannot take every slot.
+//
+// On PostgreSQL, where several processes (replicas) claim from one
+// database, a claim does not take the store's write lock: it locks the
+// rows it takes (FOR UPDATE SKIP LOCKED), so concurrent claims pass one
+// another's rows by, and a row leased by a committed claim no longer
+// matches `next_attempt_at <= now`. Each attempt is thus claimed by one
+// process; one that dies holding a lease loses it when the lease ends.
 func (db *DB) ClaimDue(ctx context.Context, limit int, lease time.Duration, perWebhook int, inFlight map[int]int) ([]*DueDelivery, error) {
-	tx, err := db.beginWrite(ctx)
+	tx, err := db.beginClaim(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -621,7 +628,7 @@ func (db *DB) ClaimDue(ctx context.Context, limit int, lease time.Duration, perW
 			continue
 		}
 		due, err := queryTx(ctx, tx, scanInt, `SELECT id FROM webhook_deliveries
-			WHERE webhook_id = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
+			WHERE webhook_id = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`+db.skipLocked(),
 			hook, formatTime(tx.now), room)
 		if err != nil {
 			return nil, fmt.Errorf("claim deliveries: %w", err)

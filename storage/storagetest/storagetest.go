@@ -324,6 +324,14 @@ var pgTemplate = sync.OnceValue(func() string {
 
 func openPostgres(tb testing.TB) *storage.DB {
 	tb.Helper()
+	return OpenURL(tb, PostgresURL(tb))
+}
+
+// PostgresURL returns the URL of a new, migrated PostgreSQL database of
+// tb's own, dropped when tb ends (after the stores OpenURL opened on it
+// close: cleanups run last first).
+func PostgresURL(tb testing.TB) string {
+	tb.Helper()
 	pgtest.Template(tb, pgTemplate(), func(u string) error {
 		db, err := storage.Open(context.Background(), u, storage.Options{})
 		if err != nil {
@@ -331,7 +339,12 @@ func openPostgres(tb testing.TB) *storage.DB {
 		}
 		return db.Close()
 	})
-	u := pgtest.NewDatabaseFrom(tb, pgTemplate()) // dropped after the store closes: cleanups run last first
+	return pgtest.NewDatabaseFrom(tb, pgTemplate())
+}
+
+// OpenURL opens the store at u for tb, closed when tb ends.
+func OpenURL(tb testing.TB, u string) *storage.DB {
+	tb.Helper()
 	db, err := storage.Open(context.Background(), u, storage.Options{})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
@@ -342,6 +355,19 @@ func openPostgres(tb testing.TB) *storage.DB {
 		}
 	})
 	return db
+}
+
+// OpenReplicas opens n stores on one new PostgreSQL database, as n
+// replicas of the server would: each with its own pools, sharing only
+// the database.
+func OpenReplicas(tb testing.TB, n int) []*storage.DB {
+	tb.Helper()
+	u := PostgresURL(tb)
+	dbs := make([]*storage.DB, n)
+	for i := range dbs {
+		dbs[i] = OpenURL(tb, u)
+	}
+	return dbs
 }
 
 // SetNow fixes the store's clock at t.
