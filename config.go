@@ -32,8 +32,9 @@ type config struct {
 	// storeID and storeHash name the store in webhook envelopes.
 	storeID, storeHash string
 	// webhookDeactivate is how long a webhook may fail before it is off;
-	// webhookRetry is the wait after a first failure.
-	webhookDeactivate, webhookRetry time.Duration
+	// webhookRetry is the wait after a first failure; webhookTimeout
+	// bounds one attempt (and so the lease of a claimed delivery).
+	webhookDeactivate, webhookRetry, webhookTimeout time.Duration
 	// readHeaderTimeout bounds how long a client may take to send its
 	// request headers (the slow-loris guard).
 	readHeaderTimeout time.Duration
@@ -104,6 +105,9 @@ func serveFlags(cfg *config) []cli.Flag {
 		&cli.DurationFlag{Name: "webhook-first-retry", Value: webhook.DefaultFirstRetry,
 			Usage:   "the wait after a webhook delivery's first failure; each further failure triples it, up to an hour",
 			Sources: cli.EnvVars("WEBHOOK_FIRST_RETRY"), Destination: &cfg.webhookRetry, Validator: positive},
+		&cli.DurationFlag{Name: "webhook-timeout", Value: webhook.DefaultTimeout,
+			Usage:   "how long one webhook attempt may take; a delivery claimed by a replica that dies is tried again after 12 times this",
+			Sources: cli.EnvVars("WEBHOOK_TIMEOUT"), Destination: &cfg.webhookTimeout, Validator: positive},
 		&cli.DurationFlag{Name: "webhook-deactivate-after", Value: webhook.DefaultDeactivateAfter,
 			Usage:   "how long a webhook may keep failing before it is turned off",
 			Sources: cli.EnvVars("WEBHOOK_DEACTIVATE_AFTER"), Destination: &cfg.webhookDeactivate, Validator: positive},

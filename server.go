@@ -149,7 +149,7 @@ func serveConfig(ctx context.Context, cfg config, stdout io.Writer, log *slog.Lo
 	// letting attempts in flight finish.
 	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
 	dispatcher := webhook.New(db, webhook.Config{StoreID: cfg.storeID, StoreHash: cfg.storeHash,
-		DeactivateAfter: cfg.webhookDeactivate, FirstRetry: cfg.webhookRetry, Logger: log, Guard: db.Destinations,
+		DeactivateAfter: cfg.webhookDeactivate, FirstRetry: cfg.webhookRetry, Timeout: cfg.webhookTimeout, Logger: log, Guard: db.Destinations,
 		Observe:    obs.metrics.ObserveWebhookAttempt,
 		QueueDepth: func(n int) { obs.metrics.WebhookQueue.Set(float64(n)) }})
 	dispatched := make(chan error, 1)

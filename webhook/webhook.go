@@ -176,9 +176,10 @@ const prefetch = 8
 
 // lease is how long claimed deliveries stay reserved: long enough for a
 // full queue to be sent through the webhook's slots at the worst (every
-// attempt timing out). A crash leaves them due again after it.
+// attempt timing out), and three timeouts for recording the outcomes. A
+// crash leaves them due again after it: 120 s with the default timeout.
 func (d *Dispatcher) lease() time.Duration {
-	return time.Duration(prefetch+1)*d.cfg.Timeout + 30*time.Second
+	return time.Duration(prefetch+4) * d.cfg.Timeout
 }
 
 // Run fans out and sends until ctx ends, then waits for the attempts in
