@@ -212,6 +212,10 @@ func newMux(db *storage.DB, log *slog.Logger, cfg config, demoToken string, obs 
 	// One pacing of password checks for both APIs: a guesser gets one
 	// budget, not one per API.
 	passwords := graph.DefaultThrottles.Passwords()
+	if db.SharesThrottles() {
+		// Replicas on one database pace password checks together.
+		passwords.Share(db)
+	}
 	gql := graph.NewHandler(db, graph.Options{Logger: log, Passwords: passwords, Extensions: obs.extensions(log), OnBatch: obs.metrics.ObserveBatch, DisableIntrospection: !cfg.introspection,
 		CORSOrigins: origins, ShopperTokenTTL: cfg.shopperTTL, DisableCompiledReads: !cfg.compiledReads, OnExec: obs.metrics.ObserveExecutor,
 		Streams: cfg.streams, MaxResponseBytes: cfg.maxResponseBytes, StoreHash: cfg.storeHash, Limits: cfg.limits(), Mirror: mirror})

@@ -83,7 +83,7 @@ type passwordThrottles struct{ p *throttle.Passwords }
 // a budget has none left, the error is THROTTLED with the wait until all
 // have one.
 func (p passwordThrottles) attempt(ctx context.Context, account, client string) error {
-	ok, wait := p.p.Attempt(account, client)
+	ok, wait := p.p.Attempt(ctx, account, client)
 	if ok {
 		return nil
 	}

@@ -363,7 +363,7 @@ func (h *handler) validateCredentials(w http.ResponseWriter, r *request) error {
 	if in.ChannelID != nil {
 		channel = *in.ChannelID
 	}
-	if ok, wait := h.passwords.Attempt("email:"+storage.Fold(in.Email), clientAddress(r.Request)); !ok {
+	if ok, wait := h.passwords.Attempt(r.Context(), "email:"+storage.Fold(in.Email), clientAddress(r.Request)); !ok {
 		return &apiError{status: http.StatusTooManyRequests, title: "Too many requests", retryAfter: wait}
 	}
 	check, err := h.db.CheckCredentials(r.Context(), in.Email, in.Password, channel)

@@ -380,7 +380,7 @@ func (h *handler) v2ValidatePassword(w http.ResponseWriter, r *request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if ok, wait := h.passwords.Attempt("customer:"+strconv.Itoa(id), clientAddress(r.Request)); !ok {
+	if ok, wait := h.passwords.Attempt(r.Context(), "customer:"+strconv.Itoa(id), clientAddress(r.Request)); !ok {
 		return &apiError{status: http.StatusTooManyRequests, title: "Too many requests", retryAfter: wait}
 	}
 	match, err := h.db.CheckPasswordOf(r.Context(), id, in.Password)

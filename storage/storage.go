@@ -189,8 +189,12 @@ func (db *DB) Close() error {
 		errs = append(errs, db.reader.Close())
 	}
 	db.background.Wait() // token uses being noted
-	if db.writer != nil && !db.pg {
-		_, _ = db.writer.Exec(`PRAGMA optimize`)
+	if db.writer != nil {
+		if !db.pg {
+			_, _ = db.writer.Exec(`PRAGMA optimize`)
+		}
+		// On PostgreSQL too: a connection left open keeps the database
+		// in use (a template cannot be copied, a database dropped).
 		errs = append(errs, db.writer.Close())
 	}
 	return errors.Join(errs...)

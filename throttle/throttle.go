@@ -5,6 +5,9 @@
 package throttle
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"sync"
 	"time"
 
@@ -89,20 +92,43 @@ type Rate struct {
 // wrong guesses cannot lock an owner out; per client address over all
 // accounts (credential stuffing); and per account from every address (a
 // distributed guess).
+//
+// The buckets live in the process unless Share gives a place that every
+// replica of the server takes from (the PostgreSQL store): then N
+// replicas still allow each key its rate once, not N times.
 type Passwords struct {
 	pair, client, account *Keyed
+	rates                 [3]Rate
+	shared                Shared
 }
+
+// Shared keeps token buckets for several processes. TakeThrottle takes a token
+// from the bucket named key (Burst tokens at most, one more per Every),
+// and reports whether it had one; when not, nothing is taken and wait is
+// how long until it has one.
+type Shared interface {
+	TakeThrottle(ctx context.Context, key string, every time.Duration, burst int) (ok bool, wait time.Duration, err error)
+}
+
+// Share makes p take from s; when s fails (the store is unreachable), p
+// takes from its own buckets, as an unshared one would.
+func (p *Passwords) Share(s Shared) { p.shared = s }
 
 // NewPasswords returns the pacing of password checks.
 func NewPasswords(pair, client, account Rate) *Passwords {
 	return &Passwords{pair: New(pair.Every, pair.Burst), client: New(client.Every, client.Burst),
-		account: New(account.Every, account.Burst)}
+		account: New(account.Every, account.Burst), rates: [3]Rate{pair, client, account}}
 }
 
 // Attempt takes a check of account's password by client from every bucket;
 // when one had none, it reports false and the wait until all have one.
-func (p *Passwords) Attempt(account, client string) (bool, time.Duration) {
+func (p *Passwords) Attempt(ctx context.Context, account, client string) (bool, time.Duration) {
 	pairKey := account + "\x00" + client
+	if p.shared != nil {
+		if ok, wait, err := p.attemptShared(ctx, pairKey, account, client); err == nil {
+			return ok, wait
+		}
+	}
 	pair := p.pair.Allow(pairKey)
 	byClient := p.client.Allow(client)
 	byAccount := p.account.Allow(account)
@@ -110,4 +136,22 @@ func (p *Passwords) Attempt(account, client string) (bool, time.Duration) {
 		return true, 0
 	}
 	return false, max(p.pair.Wait(pairKey), p.client.Wait(client), p.account.Wait(account))
+}
+
+// attemptShared takes from the shared buckets: each of the three, as the
+// process's own are (a bucket that has a token gives it, whatever the
+// others say). The keys are hashed: the store keeps no email or address.
+func (p *Passwords) attemptShared(ctx context.Context, pairKey, account, client string) (bool, time.Duration, error) {
+	allowed, longest := true, time.Duration(0)
+	for i, k := range []string{"pair\x00" + pairKey, "client\x00" + client, "account\x00" + account} {
+		sum := sha256.Sum256([]byte(k))
+		ok, wait, err := p.shared.TakeThrottle(ctx, "password:"+hex.EncodeToString(sum[:16]), p.rates[i].Every, p.rates[i].Burst)
+		if err != nil {
+			return false, 0, err
+		}
+		if !ok {
+			allowed, longest = false, max(longest, wait)
+		}
+	}
+	return allowed, longest, nil
 }
