@@ -263,6 +263,8 @@ func TestReplicasBehindLoadBalancer(t *testing.T) {
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		after := killed.Load()
 		io.Copy(io.Discard, r.Body)
+		// A slow receiver: the replica killed has deliveries in flight.
+		time.Sleep(100 * time.Millisecond)
 		recMu.Lock()
 		receipts = append(receipts, receipt{id: r.Header.Get("webhook-id"), afterKilled: after})
 		recMu.Unlock()
@@ -356,6 +358,9 @@ func TestReplicasBehindLoadBalancer(t *testing.T) {
 						defer close(killDone)
 						replicas[1].cmd.Process.Kill() // SIGKILL
 						replicas[1].cmd.Wait()
+						// A request the dead process wrote may still be
+						// read after it died: its receipt counts as before.
+						time.Sleep(500 * time.Millisecond)
 						killed.Store(true)
 					}()
 				}
