@@ -96,6 +96,16 @@ func WithCaller(ctx context.Context, caller string) context.Context {
 	return context.WithValue(ctx, callerKey{}, caller)
 }
 
+type primaryKey struct{}
+
+// onPrimary returns a context whose reads go to the primary even with a
+// standby: the credential checks (a token, a session, whether either is
+// revoked), so that a new token works at once and a revoked one stops at
+// once, whatever the standby's delay.
+func onPrimary(ctx context.Context) context.Context {
+	return context.WithValue(ctx, primaryKey{}, true)
+}
+
 func callerOf(ctx context.Context) (string, bool) {
 	c, ok := ctx.Value(callerKey{}).(string)
 	return c, ok && c != ""
@@ -233,6 +243,10 @@ func (sb *standby) replayPosition(ctx context.Context) (uint64, error) {
 func (db *DB) readSide(ctx context.Context) (pool *sql.DB, stmts *stmtCache, onStandby, current bool) {
 	sb := db.standby
 	if sb == nil {
+		return db.reader, db.stmts, false, true
+	}
+	if ctx.Value(primaryKey{}) != nil {
+		sb.toPrimary.Add(1)
 		return db.reader, db.stmts, false, true
 	}
 	use, all := sb.route(ctx)
