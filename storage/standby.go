@@ -196,9 +196,9 @@ func (sb *standby) route(ctx context.Context) (useStandby, all bool) {
 		}
 		sb.downAt = time.Now() // one read tries it again
 	} else if need <= sb.replayed {
-		last := sb.last
+		all := sb.replayed >= sb.last
 		sb.mu.Unlock()
-		return true, sb.replayed >= last
+		return true, all
 	} else if time.Since(sb.asked) < standbyRefresh {
 		sb.mu.Unlock()
 		return false, false
