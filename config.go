@@ -21,8 +21,10 @@ import (
 // given. A value that does not parse stops the command with a message
 // naming the flag or the variable.
 type config struct {
-	addr          string
-	db            string
+	addr string
+	db   string
+	// dbRead is the URL of a hot standby that serves reads (PostgreSQL).
+	dbRead        string
 	demo          bool
 	version       bool
 	introspection bool
@@ -88,6 +90,8 @@ func serveFlags(cfg *config) []cli.Flag {
 		&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "the address to listen on; the demo playground carries its token only on a loopback address",
 			Sources: cli.EnvVars("ADDR"), Destination: &cfg.addr, Validator: nonEmpty("an address")},
 		dbFlag(&cfg.db),
+		&cli.StringFlag{Name: "db-read", Usage: "a postgres:// URL of a hot standby of -db that serves reads; a caller's reads after its own writes go to the primary until the standby has replayed them",
+			Sources: cli.EnvVars("DATABASE_READ_URL"), Destination: &cfg.dbRead},
 		&cli.BoolFlag{Name: "demo", Usage: "seed the demo store into an empty database first, and print an admin token",
 			Sources: cli.EnvVars("DEMO"), Destination: &cfg.demo},
 		&cli.BoolFlag{Name: "introspection", Value: true, Usage: "allow schema introspection; turn off in production",

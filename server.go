@@ -85,7 +85,10 @@ func serveConfig(ctx context.Context, cfg config, stdout io.Writer, log *slog.Lo
 			return usageError{err}
 		}
 	}
-	db, err := storage.Open(ctx, cfg.db, storage.Options{})
+	if cfg.dbRead != "" && !storage.IsPostgresURL(cfg.db) {
+		return usageError{errors.New("-db-read (DATABASE_READ_URL) needs -db postgres://...: a read standby is a PostgreSQL replica, and SQLite has none")}
+	}
+	db, err := storage.Open(ctx, cfg.db, storage.Options{ReadURL: cfg.dbRead, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -312,6 +315,10 @@ type observability struct {
 func (o observability) instrument(db *storage.DB, mux http.Handler, log *slog.Logger) http.Handler {
 	db.Observer = telemetry.SQLObserver(o.tracer, o.metrics)
 	o.metrics.Registry.MustRegister(telemetry.NewPoolCollector(db.PoolStats))
+	if db.HasStandby() {
+		o.metrics.Registry.MustRegister(newStandbyCollector(db))
+		mux = withCaller(mux)
+	}
 	h := telemetry.Handler(mux, log, o.metrics)
 	if o.tracer != nil {
 		h = telemetry.TraceHTTP(h, o.tracer)

@@ -257,7 +257,7 @@ func (db *DB) FindToken(ctx context.Context, token string) (*APIToken, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := queryOne(lookup, db, db.reader, "Unknown or revoked token.", scanToken,
+	t, err := queryOne(onPrimary(lookup), db, db.reader, "Unknown or revoked token.", scanToken,
 		`SELECT `+tokenColumns+` FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`, hash)
 	if err != nil {
 		return nil, err
@@ -391,7 +391,7 @@ func (db *DB) StartSession(ctx context.Context, in SessionInput) (*Session, erro
 // expired, the customer's password unchanged since it began, and, for an
 // impersonation, the API token that made it not revoked.
 func (db *DB) CheckSession(ctx context.Context, id string, customerID, credentialsVersion int) (bool, error) {
-	ok, err := queryAll(ctx, db, db.reader, func(s rowScanner) (bool, error) {
+	ok, err := queryAll(onPrimary(ctx), db, db.reader, func(s rowScanner) (bool, error) {
 		var b bool
 		return b, s.Scan(&b)
 	}, `SELECT s.revoked_at IS NULL AND s.expires_at > ? AND c.credentials_version = ? AND t.revoked_at IS NULL
@@ -421,7 +421,7 @@ func (db *DB) RevokeSession(ctx context.Context, id string) error {
 // LiveTokens returns which of the API tokens with the ids are still
 // active (not revoked), for streams that outlive a request.
 func (db *DB) LiveTokens(ctx context.Context, ids []int) (map[int]bool, error) {
-	live, err := queryAll(ctx, db, db.reader, scanInt,
+	live, err := queryAll(onPrimary(ctx), db, db.reader, scanInt,
 		`SELECT id FROM api_tokens WHERE `+inList("id")+` AND revoked_at IS NULL`, listArg(ids))
 	if err != nil {
 		return nil, fmt.Errorf("live tokens: %w", err)
@@ -437,7 +437,7 @@ func (db *DB) LiveTokens(ctx context.Context, ids []int) (map[int]bool, error) {
 // not revoked (logout, a password change or reset, a channel taken away),
 // not expired, and not made by an API token since revoked.
 func (db *DB) LiveSessions(ctx context.Context, ids []string) (map[string]bool, error) {
-	live, err := queryAll(ctx, db, db.reader, func(s rowScanner) (string, error) {
+	live, err := queryAll(onPrimary(ctx), db, db.reader, func(s rowScanner) (string, error) {
 		var id string
 		return id, s.Scan(&id)
 	}, `SELECT s.id FROM customer_sessions s LEFT JOIN api_tokens t ON t.id = s.impersonated_by

@@ -144,7 +144,80 @@ func TestListPlans(t *testing.T) {
 	db := openDemo(t, 300)
 	log := &statementLog{}
 	db.Observer = log.observe
+	cases := listPlanCases(t, db, log)
 
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.err != nil {
+				t.Fatal(c.err)
+			}
+			plan, err := explain(ctx, db, c.stmt, c.args)
+			if err != nil {
+				t.Fatalf("EXPLAIN QUERY PLAN: %v\n%s", err, c.stmt)
+			}
+			show := "\nstatement:\n  " + c.stmt + "\nplan:\n  " + strings.Join(plan, "\n  ")
+			for _, step := range plan {
+				table, ok := scannedTable(step, c.aliases)
+				if !ok || !slices.Contains(largeTables, table) {
+					continue
+				}
+				if c.walk == "" {
+					t.Errorf("%q reads all of %s: the filter should SEARCH an index%s", step, table, show)
+				} else if step != c.walk {
+					t.Errorf("%q reads all of %s: the only full pass allowed is %q%s", step, table, c.walk, show)
+				}
+			}
+			if c.sorted && sortsRows(plan) {
+				t.Errorf("the rows are sorted after reading them all, not read in index order%s", show)
+			}
+			if testing.Verbose() {
+				t.Log(show)
+			}
+		})
+	}
+
+	// The cases above run without ANALYZE statistics, as a new store does:
+	// the planner then has only the schema to go on. Close runs PRAGMA
+	// optimize, which gathers them; with statistics the planner weighs how
+	// many rows a filter keeps, and may rightly walk the list's order for a
+	// filter that keeps many (a demo group holds a fifth of the customers).
+	// The customer sorts must still read their index in order.
+	if _, err := db.writer.ExecContext(ctx, "ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
+	analyzed, err := Open(ctx, db.Path(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { analyzed.Close() })
+	var stats int
+	if err := analyzed.reader.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_stat1").Scan(&stats); err != nil || stats == 0 {
+		t.Fatalf("ANALYZE left %d rows of statistics (%v)", stats, err)
+	}
+	for _, c := range cases {
+		if !c.sorted || c.err != nil {
+			continue
+		}
+		t.Run("analyzed/"+c.name, func(t *testing.T) {
+			plan, err := explain(ctx, analyzed, c.stmt, c.args)
+			if err != nil {
+				t.Fatalf("EXPLAIN QUERY PLAN: %v\n%s", err, c.stmt)
+			}
+			if sortsRows(plan) {
+				t.Errorf("with statistics, the rows are sorted after reading them all\nstatement:\n  %s\nplan:\n  %s",
+					c.stmt, strings.Join(plan, "\n  "))
+			}
+		})
+	}
+}
+
+// listPlanCases builds the plan cases of every list filter and customer
+// sort on db, a store seeded with the demo (whose records give the values),
+// and checks each against the statement the real list call runs (log
+// must observe db).
+func listPlanCases(t *testing.T, db *DB, log *statementLog) []planCase {
+	t.Helper()
+	ctx := context.Background()
 	// Representative values, from the seeded store.
 	first := func(err error) {
 		t.Helper()
@@ -434,70 +507,7 @@ func TestListPlans(t *testing.T) {
 		deliveryCase("eventIdIn", WebhookDeliveryFilter{EventIDIn: []int{1}}),
 		deliveryCase("status", WebhookDeliveryFilter{Status: &pending}),
 	)
-
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if c.err != nil {
-				t.Fatal(c.err)
-			}
-			plan, err := explain(ctx, db, c.stmt, c.args)
-			if err != nil {
-				t.Fatalf("EXPLAIN QUERY PLAN: %v\n%s", err, c.stmt)
-			}
-			show := "\nstatement:\n  " + c.stmt + "\nplan:\n  " + strings.Join(plan, "\n  ")
-			for _, step := range plan {
-				table, ok := scannedTable(step, c.aliases)
-				if !ok || !slices.Contains(largeTables, table) {
-					continue
-				}
-				if c.walk == "" {
-					t.Errorf("%q reads all of %s: the filter should SEARCH an index%s", step, table, show)
-				} else if step != c.walk {
-					t.Errorf("%q reads all of %s: the only full pass allowed is %q%s", step, table, c.walk, show)
-				}
-			}
-			if c.sorted && sortsRows(plan) {
-				t.Errorf("the rows are sorted after reading them all, not read in index order%s", show)
-			}
-			if testing.Verbose() {
-				t.Log(show)
-			}
-		})
-	}
-
-	// The cases above run without ANALYZE statistics, as a new store does:
-	// the planner then has only the schema to go on. Close runs PRAGMA
-	// optimize, which gathers them; with statistics the planner weighs how
-	// many rows a filter keeps, and may rightly walk the list's order for a
-	// filter that keeps many (a demo group holds a fifth of the customers).
-	// The customer sorts must still read their index in order.
-	if _, err := db.writer.ExecContext(ctx, "ANALYZE"); err != nil {
-		t.Fatal(err)
-	}
-	analyzed, err := Open(ctx, db.Path(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { analyzed.Close() })
-	var stats int
-	if err := analyzed.reader.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_stat1").Scan(&stats); err != nil || stats == 0 {
-		t.Fatalf("ANALYZE left %d rows of statistics (%v)", stats, err)
-	}
-	for _, c := range cases {
-		if !c.sorted || c.err != nil {
-			continue
-		}
-		t.Run("analyzed/"+c.name, func(t *testing.T) {
-			plan, err := explain(ctx, analyzed, c.stmt, c.args)
-			if err != nil {
-				t.Fatalf("EXPLAIN QUERY PLAN: %v\n%s", err, c.stmt)
-			}
-			if sortsRows(plan) {
-				t.Errorf("with statistics, the rows are sorted after reading them all\nstatement:\n  %s\nplan:\n  %s",
-					c.stmt, strings.Join(plan, "\n  "))
-			}
-		})
-	}
+	return cases
 }
 
 // sortsRows reports whether a plan sorts its rows for the ORDER BY, in

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -70,6 +71,18 @@ func openPostgres(ctx context.Context, u string, opts Options) (*DB, error) {
 	}
 	db.reader = r
 	db.stmts = newStmtCache(r)
+	if opts.ReadURL != "" {
+		if !IsPostgresURL(opts.ReadURL) {
+			db.Close()
+			return nil, errors.New("open store: -db-read wants a postgres:// URL of a hot standby")
+		}
+		sb, err := openStandby(ctx, opts.ReadURL, opts)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		db.standby = sb
+	}
 	db.startListener(u)
 	return db, nil
 }

@@ -156,13 +156,14 @@ func (r readPool) ExecContext(ctx context.Context, statement string, args ...any
 type snapshot struct {
 	db    *DB
 	tx    *sql.Tx
+	cache *stmtCache
 	bound boundStmts
 	// writes is the store's write count when the snapshot began.
 	writes uint64
 }
 
 // querier returns the querier of the snapshot's transaction.
-func (s *snapshot) querier() querier { return readTx{tx: s.tx, cache: s.db.stmts, bound: &s.bound} }
+func (s *snapshot) querier() querier { return readTx{tx: s.tx, cache: s.cache, bound: &s.bound} }
 
 type snapshotKey struct{}
 
@@ -191,10 +192,10 @@ func (db *DB) Snapshot(ctx context.Context) (_ context.Context, end func(), _ er
 		return ctx, nil, err
 	}
 	writes := db.writes.Load() // before the snapshot begins
-	tx, err := db.reader.BeginTx(context.WithoutCancel(ctx), db.readOptions())
+	tx, stmts, writes, err := db.beginReadTx(ctx, context.WithoutCancel(ctx), writes)
 	if err != nil {
 		return ctx, nil, fmt.Errorf("begin read: %w", formatError(err))
 	}
-	s := &snapshot{db: db, tx: tx, bound: boundStmts{m: map[*sql.Stmt]*sql.Stmt{}}, writes: writes}
+	s := &snapshot{db: db, tx: tx, cache: stmts, bound: boundStmts{m: map[*sql.Stmt]*sql.Stmt{}}, writes: writes}
 	return context.WithValue(ctx, snapshotKey{}, s), func() { tx.Rollback() }, nil
 }

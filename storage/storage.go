@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"sort"
 	"strings"
@@ -42,6 +43,13 @@ type Options struct {
 	// this fails with STORE_UNAVAILABLE, as on a full disk. 0 means no
 	// bound.
 	MaxBytes int64
+	// ReadURL, on PostgreSQL, is a hot standby of the database that
+	// serves reads (standby.go); empty means every read goes to the
+	// primary. SQLite refuses it.
+	ReadURL string
+	// Logger receives the store's operational notes (the standby going
+	// away and coming back); nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // DB is the store. It is safe for concurrent use.
@@ -56,6 +64,8 @@ type DB struct {
 	reader       *sql.DB
 	// stmts keeps the reader's statements prepared.
 	stmts *stmtCache
+	// standby, when set, serves the reads a caller's writes allow.
+	standby *standby
 	// all is the view of every column, behind the DB's lookups.
 	all *View
 	// tokens caches API tokens found lately.
@@ -105,6 +115,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	if IsPostgresURL(path) {
 		return openPostgres(ctx, path, opts)
+	}
+	if opts.ReadURL != "" {
+		return nil, errors.New("open store: a read standby (-db-read) needs PostgreSQL (-db postgres://...); SQLite has none")
 	}
 	db := &DB{path: path, d: sqliteDialect{}, migrationDir: "migration", Now: time.Now}
 	db.all = allColumns(db)
@@ -184,6 +197,9 @@ func dsn(path string, readOnly bool) string {
 func (db *DB) Close() error {
 	db.stopListener()
 	var errs []error
+	if db.standby != nil {
+		errs = append(errs, db.standby.close())
+	}
 	if db.reader != nil {
 		db.stmts.close()
 		errs = append(errs, db.reader.Close())
@@ -325,6 +341,11 @@ type Tx struct {
 	// inferFields takes every form field name as defined, for any owner
 	// and value (InferredFormFields).
 	inferFields bool
+	// cache holds a read transaction's prepared statements (the pool's
+	// it runs on); caller is a write transaction's (WithCaller).
+	cache     *stmtCache
+	caller    string
+	hasCaller bool
 }
 
 type inferredFieldsKey struct{}
@@ -355,8 +376,9 @@ func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
 		tx.Rollback()
 		return nil, fmt.Errorf("begin: %w", formatError(err))
 	}
+	caller, hasCaller := callerOf(ctx)
 	return &Tx{tx: tx, db: db, now: db.Now().UTC().Truncate(time.Second), dry: isDryRun(ctx),
-		inferFields: ctx.Value(inferredFieldsKey{}) != nil}, nil
+		inferFields: ctx.Value(inferredFieldsKey{}) != nil, caller: caller, hasCaller: hasCaller}, nil
 }
 
 // beginRead starts a read transaction on the read pool, so that several
@@ -366,11 +388,11 @@ func (db *DB) beginRead(ctx context.Context) (*Tx, error) {
 		return &Tx{tx: s.tx, db: db, now: db.Now().UTC().Truncate(time.Second), read: true, borrowed: s, writes: s.writes}, nil
 	}
 	writes := db.writes.Load() // before the snapshot begins
-	tx, err := db.reader.BeginTx(ctx, db.readOptions())
+	tx, stmts, writes, err := db.beginReadTx(ctx, ctx, writes)
 	if err != nil {
 		return nil, fmt.Errorf("begin read: %w", formatError(err))
 	}
-	return &Tx{tx: tx, db: db, now: db.Now().UTC().Truncate(time.Second), read: true, writes: writes}, nil
+	return &Tx{tx: tx, db: db, now: db.Now().UTC().Truncate(time.Second), read: true, writes: writes, cache: stmts}, nil
 }
 
 // Commit commits the transaction, and wakes the event consumers when it
@@ -392,6 +414,7 @@ func (tx *Tx) Commit() error {
 		return fmt.Errorf("commit: %w", formatError(err))
 	}
 	if !tx.read {
+		tx.db.noteWrite(tx.caller, tx.hasCaller) // before the count: see readSide
 		tx.db.writes.Add(1)
 	}
 	if tx.events {
@@ -420,7 +443,7 @@ func (tx *Tx) q() querier {
 		return tx.borrowed.querier()
 	}
 	if tx.read {
-		return readTx{tx: tx.tx, cache: tx.db.stmts}
+		return readTx{tx: tx.tx, cache: tx.cache}
 	}
 	return tx.tx
 }
@@ -468,14 +491,21 @@ func keyLookup(ctx context.Context) (context.Context, error) {
 // query runs a statement that returns rows.
 func (db *DB) query(ctx context.Context, q querier, statement string, args ...any) (*sql.Rows, error) {
 	start := time.Now()
+	onStandby := false
 	if p, ok := q.(*sql.DB); ok && p == db.reader {
 		if s := snapshotOf(ctx, db); s != nil {
 			q = s.querier()
 		} else {
-			q = readPool{db.stmts}
+			var stmts *stmtCache
+			_, stmts, onStandby, _ = db.readSide(ctx)
+			q = readPool{stmts}
 		}
 	}
 	rows, err := q.QueryContext(ctx, db.d.statement(statement), db.d.args(args)...)
+	if err != nil && onStandby {
+		db.standbyFailed(ctx, err)
+		rows, err = readPool{db.stmts}.QueryContext(ctx, db.d.statement(statement), db.d.args(args)...)
+	}
 	db.observe(ctx, statement, start, err)
 	if err != nil {
 		return nil, formatError(err)

@@ -165,11 +165,13 @@ func newDatabase(tb testing.TB, template string) string {
 		create += ` TEMPLATE ` + template
 	}
 	// A copy waits while anything else is connected to the template: the
-	// process that just made it may still be closing its connections.
+	// process that just made it may still be closing its connections, and
+	// another copy holds it while it runs (up to about a minute in all: on
+	// a loaded machine copies queue, and 13 s was seen to be too short).
 	for wait := 100 * time.Millisecond; ; wait *= 2 {
 		_, err = admin.ExecContext(ctx, create)
 		var state interface{ SQLState() string }
-		if err == nil || !errors.As(err, &state) || state.SQLState() != "55006" || wait > 10*time.Second {
+		if err == nil || !errors.As(err, &state) || state.SQLState() != "55006" || wait > 30*time.Second {
 			break
 		}
 		time.Sleep(wait)
