@@ -234,10 +234,14 @@ func init() {
 	}}
 
 	customerTable = &object[customer]{name: "Customer", slot: func(c *storage.Columns) *[]string { return &c.Customer }, fields: map[string]*field[customer]{
-		"id":                    key(func(x *execution, c customer) { x.int(c.ID) }),
-		"email":                 col("email", func(x *execution, c customer) { x.str(c.Email) }),
-		"firstName":             col("first_name", func(x *execution, c customer) { x.str(c.FirstName) }),
-		"lastName":              col("last_name", func(x *execution, c customer) { x.str(c.LastName) }),
+		"id":        key(func(x *execution, c customer) { x.int(c.ID) }),
+		"email":     col("email", func(x *execution, c customer) { x.str(c.Email) }),
+		"firstName": col("first_name", func(x *execution, c customer) { x.str(c.FirstName) }),
+		"lastName":  col("last_name", func(x *execution, c customer) { x.str(c.LastName) }),
+		"fullName": {cols: []string{"first_name", "last_name"}, write: func(x *execution, _ *planField, c customer) error {
+			x.str(c.FullName())
+			return nil
+		}},
 		"company":               col("company", func(x *execution, c customer) { x.str(c.Company) }),
 		"phone":                 col("phone", func(x *execution, c customer) { x.str(c.Phone) }),
 		"notes":                 col("notes", func(x *execution, c customer) { x.str(c.Notes) }),

@@ -96,6 +96,7 @@ type ComplexityRoot struct {
 		Email                                   func(childComplexity int) int
 		FirstName                               func(childComplexity int) int
 		FormFields                              func(childComplexity int) int
+		FullName                                func(childComplexity int) int
 		Group                                   func(childComplexity int) int
 		ID                                      func(childComplexity int) int
 		LastName                                func(childComplexity int) int
@@ -954,6 +955,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.FormFields(childComplexity), true
+	case "Customer.fullName":
+		if e.ComplexityRoot.Customer.FullName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.FullName(childComplexity), true
 	case "Customer.group":
 		if e.ComplexityRoot.Customer.Group == nil {
 			break
@@ -3926,6 +3933,11 @@ type Customer {
   firstName: String!
   "Last name."
   lastName: String!
+  """
+  ` + "`" + `firstName + " " + lastName` + "`" + `: the name as a dashboard lists it, and the
+  string the ` + "`" + `nameIn` + "`" + ` and ` + "`" + `nameLike` + "`" + ` filters match.
+  """
+  fullName: String!
   "Company name; empty when not set."
   company: String!
   "Phone number; empty when not set."
@@ -5875,6 +5887,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_firstName(ctx, field)
 	case "lastName":
 		return ec.fieldContext_Customer_lastName(ctx, field)
+	case "fullName":
+		return ec.fieldContext_Customer_fullName(ctx, field)
 	case "company":
 		return ec.fieldContext_Customer_company(ctx, field)
 	case "phone":
@@ -8865,6 +8879,29 @@ func (ec *executionContext) _Customer_lastName(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Customer_lastName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Customer_fullName(ctx context.Context, field graphql.CollectedField, obj *storage.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_fullName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FullName(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_fullName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Customer_company(ctx context.Context, field graphql.CollectedField, obj *storage.Customer) (ret graphql.Marshaler) {
@@ -24683,6 +24720,11 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "lastName":
 			out.Values[i] = ec._Customer_lastName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fullName":
+			out.Values[i] = ec._Customer_fullName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
