@@ -123,52 +123,28 @@ func (s *compiledSchema) planFor(ctx context.Context, op *graphql.OperationConte
 	return p
 }
 
-// viewColumns maps the fields of the compiled types to the stored columns
-// they are written from (storage.Columns); the keys that relate records are
-// always read, so fields written from keys or from other records need none.
-var viewColumns = map[string]map[string][]string{
-	"Customer": {
-		"email": {"email"}, "firstName": {"first_name"}, "lastName": {"last_name"}, "company": {"company"},
-		"phone": {"phone"}, "notes": {"notes"}, "taxExemptCategory": {"tax_exempt_category"},
-		"registrationIpAddress": {"registration_ip_address"}, "customerGroupId": {"customer_group_id"},
-		"group": {"customer_group_id"}, "acceptsProductReviewAbandonedCartEmails": {"accepts_product_review_abandoned_cart_emails"},
-		"originChannelId": {"origin_channel_id"}, "channelIds": {"channel_ids"}, "dateCreated": {"date_created"},
-		"dateModified": {"date_modified"}, "authentication": {"force_password_reset"},
-	},
-	"CustomerAddress": {
-		"firstName": {"first_name"}, "lastName": {"last_name"}, "company": {"company"}, "address1": {"address1"},
-		"address2": {"address2"}, "city": {"city"}, "stateOrProvince": {"state_or_province"}, "postalCode": {"postal_code"},
-		"countryCode": {"country_code"}, "country": {"country_code"}, "phone": {"phone"}, "addressType": {"address_type"},
-	},
-	"CustomerAttributeValue": {"value": {"value"}, "dateCreated": {"date_created"}, "dateModified": {"date_modified"}},
-	"CustomerAttribute":      {"name": {"name"}, "type": {"type"}, "dateCreated": {"date_created"}, "dateModified": {"date_modified"}},
-	"CustomerFormFieldValue": {"name": {"name"}, "value": {"value"}},
-	"CustomerFormField": {
-		"name": {"name"}, "label": {"label"}, "type": {"type"}, "appliesTo": {"applies_to"}, "required": {"required"},
-		"options": {"options"}, "dateCreated": {"date_created"}, "dateModified": {"date_modified"},
-	},
-	"CustomerGroup": {
-		"name": {"name"}, "isDefault": {"is_default"}, "isGroupForGuests": {"is_group_for_guests"},
-		"categoryAccess": {"category_access_type", "category_access_categories"}, "discountRules": {"discount_rules"},
-		"dateCreated": {"date_created"}, "dateModified": {"date_modified"},
-	},
-}
-
 // columnsOf returns the columns, per record type, that the plan writes
 // anywhere: every read of a type in one execution uses the same columns, so
 // the records the loaders share are complete for every field that reads
 // them.
 func columnsOf(root *planNode) storage.Columns {
-	byType := map[string][]string{}
-	for typ := range viewColumns {
-		byType[typ] = []string{}
+	var c storage.Columns
+	for _, t := range compiledTypes {
+		if slot := t.columnSlot(&c); slot != nil {
+			*slot = []string{}
+		}
 	}
 	var walk func(n *planNode)
 	walk = func(n *planNode) {
+		t := compiledTypes[n.typ]
 		for _, f := range n.fields {
-			for _, col := range viewColumns[n.typ][f.name] {
-				if !slices.Contains(byType[n.typ], col) {
-					byType[n.typ] = append(byType[n.typ], col)
+			if t != nil {
+				if slot := t.columnSlot(&c); slot != nil {
+					for _, col := range t.columns(f.name) {
+						if !slices.Contains(*slot, col) {
+							*slot = append(*slot, col)
+						}
+					}
 				}
 			}
 			if f.child != nil {
@@ -177,9 +153,7 @@ func columnsOf(root *planNode) storage.Columns {
 		}
 	}
 	walk(root)
-	return storage.Columns{Customer: byType["Customer"], Address: byType["CustomerAddress"],
-		AttributeValue: byType["CustomerAttributeValue"], Attribute: byType["CustomerAttribute"],
-		FormFieldValue: byType["CustomerFormFieldValue"], FormField: byType["CustomerFormField"], Group: byType["CustomerGroup"]}
+	return c
 }
 
 // planKey names a plan: query text, operation name, and the variables that
@@ -197,36 +171,16 @@ func planKey(op *graphql.OperationContext) string {
 	return b.String()
 }
 
-// coveredFields lists the fields the compiled executor writes, by type.
-var coveredFields = map[string][]string{
-	"Query":                  {"customers", "customer"},
-	"CustomerConnection":     {"nodes", "edges", "pageInfo", "pagination"},
-	"CustomerEdge":           {"cursor", "node"},
-	"PageInfo":               {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"},
-	"Pagination":             {"total", "count", "perPage", "currentPage", "totalPages"},
-	"Customer":               {"id", "email", "firstName", "lastName", "company", "phone", "notes", "taxExemptCategory", "registrationIpAddress", "customerGroupId", "acceptsProductReviewAbandonedCartEmails", "originChannelId", "channelIds", "dateCreated", "dateModified", "addressCount", "attributeCount", "authentication", "addresses", "attributes", "formFields", "storeCredit", "consent", "group"},
-	"CustomerAuthentication": {"forcePasswordReset"},
-	"CustomerAddress":        {"id", "customerId", "firstName", "lastName", "company", "address1", "address2", "city", "stateOrProvince", "postalCode", "countryCode", "country", "phone", "addressType", "formFields", "customer"},
-	"CustomerAttributeValue": {"id", "customerId", "attributeId", "value", "dateCreated", "dateModified", "attribute", "customer"},
-	"CustomerAttribute":      {"id", "name", "type", "dateCreated", "dateModified"},
-	"CustomerFormFieldValue": {"name", "value", "customerId", "addressId", "field"},
-	"CustomerFormField":      {"id", "name", "label", "type", "appliesTo", "required", "options", "dateCreated", "dateModified"},
-	"StoreCreditAmount":      {"amount"},
-	"CustomerConsent":        {"customerId", "allow", "deny", "updatedAt"},
-	"CustomerGroup":          {"id", "name", "isDefault", "isGroupForGuests", "categoryAccess", "discountRules", "dateCreated", "dateModified", "customers"},
-	"CategoryAccess":         {"type", "categories"},
-	"DiscountRule":           {"type", "method", "amount", "priceListId", "categoryId", "productId"},
-}
-
 // covered reports whether every field the plan reaches is one the compiled
-// executor writes.
+// executor writes (one its type's table has), and attaches each field's
+// table entry to it.
 func covered(n *planNode) bool {
-	known := coveredFields[n.typ]
+	t := compiledTypes[n.typ]
 	for _, f := range n.fields {
 		if f.name == "__typename" {
 			continue
 		}
-		if !slices.Contains(known, f.name) || (f.child != nil && !covered(f.child)) {
+		if t == nil || !t.bind(f) || (f.child != nil && !covered(f.child)) {
 			return false
 		}
 	}
@@ -270,7 +224,7 @@ func (s *compiledSchema) run(ctx context.Context, op *graphql.OperationContext, 
 	if err := x.fetch(p.root); err != nil {
 		return nil, err
 	}
-	if err := x.object(p.root, x.query); err != nil {
+	if err := queryTable.write(x, p.root, struct{}{}); err != nil {
 		return nil, err
 	}
 	*bp = x.b
@@ -331,10 +285,13 @@ func (x *execution) fetchRoot(f *planField) error {
 	if f.name == "__typename" {
 		return nil
 	}
-	args := f.ast.ArgumentMap(x.op.Variables)
+	args, err := coerceArgs(x.ctx, x.op, f.impl.(*field[struct{}]).args, f.ast)
+	if err != nil {
+		return err // the reference reports it
+	}
 	fc := &graphql.FieldContext{Object: "Query", Field: graphql.CollectedField{Field: f.ast, Selections: f.ast.SelectionSet},
 		Args: args, IsMethod: true, IsResolver: true}
-	_, err := x.op.ResolverMiddleware(graphql.WithFieldContext(x.ctx, fc), func(ctx context.Context) (any, error) {
+	_, err = x.op.ResolverMiddleware(graphql.WithFieldContext(x.ctx, fc), func(ctx context.Context) (any, error) {
 		return nil, x.fetchRootIn(ctx, f, args)
 	})
 	return err
@@ -344,7 +301,7 @@ func (x *execution) fetchRootIn(ctx context.Context, f *planField, args map[stri
 	p := &primer{ctx: ctx, l: x.l}
 	switch f.name {
 	case "customers":
-		q, err := parseCustomersQueryArgs(args)
+		q, err := customersQueryOfArgs(args)
 		if err != nil {
 			return err
 		}
@@ -364,10 +321,7 @@ func (x *execution) fetchRootIn(ctx context.Context, f *planField, args map[stri
 			}
 		}
 	case "customer":
-		id, err := toInt(args["id"])
-		if err != nil {
-			return err
-		}
+		id, _ := args["id"].(int)
 		c, err := orNull(x.view.FindCustomerByID(ctx, id))
 		if err != nil {
 			return err
@@ -527,424 +481,19 @@ func array[T any](x *execution, items []T, item func(T) error) error {
 	return nil
 }
 
-func (x *execution) query(f *planField) error {
-	switch f.name {
-	case "customers":
-		return x.connection(f.child, x.pages[f])
-	case "customer":
-		c := x.single[f]
-		if c == nil {
-			x.null()
-			return nil
-		}
-		return x.customer(f.child, c)
+// groupCustomersQuery parses the arguments of a group's `customers` field
+// f, with what its selection asks of the page.
+func groupCustomersQuery(ctx context.Context, op *graphql.OperationContext, f *planField) (customersQuery, error) {
+	args, err := coerceArgs(ctx, op, groupTable.fields["customers"].args, f.ast)
+	if err != nil {
+		return customersQuery{}, err
 	}
-	return errFallback
-}
-
-// connection writes a CustomerConnection of a page.
-func (x *execution) connection(n *planNode, pg *storage.Page[*storage.Customer]) error {
-	return x.object(n, func(f *planField) error {
-		switch f.name {
-		case "nodes":
-			return array(x, pg.Items, func(c *storage.Customer) error { return x.customer(f.child, c) })
-		case "edges":
-			i := 0
-			return array(x, pg.Items, func(c *storage.Customer) error {
-				cursor := pg.Cursor(i)
-				i++
-				return x.object(f.child, func(e *planField) error {
-					switch e.name {
-					case "cursor":
-						x.str(cursor)
-					case "node":
-						return x.customer(e.child, c)
-					default:
-						return errFallback
-					}
-					return nil
-				})
-			})
-		case "pageInfo":
-			return x.object(f.child, func(p *planField) error {
-				switch p.name {
-				case "hasNextPage":
-					x.bool(pg.HasNext)
-				case "hasPreviousPage":
-					x.bool(pg.HasPrevious)
-				case "startCursor", "endCursor":
-					if len(pg.Items) == 0 {
-						x.null()
-					} else if p.name == "startCursor" {
-						x.str(pg.Cursor(0))
-					} else {
-						x.str(pg.Cursor(len(pg.Items) - 1))
-					}
-				default:
-					return errFallback
-				}
-				return nil
-			})
-		case "pagination":
-			return x.object(f.child, func(p *planField) error {
-				switch p.name {
-				case "total":
-					x.int(pg.Total)
-				case "count":
-					x.int(len(pg.Items))
-				case "perPage":
-					x.int(pg.Limit)
-				case "currentPage":
-					if pg.Page > 0 {
-						x.int(pg.Page)
-					} else {
-						x.null()
-					}
-				case "totalPages":
-					x.int(pg.TotalPages())
-				default:
-					return errFallback
-				}
-				return nil
-			})
-		}
-		return errFallback
-	})
-}
-
-func (x *execution) customer(n *planNode, c *storage.Customer) error {
-	return x.object(n, func(f *planField) error {
-		switch f.name {
-		case "id":
-			x.int(c.ID)
-		case "email":
-			x.str(c.Email)
-		case "firstName":
-			x.str(c.FirstName)
-		case "lastName":
-			x.str(c.LastName)
-		case "company":
-			x.str(c.Company)
-		case "phone":
-			x.str(c.Phone)
-		case "notes":
-			x.str(c.Notes)
-		case "taxExemptCategory":
-			x.str(c.TaxExemptCategory)
-		case "registrationIpAddress":
-			x.str(c.RegistrationIPAddress)
-		case "customerGroupId":
-			x.optInt(c.CustomerGroupID)
-		case "acceptsProductReviewAbandonedCartEmails":
-			x.bool(c.AcceptsProductReviewAbandonedCartEmails)
-		case "originChannelId":
-			x.int(c.OriginChannelID)
-		case "channelIds":
-			if c.ChannelIDs == nil {
-				x.null()
-			} else {
-				x.ints(c.ChannelIDs)
-			}
-		case "dateCreated":
-			x.time(c.DateCreated)
-		case "dateModified":
-			x.time(c.DateModified)
-		case "addressCount":
-			x.int(x.l.AddressCountByCustomerID.get(c.ID))
-		case "attributeCount":
-			x.int(x.l.AttributeCountByCustomerID.get(c.ID))
-		case "authentication":
-			return x.object(f.child, func(a *planField) error {
-				if a.name != "forcePasswordReset" {
-					return errFallback
-				}
-				x.bool(c.ForcePasswordReset)
-				return nil
-			})
-		case "addresses":
-			return array(x, x.l.AddressesByCustomerID.get(c.ID), func(a *storage.CustomerAddress) error { return x.address(f.child, a) })
-		case "attributes":
-			return array(x, x.l.AttributeValuesByCustomerID.get(c.ID), func(v *storage.CustomerAttributeValue) error {
-				return x.attributeValue(f.child, v)
-			})
-		case "formFields":
-			return array(x, x.l.FormFieldValuesByCustomerID.get(c.ID), func(v *storage.CustomerFormFieldValue) error {
-				return x.formFieldValue(f.child, v)
-			})
-		case "storeCredit":
-			return array(x, x.l.StoreCreditByCustomerID.get(c.ID), func(a *storage.StoreCreditAmount) error {
-				return x.object(f.child, func(s *planField) error {
-					if s.name != "amount" {
-						return errFallback
-					}
-					return x.float(a.Amount)
-				})
-			})
-		case "consent":
-			return x.consent(f.child, x.l.ConsentByCustomerID.get(c.ID))
-		case "group":
-			if c.CustomerGroupID == nil {
-				x.null()
-				return nil
-			}
-			g := x.l.GroupByID.get(*c.CustomerGroupID)
-			if g == nil {
-				x.null()
-				return nil
-			}
-			return x.group(f.child, g)
-		default:
-			return errFallback
-		}
-		return nil
-	})
-}
-
-func (x *execution) address(n *planNode, a *storage.CustomerAddress) error {
-	return x.object(n, func(f *planField) error {
-		switch f.name {
-		case "id":
-			x.int(a.ID)
-		case "customerId":
-			x.int(a.CustomerID)
-		case "firstName":
-			x.str(a.FirstName)
-		case "lastName":
-			x.str(a.LastName)
-		case "company":
-			x.str(a.Company)
-		case "address1":
-			x.str(a.Address1)
-		case "address2":
-			x.str(a.Address2)
-		case "city":
-			x.str(a.City)
-		case "stateOrProvince":
-			x.str(a.StateOrProvince)
-		case "postalCode":
-			x.str(a.PostalCode)
-		case "countryCode":
-			x.str(a.CountryCode)
-		case "country":
-			x.str(a.Country())
-		case "phone":
-			x.str(a.Phone)
-		case "addressType":
-			writeEnum(x, a.AddressType)
-		case "formFields":
-			return array(x, x.l.FormFieldValuesByAddressID.get(a.ID), func(v *storage.CustomerFormFieldValue) error {
-				return x.formFieldValue(f.child, v)
-			})
-		case "customer":
-			c := x.l.CustomerByID.get(a.CustomerID)
-			if c == nil {
-				return errFallback // non-null: gqlgen reports it
-			}
-			return x.customer(f.child, c)
-		default:
-			return errFallback
-		}
-		return nil
-	})
-}
-
-func (x *execution) attributeValue(n *planNode, v *storage.CustomerAttributeValue) error {
-	return x.object(n, func(f *planField) error {
-		switch f.name {
-		case "id":
-			x.int(v.ID)
-		case "customerId":
-			x.int(v.CustomerID)
-		case "attributeId":
-			x.int(v.AttributeID)
-		case "value":
-			x.str(v.Value)
-		case "dateCreated":
-			x.time(v.DateCreated)
-		case "dateModified":
-			x.time(v.DateModified)
-		case "attribute":
-			a := x.l.AttributeByID.get(v.AttributeID)
-			if a == nil {
-				return errFallback
-			}
-			return x.object(f.child, func(g *planField) error {
-				switch g.name {
-				case "id":
-					x.int(a.ID)
-				case "name":
-					x.str(a.Name)
-				case "type":
-					writeEnum(x, a.Type)
-				case "dateCreated":
-					x.time(a.DateCreated)
-				case "dateModified":
-					x.time(a.DateModified)
-				default:
-					return errFallback
-				}
-				return nil
-			})
-		case "customer":
-			c := x.l.CustomerByID.get(v.CustomerID)
-			if c == nil {
-				return errFallback
-			}
-			return x.customer(f.child, c)
-		default:
-			return errFallback
-		}
-		return nil
-	})
-}
-
-func (x *execution) formFieldValue(n *planNode, v *storage.CustomerFormFieldValue) error {
-	return x.object(n, func(f *planField) error {
-		switch f.name {
-		case "name":
-			x.str(v.Name)
-		case "value":
-			b, err := v.Value.MarshalJSON()
-			if err != nil {
-				return err
-			}
-			if x.b, err = appendRawJSON(x.b, b); err != nil {
-				return err
-			}
-		case "customerId":
-			x.optInt(v.CustomerID)
-		case "addressId":
-			x.optInt(v.AddressID)
-		case "field":
-			d := x.l.FormFieldByID.get(v.FormFieldID)
-			if d == nil {
-				return errFallback
-			}
-			return x.object(f.child, func(g *planField) error {
-				switch g.name {
-				case "id":
-					x.int(d.ID)
-				case "name":
-					x.str(d.Name)
-				case "label":
-					x.str(d.Label)
-				case "type":
-					writeEnum(x, d.Type)
-				case "appliesTo":
-					writeEnum(x, d.AppliesTo)
-				case "required":
-					x.bool(d.Required)
-				case "options":
-					return array(x, d.Options, func(o string) error { x.str(o); return nil })
-				case "dateCreated":
-					x.time(d.DateCreated)
-				case "dateModified":
-					x.time(d.DateModified)
-				default:
-					return errFallback
-				}
-				return nil
-			})
-		default:
-			return errFallback
-		}
-		return nil
-	})
-}
-
-func (x *execution) consent(n *planNode, k *storage.CustomerConsent) error {
-	return x.object(n, func(f *planField) error {
-		switch f.name {
-		case "customerId":
-			x.int(k.CustomerID)
-		case "allow":
-			return array(x, k.Allow, func(c storage.ConsentCategory) error { writeEnum(x, c); return nil })
-		case "deny":
-			return array(x, k.Deny, func(c storage.ConsentCategory) error { writeEnum(x, c); return nil })
-		case "updatedAt":
-			x.optTime(k.UpdatedAt)
-		default:
-			return errFallback
-		}
-		return nil
-	})
-}
-
-func (x *execution) group(n *planNode, g *storage.CustomerGroup) error {
-	return x.object(n, func(f *planField) error {
-		switch f.name {
-		case "id":
-			x.int(g.ID)
-		case "name":
-			x.str(g.Name)
-		case "isDefault":
-			x.bool(g.IsDefault)
-		case "isGroupForGuests":
-			x.bool(g.IsGroupForGuests)
-		case "categoryAccess":
-			return x.object(f.child, func(c *planField) error {
-				switch c.name {
-				case "type":
-					writeEnum(x, g.CategoryAccess.Type)
-				case "categories":
-					x.ints(g.CategoryAccess.Categories)
-				default:
-					return errFallback
-				}
-				return nil
-			})
-		case "discountRules":
-			return array(x, g.DiscountRules, func(r storage.DiscountRule) error {
-				return x.object(f.child, func(d *planField) error {
-					switch d.name {
-					case "type":
-						writeEnum(x, r.Type)
-					case "method":
-						if r.Method == nil {
-							x.null()
-						} else {
-							writeEnum(x, *r.Method)
-						}
-					case "amount":
-						if r.Amount == nil {
-							x.null()
-							return nil
-						}
-						return x.float(*r.Amount)
-					case "priceListId":
-						x.optInt(r.PriceListID)
-					case "categoryId":
-						x.optInt(r.CategoryID)
-					case "productId":
-						x.optInt(r.ProductID)
-					default:
-						return errFallback
-					}
-					return nil
-				})
-			})
-		case "dateCreated":
-			x.time(g.DateCreated)
-		case "dateModified":
-			x.time(g.DateModified)
-		case "customers":
-			q, ok := x.groupQueries[f]
-			if !ok {
-				var err error
-				if q, err = parseCustomersQueryArgs(f.ast.ArgumentMap(x.op.Variables)); err != nil {
-					return err
-				}
-				wantsOf(f.child, &q.Req)
-				x.groupQueries[f] = q
-			}
-			pg := x.l.CustomersByGroup.get(x.l.groupCustomers(g.ID, q))
-			if pg == nil {
-				return errFallback
-			}
-			return x.connection(f.child, pg)
-		default:
-			return errFallback
-		}
-		return nil
-	})
+	q, err := customersQueryOfArgs(args)
+	if err != nil {
+		return q, err
+	}
+	if f.child != nil {
+		wantsOf(f.child, &q.Req)
+	}
+	return q, nil
 }

@@ -221,7 +221,7 @@ func (g *gen) formFields() string {
 
 func (g *gen) customer(depth int) string {
 	choices := map[string]func() string{
-		"id": nil, "email": nil, "firstName": nil, "lastName": nil, "company": nil, "phone": nil, "notes": nil,
+		"id": nil, "email": nil, "firstName": nil, "lastName": nil, "fullName": nil, "company": nil, "phone": nil, "notes": nil,
 		"taxExemptCategory": nil, "registrationIpAddress": nil, "customerGroupId": nil,
 		"acceptsProductReviewAbandonedCartEmails": nil, "originChannelId": nil, "channelIds": nil, "dateCreated": nil,
 		"dateModified": nil, "addressCount": nil, "attributeCount": nil,
@@ -457,6 +457,7 @@ func TestCompiledEdgeCases(t *testing.T) {
 		{"Typename", `{ __typename customers(limit: 1) { __typename nodes { __typename id } } }`, nil, admin, true},
 		{"Escapes", `{ customers(filter: {emailIn: ["esc@twin.example"]}) { nodes { firstName lastName notes company storeCredit { amount } } } }`, nil, admin, true},
 		{"MissingCustomer", `{ customer(id: 99999) { id } }`, nil, admin, true},
+		{"FullNameAlone", `{ customers(limit: 3) { nodes { fullName } } }`, nil, admin, true},
 		{"BadLimit", `{ customers(limit: 0) { nodes { id } } }`, nil, admin, false},
 		{"BadCursor", `{ customers(after: "nope") { nodes { id } } }`, nil, admin, false},
 		{"BadDate", `{ customers(filter: {dateCreatedMin: "yesterday"}) { nodes { id } } }`, nil, admin, false},
@@ -481,6 +482,53 @@ func TestCompiledEdgeCases(t *testing.T) {
 				t.Fatalf("compiled path answered: %v, want %v", got, c.compiled)
 			}
 		})
+	}
+}
+
+// TestCustomerFullName: fullName is firstName + " " + lastName on both
+// paths (the same bytes), and is the string the nameIn filter matches.
+func TestCustomerFullName(t *testing.T) {
+	t.Parallel()
+	tw := newTwin(t)
+	admin := http.Header{"X-Auth-Token": {tw.write}}
+	q := `{ customers(limit: 40) { nodes { id firstName lastName fullName } } }`
+	if !tw.same(t, q, nil, admin) {
+		t.Fatal("the compiled path did not answer")
+	}
+	// Each extra request goes to both servers, whose budgets stay equal.
+	_, body := tw.post(t, tw.compiled.URL, q, nil, admin)
+	tw.post(t, tw.reference.URL, q, nil, admin)
+	var res struct {
+		Data struct {
+			Customers struct {
+				Nodes []struct {
+					ID                            int
+					FirstName, LastName, FullName string
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(body, &res); err != nil {
+		t.Fatal(err)
+	}
+	nodes := res.Data.Customers.Nodes
+	if len(nodes) == 0 {
+		t.Fatalf("no customers: %s", body)
+	}
+	for _, n := range nodes {
+		if want := n.FirstName + " " + n.LastName; n.FullName != want {
+			t.Fatalf("customer %d: fullName %q, want %q", n.ID, n.FullName, want)
+		}
+	}
+	byName := `query($n: [String!]) { customers(filter: {nameIn: $n}) { nodes { id fullName } } }`
+	vars := map[string]any{"n": []string{nodes[0].FullName}}
+	if !tw.same(t, byName, vars, admin) {
+		t.Fatal("the compiled path did not answer")
+	}
+	_, body = tw.post(t, tw.reference.URL, byName, vars, admin)
+	tw.post(t, tw.compiled.URL, byName, vars, admin)
+	if !bytes.Contains(body, []byte(fmt.Sprintf(`{"id":%d,"fullName":`, nodes[0].ID))) {
+		t.Fatalf("nameIn %q does not find customer %d: %s", nodes[0].FullName, nodes[0].ID, body)
 	}
 }
 

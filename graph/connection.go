@@ -48,12 +48,6 @@ func (a pageArgs) page0() storage.PageRequest {
 	return req
 }
 
-// pageArgsOf reads the paging arguments from an argument map (raw values,
-// as priming and the compiled path see them).
-func pageArgsOf(in *input) pageArgs {
-	return pageArgs{page: in.integer("page"), limit: in.integer("limit"), after: in.str("after"), before: in.str("before")}
-}
-
 // connectionParts are the parts every connection type shares.
 type connectionParts[T, E any] struct {
 	nodes      []T

@@ -375,21 +375,6 @@ func matchesAny(patterns []string, scope string) bool {
 	return false
 }
 
-// webhookFilter parses a WebhookFilter.
-func webhookFilter(m map[string]any) (storage.WebhookFilter, error) {
-	in := input{m: m, path: "filter"}
-	f := storage.WebhookFilter{IDIn: in.ints("idIn"), Scope: in.str("scope"), IsActive: in.boolean("isActive")}
-	return f, in.err
-}
-
-// deliveryFilter parses a WebhookDeliveryFilter.
-func deliveryFilter(m map[string]any) (storage.WebhookDeliveryFilter, error) {
-	in := input{m: m, path: "filter"}
-	f := storage.WebhookDeliveryFilter{IDIn: in.ints("idIn"), WebhookIDIn: in.ints("webhookIdIn"),
-		EventIDIn: in.ints("eventIdIn"), Status: enum[storage.WebhookDeliveryStatus](&in, "status")}
-	return f, in.err
-}
-
 // headers converts webhook header inputs; nil stays nil (unchanged).
 func headers(in []*model.WebhookHeaderInput) map[string]string {
 	if in == nil {

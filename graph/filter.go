@@ -1,364 +1,183 @@
 package graph
 
 import (
-	"encoding/json"
-	"fmt"
-	"math"
-	"strconv"
-
+	"github.com/storefront/customers/graph/model"
 	"github.com/storefront/customers/storage"
 )
 
-// Filter inputs reach the resolvers as maps (gqlgen.yml binds every
-// `<Type>Filter` to map[string]any) and are parsed here, once per list, into
-// the storage filter. The values may already be coerced by gqlgen ([]int,
-// *storage.FilterDate, enum types) or be raw GraphQL values from variables
-// and literals (json.Number, int64, []any, string); both are accepted, so
-// any read path can share these functions.
-
-// input reads the fields of one input object and keeps the first problem.
-type input struct {
-	m    map[string]any
-	path string // the argument's name, e.g. "filter"
-	err  error
-}
-
-// fail records a problem with field name, as a coded error naming the
-// input path (filter.dateCreatedMin).
-func (in *input) fail(name string, err error) {
-	if in.err != nil {
-		return
-	}
-	msg := storage.ErrorMessage(err)
-	if storage.ErrorCode(err) == storage.EINTERNAL {
-		msg = err.Error()
-	}
-	in.err = storage.FieldErrorf(storage.EINVALID, in.path+"."+name, "%s", msg)
-}
-
-// get returns the field's value, or nil when it is absent or null.
-func (in *input) get(name string) any {
-	if in.m == nil {
-		return nil
-	}
-	return in.m[name]
-}
+// Filter inputs are generated structs (graph/model, gqlgen.yml), coerced
+// by gqlgen's generated argument unmarshalling on every read path (its
+// executor, the compiled path, priming): an Int out of range, a date that
+// does not parse or an unknown enum value is refused there, with the path
+// of the input field. What is left here is turning them into the storage
+// filters, once per list, and the bound on list filters.
 
 // MaxFilterValues bounds the values of one list filter (idIn, nameLike...):
 // a page's worth. Each value is a condition of the statement, and SQLite
 // bounds how deep an expression may nest.
 const MaxFilterValues = storage.MaxLimit
 
-// capped refuses a list filter of more than MaxFilterValues values.
-func (in *input) capped(name string, n int) bool {
-	if n <= MaxFilterValues {
-		return true
-	}
-	in.fail(name, storage.Errorf(storage.ETOOMANYITEMS, "At most %d values; %d given.", MaxFilterValues, n))
-	return false
-}
+// limits keeps the first list filter with too many values.
+type limits struct{ err error }
 
-func (in *input) ints(name string) []int {
-	out := in.intList(name)
-	if !in.capped(name, len(out)) {
-		return nil
+// atMost returns vs, or records a refusal naming filter.name when it holds
+// more than MaxFilterValues values.
+func atMost[T any](l *limits, name string, vs []T) []T {
+	if len(vs) <= MaxFilterValues {
+		return vs
 	}
-	return out
-}
-
-func (in *input) strings(name string) []string {
-	out := in.stringList(name)
-	if !in.capped(name, len(out)) {
-		return nil
+	if l.err == nil {
+		l.err = storage.FieldErrorf(storage.EINVALID, "filter."+name, "At most %d values; %d given.", MaxFilterValues, len(vs))
 	}
-	return out
-}
-
-func (in *input) intList(name string) []int {
-	switch v := in.get(name).(type) {
-	case nil:
-		return nil
-	case []int:
-		return v
-	case []any:
-		out := make([]int, len(v))
-		for i, x := range v {
-			n, err := toInt(x)
-			if err != nil {
-				in.fail(name, err)
-				return nil
-			}
-			out[i] = n
-		}
-		return out
-	default:
-		// GraphQL input coercion: a single value stands for a list of one.
-		n, err := toInt(v)
-		if err != nil {
-			in.fail(name, err)
-			return nil
-		}
-		return []int{n}
-	}
-}
-
-func (in *input) stringList(name string) []string {
-	switch v := in.get(name).(type) {
-	case nil:
-		return nil
-	case []string:
-		return v
-	case []any:
-		out := make([]string, len(v))
-		for i, x := range v {
-			s, ok := x.(string)
-			if !ok {
-				in.fail(name, fmt.Errorf("expected a list of strings"))
-				return nil
-			}
-			out[i] = s
-		}
-		return out
-	case string:
-		// GraphQL input coercion: a single value stands for a list of one.
-		return []string{v}
-	default:
-		in.fail(name, fmt.Errorf("expected a list of strings"))
-		return nil
-	}
-}
-
-func (in *input) str(name string) *string {
-	switch v := in.get(name).(type) {
-	case nil:
-		return nil
-	case string:
-		return &v
-	case *string:
-		return v
-	default:
-		in.fail(name, fmt.Errorf("expected a string"))
-		return nil
-	}
-}
-
-func (in *input) integer(name string) *int {
-	switch v := in.get(name).(type) {
-	case nil:
-		return nil
-	case *int:
-		return v
-	default:
-		n, err := toInt(v)
-		if err != nil {
-			in.fail(name, err)
-			return nil
-		}
-		return &n
-	}
-}
-
-func (in *input) boolean(name string) *bool {
-	switch v := in.get(name).(type) {
-	case nil:
-		return nil
-	case bool:
-		return &v
-	case *bool:
-		return v
-	default:
-		in.fail(name, fmt.Errorf("expected a boolean"))
-		return nil
-	}
-}
-
-func (in *input) date(name string) *storage.FilterDate {
-	switch v := in.get(name).(type) {
-	case nil:
-		return nil
-	case *storage.FilterDate:
-		return v
-	case storage.FilterDate:
-		return &v
-	default:
-		d, err := storage.ParseFilterDate(v)
-		if err != nil {
-			in.fail(name, err)
-			return nil
-		}
-		return &d
-	}
+	return nil
 }
 
 // dates reads the exact, `Min` and `Max` fields of one V3 date filter
 // (dateCreated, dateCreatedMin, dateCreatedMax) as one range.
-func (in *input) dates(name string) storage.TimeRange {
-	return storage.NewTimeRange(in.date(name), in.date(name+"Min"), in.date(name+"Max"))
+func dates(exact, min, max *storage.FilterDate) storage.TimeRange {
+	return storage.NewTimeRange(exact, min, max)
 }
 
-// enum reads an enum field into T, whose pointer parses GraphQL names.
-func enum[T any, PT interface {
-	*T
-	UnmarshalGQL(any) error
-}](in *input, name string) *T {
-	switch v := in.get(name).(type) {
-	case nil:
-		return nil
-	case T:
-		return &v
-	case *T:
-		return v
-	default:
-		var t T
-		if err := PT(&t).UnmarshalGQL(v); err != nil {
-			in.fail(name, err)
-			return nil
-		}
-		return &t
+// customerFilter turns a CustomerFilter (V3 `GET /customers` parameters)
+// into the storage filter.
+func customerFilter(m *model.CustomerFilter) (storage.CustomerFilter, error) {
+	if m == nil {
+		return storage.CustomerFilter{}, nil
 	}
-}
-
-// toInt reads a GraphQL Int in any of the forms it arrives in.
-func toInt(v any) (int, error) {
-	switch v := v.(type) {
-	case int:
-		return v, nil
-	case int64:
-		if v > math.MaxInt32 || v < math.MinInt32 {
-			return 0, fmt.Errorf("%d is not a 32-bit integer", v)
-		}
-		return int(v), nil
-	case int32:
-		return int(v), nil
-	case json.Number:
-		n, err := strconv.ParseInt(string(v), 10, 32)
-		if err != nil {
-			return 0, fmt.Errorf("%s is not a 32-bit integer", v)
-		}
-		return int(n), nil
-	case float64:
-		if v != math.Trunc(v) || v > math.MaxInt32 || v < math.MinInt32 {
-			return 0, fmt.Errorf("%v is not a 32-bit integer", v)
-		}
-		return int(v), nil
-	case string:
-		n, err := strconv.ParseInt(v, 10, 32)
-		if err != nil {
-			return 0, fmt.Errorf("%q is not a 32-bit integer", v)
-		}
-		return int(n), nil
-	}
-	return 0, fmt.Errorf("%v is not an integer", v)
-}
-
-// customerFilter parses a CustomerFilter (V3 `GET /customers` parameters).
-func customerFilter(m map[string]any) (storage.CustomerFilter, error) {
-	in := input{m: m, path: "filter"}
+	var l limits
 	f := storage.CustomerFilter{
-		IDIn:                    in.ints("idIn"),
-		CompanyIn:               in.strings("companyIn"),
-		CustomerGroupIDIn:       in.ints("customerGroupIdIn"),
-		DateCreated:             in.dates("dateCreated"),
-		DateModified:            in.dates("dateModified"),
-		EmailIn:                 in.strings("emailIn"),
-		NameIn:                  in.strings("nameIn"),
-		NameLike:                in.strings("nameLike"),
-		PhoneIn:                 in.strings("phoneIn"),
-		RegistrationIPAddressIn: in.strings("registrationIpAddressIn"),
+		IDIn:                    atMost(&l, "idIn", m.IDIn),
+		CompanyIn:               atMost(&l, "companyIn", m.CompanyIn),
+		CustomerGroupIDIn:       atMost(&l, "customerGroupIdIn", m.CustomerGroupIDIn),
+		DateCreated:             dates(m.DateCreated, m.DateCreatedMin, m.DateCreatedMax),
+		DateModified:            dates(m.DateModified, m.DateModifiedMin, m.DateModifiedMax),
+		EmailIn:                 atMost(&l, "emailIn", m.EmailIn),
+		NameIn:                  atMost(&l, "nameIn", m.NameIn),
+		NameLike:                atMost(&l, "nameLike", m.NameLike),
+		PhoneIn:                 atMost(&l, "phoneIn", m.PhoneIn),
+		RegistrationIPAddressIn: atMost(&l, "registrationIpAddressIn", m.RegistrationIPAddressIn),
 	}
-	return f, in.err
+	return f, l.err
 }
 
-// addressFilter parses a CustomerAddressFilter.
-func addressFilter(m map[string]any) (storage.CustomerAddressFilter, error) {
-	in := input{m: m, path: "filter"}
+// addressFilter turns a CustomerAddressFilter into the storage filter.
+func addressFilter(m *model.CustomerAddressFilter) (storage.CustomerAddressFilter, error) {
+	if m == nil {
+		return storage.CustomerAddressFilter{}, nil
+	}
+	var l limits
 	f := storage.CustomerAddressFilter{
-		IDIn:         in.ints("idIn"),
-		CustomerIDIn: in.ints("customerIdIn"),
-		CompanyIn:    in.strings("companyIn"),
-		NameIn:       in.strings("nameIn"),
+		IDIn:         atMost(&l, "idIn", m.IDIn),
+		CustomerIDIn: atMost(&l, "customerIdIn", m.CustomerIDIn),
+		CompanyIn:    atMost(&l, "companyIn", m.CompanyIn),
+		NameIn:       atMost(&l, "nameIn", m.NameIn),
 	}
-	return f, in.err
+	return f, l.err
 }
 
-// attributeFilter parses a CustomerAttributeFilter.
-func attributeFilter(m map[string]any) (storage.CustomerAttributeFilter, error) {
-	in := input{m: m, path: "filter"}
+// attributeFilter turns a CustomerAttributeFilter into the storage filter.
+func attributeFilter(m *model.CustomerAttributeFilter) (storage.CustomerAttributeFilter, error) {
+	if m == nil {
+		return storage.CustomerAttributeFilter{}, nil
+	}
+	var l limits
 	f := storage.CustomerAttributeFilter{
-		IDIn:         in.ints("idIn"),
-		Name:         in.str("name"),
-		NameLike:     in.str("nameLike"),
-		Type:         enum[storage.CustomerAttributeType](&in, "type"),
-		DateCreated:  in.dates("dateCreated"),
-		DateModified: in.dates("dateModified"),
+		IDIn:         atMost(&l, "idIn", m.IDIn),
+		Name:         m.Name,
+		NameLike:     m.NameLike,
+		Type:         m.Type,
+		DateCreated:  dates(m.DateCreated, m.DateCreatedMin, m.DateCreatedMax),
+		DateModified: dates(m.DateModified, m.DateModifiedMin, m.DateModifiedMax),
 	}
-	return f, in.err
+	return f, l.err
 }
 
-// attributeValueFilter parses a CustomerAttributeValueFilter.
-func attributeValueFilter(m map[string]any) (storage.CustomerAttributeValueFilter, error) {
-	in := input{m: m, path: "filter"}
+// attributeValueFilter turns a CustomerAttributeValueFilter into the
+// storage filter.
+func attributeValueFilter(m *model.CustomerAttributeValueFilter) (storage.CustomerAttributeValueFilter, error) {
+	if m == nil {
+		return storage.CustomerAttributeValueFilter{}, nil
+	}
+	var l limits
 	f := storage.CustomerAttributeValueFilter{
-		IDIn:          in.ints("idIn"),
-		CustomerIDIn:  in.ints("customerIdIn"),
-		AttributeIDIn: in.ints("attributeIdIn"),
-		Name:          in.str("name"),
-		DateCreated:   in.dates("dateCreated"),
-		DateModified:  in.dates("dateModified"),
+		IDIn:          atMost(&l, "idIn", m.IDIn),
+		CustomerIDIn:  atMost(&l, "customerIdIn", m.CustomerIDIn),
+		AttributeIDIn: atMost(&l, "attributeIdIn", m.AttributeIDIn),
+		Name:          m.Name,
+		DateCreated:   dates(m.DateCreated, m.DateCreatedMin, m.DateCreatedMax),
+		DateModified:  dates(m.DateModified, m.DateModifiedMin, m.DateModifiedMax),
 	}
-	return f, in.err
+	return f, l.err
 }
 
-// formFieldFilter parses a CustomerFormFieldFilter.
-func formFieldFilter(m map[string]any) (storage.CustomerFormFieldFilter, error) {
-	in := input{m: m, path: "filter"}
-	f := storage.CustomerFormFieldFilter{
-		IDIn:      in.ints("idIn"),
-		Name:      in.str("name"),
-		Type:      enum[storage.CustomerFormFieldType](&in, "type"),
-		AppliesTo: enum[storage.CustomerFormFieldScope](&in, "appliesTo"),
+// formFieldFilter turns a CustomerFormFieldFilter into the storage filter.
+func formFieldFilter(m *model.CustomerFormFieldFilter) (storage.CustomerFormFieldFilter, error) {
+	if m == nil {
+		return storage.CustomerFormFieldFilter{}, nil
 	}
-	return f, in.err
+	var l limits
+	f := storage.CustomerFormFieldFilter{IDIn: atMost(&l, "idIn", m.IDIn), Name: m.Name, Type: m.Type, AppliesTo: m.AppliesTo}
+	return f, l.err
 }
 
-// formFieldValueFilter parses a CustomerFormFieldValueFilter.
-func formFieldValueFilter(m map[string]any) (storage.CustomerFormFieldValueFilter, error) {
-	in := input{m: m, path: "filter"}
-	f := storage.CustomerFormFieldValueFilter{
-		CustomerID: in.integer("customerId"),
-		AddressID:  in.integer("addressId"),
-		FieldName:  in.str("fieldName"),
-		FieldType:  enum[storage.CustomerFormFieldType](&in, "fieldType"),
+// formFieldValueFilter turns a CustomerFormFieldValueFilter into the
+// storage filter.
+func formFieldValueFilter(m *model.CustomerFormFieldValueFilter) (storage.CustomerFormFieldValueFilter, error) {
+	if m == nil {
+		return storage.CustomerFormFieldValueFilter{}, nil
 	}
-	return f, in.err
+	return storage.CustomerFormFieldValueFilter{CustomerID: m.CustomerID, AddressID: m.AddressID, FieldName: m.FieldName,
+		FieldType: m.FieldType}, nil
 }
 
-// groupFilter parses a CustomerGroupFilter.
-func groupFilter(m map[string]any) (storage.CustomerGroupFilter, error) {
-	in := input{m: m, path: "filter"}
-	f := storage.CustomerGroupFilter{
-		IDIn:             in.ints("idIn"),
-		Name:             in.str("name"),
-		NameLike:         in.str("nameLike"),
-		IsDefault:        in.boolean("isDefault"),
-		IsGroupForGuests: in.boolean("isGroupForGuests"),
+// groupFilter turns a CustomerGroupFilter into the storage filter.
+func groupFilter(m *model.CustomerGroupFilter) (storage.CustomerGroupFilter, error) {
+	if m == nil {
+		return storage.CustomerGroupFilter{}, nil
 	}
-	return f, in.err
+	var l limits
+	f := storage.CustomerGroupFilter{IDIn: atMost(&l, "idIn", m.IDIn), Name: m.Name, NameLike: m.NameLike, IsDefault: m.IsDefault,
+		IsGroupForGuests: m.IsGroupForGuests}
+	return f, l.err
 }
 
-// subscriberFilter parses a SubscriberFilter.
-func subscriberFilter(m map[string]any) (storage.SubscriberFilter, error) {
-	in := input{m: m, path: "filter"}
+// subscriberFilter turns a SubscriberFilter into the storage filter.
+func subscriberFilter(m *model.SubscriberFilter) (storage.SubscriberFilter, error) {
+	if m == nil {
+		return storage.SubscriberFilter{}, nil
+	}
+	var l limits
 	f := storage.SubscriberFilter{
-		ID:           in.integer("id"),
-		IDIn:         in.ints("idIn"),
-		Email:        in.str("email"),
-		FirstName:    in.str("firstName"),
-		LastName:     in.str("lastName"),
-		Source:       in.str("source"),
-		OrderID:      in.integer("orderId"),
-		DateCreated:  in.dates("dateCreated"),
-		DateModified: in.dates("dateModified"),
+		ID:           m.ID,
+		IDIn:         atMost(&l, "idIn", m.IDIn),
+		Email:        m.Email,
+		FirstName:    m.FirstName,
+		LastName:     m.LastName,
+		Source:       m.Source,
+		OrderID:      m.OrderID,
+		DateCreated:  dates(m.DateCreated, m.DateCreatedMin, m.DateCreatedMax),
+		DateModified: dates(m.DateModified, m.DateModifiedMin, m.DateModifiedMax),
 	}
-	return f, in.err
+	return f, l.err
+}
+
+// webhookFilter turns a WebhookFilter into the storage filter.
+func webhookFilter(m *model.WebhookFilter) (storage.WebhookFilter, error) {
+	if m == nil {
+		return storage.WebhookFilter{}, nil
+	}
+	var l limits
+	f := storage.WebhookFilter{IDIn: atMost(&l, "idIn", m.IDIn), Scope: m.Scope, IsActive: m.IsActive}
+	return f, l.err
+}
+
+// deliveryFilter turns a WebhookDeliveryFilter into the storage filter.
+func deliveryFilter(m *model.WebhookDeliveryFilter) (storage.WebhookDeliveryFilter, error) {
+	if m == nil {
+		return storage.WebhookDeliveryFilter{}, nil
+	}
+	var l limits
+	f := storage.WebhookDeliveryFilter{IDIn: atMost(&l, "idIn", m.IDIn), WebhookIDIn: atMost(&l, "webhookIdIn", m.WebhookIDIn),
+		EventIDIn: atMost(&l, "eventIdIn", m.EventIDIn), Status: m.Status}
+	return f, l.err
 }

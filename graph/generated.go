@@ -96,6 +96,7 @@ type ComplexityRoot struct {
 		Email                                   func(childComplexity int) int
 		FirstName                               func(childComplexity int) int
 		FormFields                              func(childComplexity int) int
+		FullName                                func(childComplexity int) int
 		Group                                   func(childComplexity int) int
 		ID                                      func(childComplexity int) int
 		LastName                                func(childComplexity int) int
@@ -299,7 +300,7 @@ type ComplexityRoot struct {
 
 	CustomerGroup struct {
 		CategoryAccess   func(childComplexity int) int
-		Customers        func(childComplexity int, filter map[string]any, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) int
+		Customers        func(childComplexity int, filter *model.CustomerFilter, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) int
 		DateCreated      func(childComplexity int) int
 		DateModified     func(childComplexity int) int
 		DiscountRules    func(childComplexity int) int
@@ -418,7 +419,7 @@ type ComplexityRoot struct {
 		DeleteCustomerMetafields      func(childComplexity int, idIn []int) int
 		DeleteCustomers               func(childComplexity int, idIn []int) int
 		DeleteMyAddress               func(childComplexity int, id int) int
-		DeleteSubscribers             func(childComplexity int, filter map[string]any, all *bool) int
+		DeleteSubscribers             func(childComplexity int, filter *model.SubscriberFilter, all *bool) int
 		DeleteWebhooks                func(childComplexity int, idIn []int) int
 		ImpersonateCustomer           func(childComplexity int, customerID int, channelID *int) int
 		Login                         func(childComplexity int, email string, password string, channelID *int) int
@@ -479,23 +480,23 @@ type ComplexityRoot struct {
 	Query struct {
 		ChannelCustomerSettings func(childComplexity int, channelID int) int
 		Customer                func(childComplexity int, id int) int
-		CustomerAddresses       func(childComplexity int, filter map[string]any, page *int, limit *int, after *string, before *string) int
-		CustomerAttributeValues func(childComplexity int, filter map[string]any, page *int, limit *int, after *string, before *string) int
-		CustomerAttributes      func(childComplexity int, filter map[string]any, page *int, limit *int, after *string, before *string) int
+		CustomerAddresses       func(childComplexity int, filter *model.CustomerAddressFilter, page *int, limit *int, after *string, before *string) int
+		CustomerAttributeValues func(childComplexity int, filter *model.CustomerAttributeValueFilter, page *int, limit *int, after *string, before *string) int
+		CustomerAttributes      func(childComplexity int, filter *model.CustomerAttributeFilter, page *int, limit *int, after *string, before *string) int
 		CustomerConsent         func(childComplexity int, customerID int) int
-		CustomerFormFieldValues func(childComplexity int, filter map[string]any, page *int, limit *int, after *string, before *string) int
-		CustomerFormFields      func(childComplexity int, filter map[string]any, page *int, limit *int, after *string, before *string) int
+		CustomerFormFieldValues func(childComplexity int, filter *model.CustomerFormFieldValueFilter, page *int, limit *int, after *string, before *string) int
+		CustomerFormFields      func(childComplexity int, filter *model.CustomerFormFieldFilter, page *int, limit *int, after *string, before *string) int
 		CustomerGroup           func(childComplexity int, id int) int
-		CustomerGroups          func(childComplexity int, filter map[string]any, page *int, limit *int, after *string, before *string) int
+		CustomerGroups          func(childComplexity int, filter *model.CustomerGroupFilter, page *int, limit *int, after *string, before *string) int
 		CustomerMetafields      func(childComplexity int, filter *model.CustomerMetafieldFilter, sort *model.MetafieldSort, page *int, limit *int, after *string, before *string) int
 		CustomerSettings        func(childComplexity int) int
-		Customers               func(childComplexity int, filter map[string]any, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) int
+		Customers               func(childComplexity int, filter *model.CustomerFilter, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) int
 		Me                      func(childComplexity int) int
 		Subscriber              func(childComplexity int, id int) int
-		Subscribers             func(childComplexity int, filter map[string]any, page *int, limit *int, after *string, before *string) int
+		Subscribers             func(childComplexity int, filter *model.SubscriberFilter, page *int, limit *int, after *string, before *string) int
 		SyncStatus              func(childComplexity int) int
-		WebhookDeliveries       func(childComplexity int, filter map[string]any, page *int, limit *int, after *string, before *string) int
-		Webhooks                func(childComplexity int, filter map[string]any, page *int, limit *int, after *string, before *string) int
+		WebhookDeliveries       func(childComplexity int, filter *model.WebhookDeliveryFilter, page *int, limit *int, after *string, before *string) int
+		Webhooks                func(childComplexity int, filter *model.WebhookFilter, page *int, limit *int, after *string, before *string) int
 	}
 
 	SignInPayload struct {
@@ -666,7 +667,7 @@ type CustomerFormFieldValueResolver interface {
 	Field(ctx context.Context, obj *storage.CustomerFormFieldValue) (*storage.CustomerFormField, error)
 }
 type CustomerGroupResolver interface {
-	Customers(ctx context.Context, obj *storage.CustomerGroup, filter map[string]any, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) (*model.CustomerConnection, error)
+	Customers(ctx context.Context, obj *storage.CustomerGroup, filter *model.CustomerFilter, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) (*model.CustomerConnection, error)
 }
 type MutationResolver interface {
 	CreateCustomers(ctx context.Context, input []*model.CustomerCreateInput) (*model.CustomersPayload, error)
@@ -694,7 +695,7 @@ type MutationResolver interface {
 	DeleteCustomerGroups(ctx context.Context, idIn []int) (*model.DeletePayload, error)
 	CreateSubscriber(ctx context.Context, input model.SubscriberCreateInput) (*model.SubscriberPayload, error)
 	UpdateSubscriber(ctx context.Context, input model.SubscriberUpdateInput) (*model.SubscriberPayload, error)
-	DeleteSubscribers(ctx context.Context, filter map[string]any, all *bool) (*model.DeletePayload, error)
+	DeleteSubscribers(ctx context.Context, filter *model.SubscriberFilter, all *bool) (*model.DeletePayload, error)
 	CreateCustomerMetafields(ctx context.Context, input []*model.CustomerMetafieldCreateInput) (*model.CustomerMetafieldsPayload, error)
 	UpdateCustomerMetafields(ctx context.Context, input []*model.CustomerMetafieldUpdateInput) (*model.CustomerMetafieldsPayload, error)
 	DeleteCustomerMetafields(ctx context.Context, idIn []int) (*model.DeletePayload, error)
@@ -715,24 +716,24 @@ type MutationResolver interface {
 	RetryWebhookDelivery(ctx context.Context, id int) (*model.WebhookDeliveryPayload, error)
 }
 type QueryResolver interface {
-	Customers(ctx context.Context, filter map[string]any, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) (*model.CustomerConnection, error)
+	Customers(ctx context.Context, filter *model.CustomerFilter, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) (*model.CustomerConnection, error)
 	Customer(ctx context.Context, id int) (*storage.Customer, error)
-	CustomerAddresses(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.CustomerAddressConnection, error)
-	CustomerAttributes(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.CustomerAttributeConnection, error)
-	CustomerAttributeValues(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.CustomerAttributeValueConnection, error)
-	CustomerFormFields(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.CustomerFormFieldConnection, error)
-	CustomerFormFieldValues(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.CustomerFormFieldValueConnection, error)
+	CustomerAddresses(ctx context.Context, filter *model.CustomerAddressFilter, page *int, limit *int, after *string, before *string) (*model.CustomerAddressConnection, error)
+	CustomerAttributes(ctx context.Context, filter *model.CustomerAttributeFilter, page *int, limit *int, after *string, before *string) (*model.CustomerAttributeConnection, error)
+	CustomerAttributeValues(ctx context.Context, filter *model.CustomerAttributeValueFilter, page *int, limit *int, after *string, before *string) (*model.CustomerAttributeValueConnection, error)
+	CustomerFormFields(ctx context.Context, filter *model.CustomerFormFieldFilter, page *int, limit *int, after *string, before *string) (*model.CustomerFormFieldConnection, error)
+	CustomerFormFieldValues(ctx context.Context, filter *model.CustomerFormFieldValueFilter, page *int, limit *int, after *string, before *string) (*model.CustomerFormFieldValueConnection, error)
 	CustomerConsent(ctx context.Context, customerID int) (*storage.CustomerConsent, error)
-	CustomerGroups(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.CustomerGroupConnection, error)
+	CustomerGroups(ctx context.Context, filter *model.CustomerGroupFilter, page *int, limit *int, after *string, before *string) (*model.CustomerGroupConnection, error)
 	CustomerGroup(ctx context.Context, id int) (*storage.CustomerGroup, error)
-	Subscribers(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.SubscriberConnection, error)
+	Subscribers(ctx context.Context, filter *model.SubscriberFilter, page *int, limit *int, after *string, before *string) (*model.SubscriberConnection, error)
 	Subscriber(ctx context.Context, id int) (*storage.Subscriber, error)
 	CustomerSettings(ctx context.Context) (*storage.CustomerSettings, error)
 	ChannelCustomerSettings(ctx context.Context, channelID int) (*storage.ChannelCustomerSettings, error)
 	CustomerMetafields(ctx context.Context, filter *model.CustomerMetafieldFilter, sort *model.MetafieldSort, page *int, limit *int, after *string, before *string) (*model.CustomerMetafieldConnection, error)
 	Me(ctx context.Context) (*storage.Customer, error)
-	Webhooks(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.WebhookConnection, error)
-	WebhookDeliveries(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.WebhookDeliveryConnection, error)
+	Webhooks(ctx context.Context, filter *model.WebhookFilter, page *int, limit *int, after *string, before *string) (*model.WebhookConnection, error)
+	WebhookDeliveries(ctx context.Context, filter *model.WebhookDeliveryFilter, page *int, limit *int, after *string, before *string) (*model.WebhookDeliveryConnection, error)
 	SyncStatus(ctx context.Context) (*model.SyncStatus, error)
 }
 type SubscriptionResolver interface {
@@ -954,6 +955,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.FormFields(childComplexity), true
+	case "Customer.fullName":
+		if e.ComplexityRoot.Customer.FullName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.FullName(childComplexity), true
 	case "Customer.group":
 		if e.ComplexityRoot.Customer.Group == nil {
 			break
@@ -1694,7 +1701,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.CustomerGroup.Customers(childComplexity, args["filter"].(map[string]any), args["sort"].(*storage.CustomerSort), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
+		return e.ComplexityRoot.CustomerGroup.Customers(childComplexity, args["filter"].(*model.CustomerFilter), args["sort"].(*storage.CustomerSort), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
 	case "CustomerGroup.dateCreated":
 		if e.ComplexityRoot.CustomerGroup.DateCreated == nil {
 			break
@@ -2231,7 +2238,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.DeleteSubscribers(childComplexity, args["filter"].(map[string]any), args["all"].(*bool)), true
+		return e.ComplexityRoot.Mutation.DeleteSubscribers(childComplexity, args["filter"].(*model.SubscriberFilter), args["all"].(*bool)), true
 	case "Mutation.deleteWebhooks":
 		if e.ComplexityRoot.Mutation.DeleteWebhooks == nil {
 			break
@@ -2630,7 +2637,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.CustomerAddresses(childComplexity, args["filter"].(map[string]any), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.CustomerAddresses(childComplexity, args["filter"].(*model.CustomerAddressFilter), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
 	case "Query.customerAttributeValues":
 		if e.ComplexityRoot.Query.CustomerAttributeValues == nil {
 			break
@@ -2641,7 +2648,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.CustomerAttributeValues(childComplexity, args["filter"].(map[string]any), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.CustomerAttributeValues(childComplexity, args["filter"].(*model.CustomerAttributeValueFilter), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
 	case "Query.customerAttributes":
 		if e.ComplexityRoot.Query.CustomerAttributes == nil {
 			break
@@ -2652,7 +2659,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.CustomerAttributes(childComplexity, args["filter"].(map[string]any), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.CustomerAttributes(childComplexity, args["filter"].(*model.CustomerAttributeFilter), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
 	case "Query.customerConsent":
 		if e.ComplexityRoot.Query.CustomerConsent == nil {
 			break
@@ -2674,7 +2681,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.CustomerFormFieldValues(childComplexity, args["filter"].(map[string]any), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.CustomerFormFieldValues(childComplexity, args["filter"].(*model.CustomerFormFieldValueFilter), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
 	case "Query.customerFormFields":
 		if e.ComplexityRoot.Query.CustomerFormFields == nil {
 			break
@@ -2685,7 +2692,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.CustomerFormFields(childComplexity, args["filter"].(map[string]any), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.CustomerFormFields(childComplexity, args["filter"].(*model.CustomerFormFieldFilter), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
 	case "Query.customerGroup":
 		if e.ComplexityRoot.Query.CustomerGroup == nil {
 			break
@@ -2707,7 +2714,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.CustomerGroups(childComplexity, args["filter"].(map[string]any), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.CustomerGroups(childComplexity, args["filter"].(*model.CustomerGroupFilter), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
 	case "Query.customerMetafields":
 		if e.ComplexityRoot.Query.CustomerMetafields == nil {
 			break
@@ -2735,7 +2742,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Customers(childComplexity, args["filter"].(map[string]any), args["sort"].(*storage.CustomerSort), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Customers(childComplexity, args["filter"].(*model.CustomerFilter), args["sort"].(*storage.CustomerSort), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
 
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
@@ -2764,7 +2771,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Subscribers(childComplexity, args["filter"].(map[string]any), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Subscribers(childComplexity, args["filter"].(*model.SubscriberFilter), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
 	case "Query.syncStatus":
 		if e.ComplexityRoot.Query.SyncStatus == nil {
 			break
@@ -2781,7 +2788,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.WebhookDeliveries(childComplexity, args["filter"].(map[string]any), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.WebhookDeliveries(childComplexity, args["filter"].(*model.WebhookDeliveryFilter), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
 	case "Query.webhooks":
 		if e.ComplexityRoot.Query.Webhooks == nil {
 			break
@@ -2792,7 +2799,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Webhooks(childComplexity, args["filter"].(map[string]any), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Webhooks(childComplexity, args["filter"].(*model.WebhookFilter), args["page"].(*int), args["limit"].(*int), args["after"].(*string), args["before"].(*string)), true
 
 	case "SignInPayload.accessToken":
 		if e.ComplexityRoot.SignInPayload.AccessToken == nil {
@@ -3926,6 +3933,11 @@ type Customer {
   firstName: String!
   "Last name."
   lastName: String!
+  """
+  ` + "`" + `firstName + " " + lastName` + "`" + `: the name as a dashboard lists it, and the
+  string the ` + "`" + `nameIn` + "`" + ` and ` + "`" + `nameLike` + "`" + ` filters match.
+  """
+  fullName: String!
   "Company name; empty when not set."
   company: String!
   "Phone number; empty when not set."
@@ -5875,6 +5887,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_firstName(ctx, field)
 	case "lastName":
 		return ec.fieldContext_Customer_lastName(ctx, field)
+	case "fullName":
+		return ec.fieldContext_Customer_fullName(ctx, field)
 	case "company":
 		return ec.fieldContext_Customer_company(ctx, field)
 	case "phone":
@@ -6967,8 +6981,8 @@ func (ec *executionContext) field_CustomerGroup_customers_args(ctx context.Conte
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (map[string]any, error) {
-			return ec.unmarshalOCustomerFilter2map(ctx, v)
+		func(ctx context.Context, v any) (*model.CustomerFilter, error) {
+			return ec.unmarshalOCustomerFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7295,8 +7309,8 @@ func (ec *executionContext) field_Mutation_deleteSubscribers_args(ctx context.Co
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (map[string]any, error) {
-			return ec.unmarshalOSubscriberFilter2map(ctx, v)
+		func(ctx context.Context, v any) (*model.SubscriberFilter, error) {
+			return ec.unmarshalOSubscriberFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSubscriberFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7729,8 +7743,8 @@ func (ec *executionContext) field_Query_customerAddresses_args(ctx context.Conte
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (map[string]any, error) {
-			return ec.unmarshalOCustomerAddressFilter2map(ctx, v)
+		func(ctx context.Context, v any) (*model.CustomerAddressFilter, error) {
+			return ec.unmarshalOCustomerAddressFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7775,8 +7789,8 @@ func (ec *executionContext) field_Query_customerAttributeValues_args(ctx context
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (map[string]any, error) {
-			return ec.unmarshalOCustomerAttributeValueFilter2map(ctx, v)
+		func(ctx context.Context, v any) (*model.CustomerAttributeValueFilter, error) {
+			return ec.unmarshalOCustomerAttributeValueFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeValueFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7821,8 +7835,8 @@ func (ec *executionContext) field_Query_customerAttributes_args(ctx context.Cont
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (map[string]any, error) {
-			return ec.unmarshalOCustomerAttributeFilter2map(ctx, v)
+		func(ctx context.Context, v any) (*model.CustomerAttributeFilter, error) {
+			return ec.unmarshalOCustomerAttributeFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7881,8 +7895,8 @@ func (ec *executionContext) field_Query_customerFormFieldValues_args(ctx context
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (map[string]any, error) {
-			return ec.unmarshalOCustomerFormFieldValueFilter2map(ctx, v)
+		func(ctx context.Context, v any) (*model.CustomerFormFieldValueFilter, error) {
+			return ec.unmarshalOCustomerFormFieldValueFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldValueFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7927,8 +7941,8 @@ func (ec *executionContext) field_Query_customerFormFields_args(ctx context.Cont
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (map[string]any, error) {
-			return ec.unmarshalOCustomerFormFieldFilter2map(ctx, v)
+		func(ctx context.Context, v any) (*model.CustomerFormFieldFilter, error) {
+			return ec.unmarshalOCustomerFormFieldFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7987,8 +8001,8 @@ func (ec *executionContext) field_Query_customerGroups_args(ctx context.Context,
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (map[string]any, error) {
-			return ec.unmarshalOCustomerGroupFilter2map(ctx, v)
+		func(ctx context.Context, v any) (*model.CustomerGroupFilter, error) {
+			return ec.unmarshalOCustomerGroupFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerGroupFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8101,8 +8115,8 @@ func (ec *executionContext) field_Query_customers_args(ctx context.Context, rawA
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (map[string]any, error) {
-			return ec.unmarshalOCustomerFilter2map(ctx, v)
+		func(ctx context.Context, v any) (*model.CustomerFilter, error) {
+			return ec.unmarshalOCustomerFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8169,8 +8183,8 @@ func (ec *executionContext) field_Query_subscribers_args(ctx context.Context, ra
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (map[string]any, error) {
-			return ec.unmarshalOSubscriberFilter2map(ctx, v)
+		func(ctx context.Context, v any) (*model.SubscriberFilter, error) {
+			return ec.unmarshalOSubscriberFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSubscriberFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8215,8 +8229,8 @@ func (ec *executionContext) field_Query_webhookDeliveries_args(ctx context.Conte
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (map[string]any, error) {
-			return ec.unmarshalOWebhookDeliveryFilter2map(ctx, v)
+		func(ctx context.Context, v any) (*model.WebhookDeliveryFilter, error) {
+			return ec.unmarshalOWebhookDeliveryFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐWebhookDeliveryFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8261,8 +8275,8 @@ func (ec *executionContext) field_Query_webhooks_args(ctx context.Context, rawAr
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (map[string]any, error) {
-			return ec.unmarshalOWebhookFilter2map(ctx, v)
+		func(ctx context.Context, v any) (*model.WebhookFilter, error) {
+			return ec.unmarshalOWebhookFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐWebhookFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8865,6 +8879,29 @@ func (ec *executionContext) _Customer_lastName(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Customer_lastName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Customer_fullName(ctx context.Context, field graphql.CollectedField, obj *storage.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_fullName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FullName(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_fullName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Customer_company(ctx context.Context, field graphql.CollectedField, obj *storage.Customer) (ret graphql.Marshaler) {
@@ -12538,7 +12575,7 @@ func (ec *executionContext) _CustomerGroup_customers(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.CustomerGroup().Customers(ctx, obj, fc.Args["filter"].(map[string]any), fc.Args["sort"].(*storage.CustomerSort), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
+			return ec.Resolvers.CustomerGroup().Customers(ctx, obj, fc.Args["filter"].(*model.CustomerFilter), fc.Args["sort"].(*storage.CustomerSort), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -15401,7 +15438,7 @@ func (ec *executionContext) _Mutation_deleteSubscribers(ctx context.Context, fie
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().DeleteSubscribers(ctx, fc.Args["filter"].(map[string]any), fc.Args["all"].(*bool))
+			return ec.Resolvers.Mutation().DeleteSubscribers(ctx, fc.Args["filter"].(*model.SubscriberFilter), fc.Args["all"].(*bool))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -16939,7 +16976,7 @@ func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Customers(ctx, fc.Args["filter"].(map[string]any), fc.Args["sort"].(*storage.CustomerSort), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Customers(ctx, fc.Args["filter"].(*model.CustomerFilter), fc.Args["sort"].(*storage.CustomerSort), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -17063,7 +17100,7 @@ func (ec *executionContext) _Query_customerAddresses(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CustomerAddresses(ctx, fc.Args["filter"].(map[string]any), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().CustomerAddresses(ctx, fc.Args["filter"].(*model.CustomerAddressFilter), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -17125,7 +17162,7 @@ func (ec *executionContext) _Query_customerAttributes(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CustomerAttributes(ctx, fc.Args["filter"].(map[string]any), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().CustomerAttributes(ctx, fc.Args["filter"].(*model.CustomerAttributeFilter), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -17187,7 +17224,7 @@ func (ec *executionContext) _Query_customerAttributeValues(ctx context.Context, 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CustomerAttributeValues(ctx, fc.Args["filter"].(map[string]any), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().CustomerAttributeValues(ctx, fc.Args["filter"].(*model.CustomerAttributeValueFilter), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -17249,7 +17286,7 @@ func (ec *executionContext) _Query_customerFormFields(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CustomerFormFields(ctx, fc.Args["filter"].(map[string]any), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().CustomerFormFields(ctx, fc.Args["filter"].(*model.CustomerFormFieldFilter), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -17311,7 +17348,7 @@ func (ec *executionContext) _Query_customerFormFieldValues(ctx context.Context, 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CustomerFormFieldValues(ctx, fc.Args["filter"].(map[string]any), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().CustomerFormFieldValues(ctx, fc.Args["filter"].(*model.CustomerFormFieldValueFilter), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -17435,7 +17472,7 @@ func (ec *executionContext) _Query_customerGroups(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CustomerGroups(ctx, fc.Args["filter"].(map[string]any), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().CustomerGroups(ctx, fc.Args["filter"].(*model.CustomerGroupFilter), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -17559,7 +17596,7 @@ func (ec *executionContext) _Query_subscribers(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Subscribers(ctx, fc.Args["filter"].(map[string]any), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Subscribers(ctx, fc.Args["filter"].(*model.SubscriberFilter), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -17907,7 +17944,7 @@ func (ec *executionContext) _Query_webhooks(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Webhooks(ctx, fc.Args["filter"].(map[string]any), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Webhooks(ctx, fc.Args["filter"].(*model.WebhookFilter), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -17969,7 +18006,7 @@ func (ec *executionContext) _Query_webhookDeliveries(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().WebhookDeliveries(ctx, fc.Args["filter"].(map[string]any), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().WebhookDeliveries(ctx, fc.Args["filter"].(*model.WebhookDeliveryFilter), fc.Args["page"].(*int), fc.Args["limit"].(*int), fc.Args["after"].(*string), fc.Args["before"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -21650,8 +21687,8 @@ func (ec *executionContext) unmarshalInputCustomerAddressCreateInput(ctx context
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCustomerAddressFilter(ctx context.Context, obj any) (map[string]any, error) {
-	var it map[string]any
+func (ec *executionContext) unmarshalInputCustomerAddressFilter(ctx context.Context, obj any) (model.CustomerAddressFilter, error) {
+	var it model.CustomerAddressFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -21662,7 +21699,6 @@ func (ec *executionContext) unmarshalInputCustomerAddressFilter(ctx context.Cont
 	}
 
 	fieldsInOrder := [...]string{"idIn", "customerIdIn", "companyIn", "nameIn"}
-	it = make(map[string]any, len(asMap))
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21675,28 +21711,28 @@ func (ec *executionContext) unmarshalInputCustomerAddressFilter(ctx context.Cont
 			if err != nil {
 				return it, err
 			}
-			it["idIn"] = data
+			it.IDIn = data
 		case "customerIdIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIdIn"))
 			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["customerIdIn"] = data
+			it.CustomerIDIn = data
 		case "companyIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("companyIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["companyIn"] = data
+			it.CompanyIn = data
 		case "nameIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["nameIn"] = data
+			it.NameIn = data
 		}
 	}
 	return it, nil
@@ -21960,8 +21996,8 @@ func (ec *executionContext) unmarshalInputCustomerAttributeCreateInput(ctx conte
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCustomerAttributeFilter(ctx context.Context, obj any) (map[string]any, error) {
-	var it map[string]any
+func (ec *executionContext) unmarshalInputCustomerAttributeFilter(ctx context.Context, obj any) (model.CustomerAttributeFilter, error) {
+	var it model.CustomerAttributeFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -21972,7 +22008,6 @@ func (ec *executionContext) unmarshalInputCustomerAttributeFilter(ctx context.Co
 	}
 
 	fieldsInOrder := [...]string{"idIn", "name", "nameLike", "type", "dateCreated", "dateCreatedMin", "dateCreatedMax", "dateModified", "dateModifiedMin", "dateModifiedMax"}
-	it = make(map[string]any, len(asMap))
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21985,70 +22020,70 @@ func (ec *executionContext) unmarshalInputCustomerAttributeFilter(ctx context.Co
 			if err != nil {
 				return it, err
 			}
-			it["idIn"] = data
+			it.IDIn = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["name"] = data
+			it.Name = data
 		case "nameLike":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLike"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["nameLike"] = data
+			it.NameLike = data
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
 			data, err := ec.unmarshalOCustomerAttributeType2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAttributeType(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["type"] = data
+			it.Type = data
 		case "dateCreated":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateCreated"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateCreated"] = data
+			it.DateCreated = data
 		case "dateCreatedMin":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateCreatedMin"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateCreatedMin"] = data
+			it.DateCreatedMin = data
 		case "dateCreatedMax":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateCreatedMax"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateCreatedMax"] = data
+			it.DateCreatedMax = data
 		case "dateModified":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateModified"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateModified"] = data
+			it.DateModified = data
 		case "dateModifiedMin":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateModifiedMin"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateModifiedMin"] = data
+			it.DateModifiedMin = data
 		case "dateModifiedMax":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateModifiedMax"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateModifiedMax"] = data
+			it.DateModifiedMax = data
 		}
 	}
 	return it, nil
@@ -22098,8 +22133,8 @@ func (ec *executionContext) unmarshalInputCustomerAttributeUpdateInput(ctx conte
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCustomerAttributeValueFilter(ctx context.Context, obj any) (map[string]any, error) {
-	var it map[string]any
+func (ec *executionContext) unmarshalInputCustomerAttributeValueFilter(ctx context.Context, obj any) (model.CustomerAttributeValueFilter, error) {
+	var it model.CustomerAttributeValueFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -22110,7 +22145,6 @@ func (ec *executionContext) unmarshalInputCustomerAttributeValueFilter(ctx conte
 	}
 
 	fieldsInOrder := [...]string{"idIn", "customerIdIn", "attributeIdIn", "name", "dateCreated", "dateCreatedMin", "dateCreatedMax", "dateModified", "dateModifiedMin", "dateModifiedMax"}
-	it = make(map[string]any, len(asMap))
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22123,70 +22157,70 @@ func (ec *executionContext) unmarshalInputCustomerAttributeValueFilter(ctx conte
 			if err != nil {
 				return it, err
 			}
-			it["idIn"] = data
+			it.IDIn = data
 		case "customerIdIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIdIn"))
 			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["customerIdIn"] = data
+			it.CustomerIDIn = data
 		case "attributeIdIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributeIdIn"))
 			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["attributeIdIn"] = data
+			it.AttributeIDIn = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["name"] = data
+			it.Name = data
 		case "dateCreated":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateCreated"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateCreated"] = data
+			it.DateCreated = data
 		case "dateCreatedMin":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateCreatedMin"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateCreatedMin"] = data
+			it.DateCreatedMin = data
 		case "dateCreatedMax":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateCreatedMax"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateCreatedMax"] = data
+			it.DateCreatedMax = data
 		case "dateModified":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateModified"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateModified"] = data
+			it.DateModified = data
 		case "dateModifiedMin":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateModifiedMin"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateModifiedMin"] = data
+			it.DateModifiedMin = data
 		case "dateModifiedMax":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateModifiedMax"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateModifiedMax"] = data
+			it.DateModifiedMax = data
 		}
 	}
 	return it, nil
@@ -22496,8 +22530,8 @@ func (ec *executionContext) unmarshalInputCustomerCreateInput(ctx context.Contex
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCustomerFilter(ctx context.Context, obj any) (map[string]any, error) {
-	var it map[string]any
+func (ec *executionContext) unmarshalInputCustomerFilter(ctx context.Context, obj any) (model.CustomerFilter, error) {
+	var it model.CustomerFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -22508,7 +22542,6 @@ func (ec *executionContext) unmarshalInputCustomerFilter(ctx context.Context, ob
 	}
 
 	fieldsInOrder := [...]string{"idIn", "companyIn", "customerGroupIdIn", "dateCreated", "dateCreatedMin", "dateCreatedMax", "dateModified", "dateModifiedMin", "dateModifiedMax", "emailIn", "nameIn", "nameLike", "phoneIn", "registrationIpAddressIn"}
-	it = make(map[string]any, len(asMap))
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22521,98 +22554,98 @@ func (ec *executionContext) unmarshalInputCustomerFilter(ctx context.Context, ob
 			if err != nil {
 				return it, err
 			}
-			it["idIn"] = data
+			it.IDIn = data
 		case "companyIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("companyIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["companyIn"] = data
+			it.CompanyIn = data
 		case "customerGroupIdIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerGroupIdIn"))
 			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["customerGroupIdIn"] = data
+			it.CustomerGroupIDIn = data
 		case "dateCreated":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateCreated"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateCreated"] = data
+			it.DateCreated = data
 		case "dateCreatedMin":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateCreatedMin"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateCreatedMin"] = data
+			it.DateCreatedMin = data
 		case "dateCreatedMax":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateCreatedMax"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateCreatedMax"] = data
+			it.DateCreatedMax = data
 		case "dateModified":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateModified"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateModified"] = data
+			it.DateModified = data
 		case "dateModifiedMin":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateModifiedMin"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateModifiedMin"] = data
+			it.DateModifiedMin = data
 		case "dateModifiedMax":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateModifiedMax"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateModifiedMax"] = data
+			it.DateModifiedMax = data
 		case "emailIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["emailIn"] = data
+			it.EmailIn = data
 		case "nameIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["nameIn"] = data
+			it.NameIn = data
 		case "nameLike":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLike"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["nameLike"] = data
+			it.NameLike = data
 		case "phoneIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["phoneIn"] = data
+			it.PhoneIn = data
 		case "registrationIpAddressIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("registrationIpAddressIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["registrationIpAddressIn"] = data
+			it.RegistrationIPAddressIn = data
 		}
 	}
 	return it, nil
@@ -22683,8 +22716,8 @@ func (ec *executionContext) unmarshalInputCustomerFormFieldCreateInput(ctx conte
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCustomerFormFieldFilter(ctx context.Context, obj any) (map[string]any, error) {
-	var it map[string]any
+func (ec *executionContext) unmarshalInputCustomerFormFieldFilter(ctx context.Context, obj any) (model.CustomerFormFieldFilter, error) {
+	var it model.CustomerFormFieldFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -22695,7 +22728,6 @@ func (ec *executionContext) unmarshalInputCustomerFormFieldFilter(ctx context.Co
 	}
 
 	fieldsInOrder := [...]string{"idIn", "name", "type", "appliesTo"}
-	it = make(map[string]any, len(asMap))
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22708,28 +22740,28 @@ func (ec *executionContext) unmarshalInputCustomerFormFieldFilter(ctx context.Co
 			if err != nil {
 				return it, err
 			}
-			it["idIn"] = data
+			it.IDIn = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["name"] = data
+			it.Name = data
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
 			data, err := ec.unmarshalOCustomerFormFieldType2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerFormFieldType(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["type"] = data
+			it.Type = data
 		case "appliesTo":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appliesTo"))
 			data, err := ec.unmarshalOCustomerFormFieldScope2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerFormFieldScope(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["appliesTo"] = data
+			it.AppliesTo = data
 		}
 	}
 	return it, nil
@@ -22800,8 +22832,8 @@ func (ec *executionContext) unmarshalInputCustomerFormFieldUpdateInput(ctx conte
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCustomerFormFieldValueFilter(ctx context.Context, obj any) (map[string]any, error) {
-	var it map[string]any
+func (ec *executionContext) unmarshalInputCustomerFormFieldValueFilter(ctx context.Context, obj any) (model.CustomerFormFieldValueFilter, error) {
+	var it model.CustomerFormFieldValueFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -22812,7 +22844,6 @@ func (ec *executionContext) unmarshalInputCustomerFormFieldValueFilter(ctx conte
 	}
 
 	fieldsInOrder := [...]string{"customerId", "addressId", "fieldName", "fieldType"}
-	it = make(map[string]any, len(asMap))
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22825,28 +22856,28 @@ func (ec *executionContext) unmarshalInputCustomerFormFieldValueFilter(ctx conte
 			if err != nil {
 				return it, err
 			}
-			it["customerId"] = data
+			it.CustomerID = data
 		case "addressId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressId"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["addressId"] = data
+			it.AddressID = data
 		case "fieldName":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fieldName"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["fieldName"] = data
+			it.FieldName = data
 		case "fieldType":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fieldType"))
 			data, err := ec.unmarshalOCustomerFormFieldType2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerFormFieldType(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["fieldType"] = data
+			it.FieldType = data
 		}
 	}
 	return it, nil
@@ -22961,8 +22992,8 @@ func (ec *executionContext) unmarshalInputCustomerGroupCreateInput(ctx context.C
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCustomerGroupFilter(ctx context.Context, obj any) (map[string]any, error) {
-	var it map[string]any
+func (ec *executionContext) unmarshalInputCustomerGroupFilter(ctx context.Context, obj any) (model.CustomerGroupFilter, error) {
+	var it model.CustomerGroupFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -22973,7 +23004,6 @@ func (ec *executionContext) unmarshalInputCustomerGroupFilter(ctx context.Contex
 	}
 
 	fieldsInOrder := [...]string{"idIn", "name", "nameLike", "isDefault", "isGroupForGuests"}
-	it = make(map[string]any, len(asMap))
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22986,35 +23016,35 @@ func (ec *executionContext) unmarshalInputCustomerGroupFilter(ctx context.Contex
 			if err != nil {
 				return it, err
 			}
-			it["idIn"] = data
+			it.IDIn = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["name"] = data
+			it.Name = data
 		case "nameLike":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLike"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["nameLike"] = data
+			it.NameLike = data
 		case "isDefault":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isDefault"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["isDefault"] = data
+			it.IsDefault = data
 		case "isGroupForGuests":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isGroupForGuests"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["isGroupForGuests"] = data
+			it.IsGroupForGuests = data
 		}
 	}
 	return it, nil
@@ -23867,8 +23897,8 @@ func (ec *executionContext) unmarshalInputSubscriberCreateInput(ctx context.Cont
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputSubscriberFilter(ctx context.Context, obj any) (map[string]any, error) {
-	var it map[string]any
+func (ec *executionContext) unmarshalInputSubscriberFilter(ctx context.Context, obj any) (model.SubscriberFilter, error) {
+	var it model.SubscriberFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -23879,7 +23909,6 @@ func (ec *executionContext) unmarshalInputSubscriberFilter(ctx context.Context, 
 	}
 
 	fieldsInOrder := [...]string{"id", "idIn", "email", "firstName", "lastName", "source", "orderId", "dateCreated", "dateCreatedMin", "dateCreatedMax", "dateModified", "dateModifiedMin", "dateModifiedMax"}
-	it = make(map[string]any, len(asMap))
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23892,91 +23921,91 @@ func (ec *executionContext) unmarshalInputSubscriberFilter(ctx context.Context, 
 			if err != nil {
 				return it, err
 			}
-			it["id"] = data
+			it.ID = data
 		case "idIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
 			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["idIn"] = data
+			it.IDIn = data
 		case "email":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["email"] = data
+			it.Email = data
 		case "firstName":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["firstName"] = data
+			it.FirstName = data
 		case "lastName":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["lastName"] = data
+			it.LastName = data
 		case "source":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["source"] = data
+			it.Source = data
 		case "orderId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["orderId"] = data
+			it.OrderID = data
 		case "dateCreated":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateCreated"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateCreated"] = data
+			it.DateCreated = data
 		case "dateCreatedMin":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateCreatedMin"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateCreatedMin"] = data
+			it.DateCreatedMin = data
 		case "dateCreatedMax":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateCreatedMax"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateCreatedMax"] = data
+			it.DateCreatedMax = data
 		case "dateModified":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateModified"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateModified"] = data
+			it.DateModified = data
 		case "dateModifiedMin":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateModifiedMin"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateModifiedMin"] = data
+			it.DateModifiedMin = data
 		case "dateModifiedMax":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateModifiedMax"))
 			data, err := ec.unmarshalOFilterDate2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐFilterDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["dateModifiedMax"] = data
+			it.DateModifiedMax = data
 		}
 	}
 	return it, nil
@@ -24191,8 +24220,8 @@ func (ec *executionContext) unmarshalInputWebhookCreateInput(ctx context.Context
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputWebhookDeliveryFilter(ctx context.Context, obj any) (map[string]any, error) {
-	var it map[string]any
+func (ec *executionContext) unmarshalInputWebhookDeliveryFilter(ctx context.Context, obj any) (model.WebhookDeliveryFilter, error) {
+	var it model.WebhookDeliveryFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -24203,7 +24232,6 @@ func (ec *executionContext) unmarshalInputWebhookDeliveryFilter(ctx context.Cont
 	}
 
 	fieldsInOrder := [...]string{"idIn", "webhookIdIn", "eventIdIn", "status"}
-	it = make(map[string]any, len(asMap))
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24216,35 +24244,35 @@ func (ec *executionContext) unmarshalInputWebhookDeliveryFilter(ctx context.Cont
 			if err != nil {
 				return it, err
 			}
-			it["idIn"] = data
+			it.IDIn = data
 		case "webhookIdIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("webhookIdIn"))
 			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["webhookIdIn"] = data
+			it.WebhookIDIn = data
 		case "eventIdIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventIdIn"))
 			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["eventIdIn"] = data
+			it.EventIDIn = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
 			data, err := ec.unmarshalOWebhookDeliveryStatus2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐWebhookDeliveryStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["status"] = data
+			it.Status = data
 		}
 	}
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputWebhookFilter(ctx context.Context, obj any) (map[string]any, error) {
-	var it map[string]any
+func (ec *executionContext) unmarshalInputWebhookFilter(ctx context.Context, obj any) (model.WebhookFilter, error) {
+	var it model.WebhookFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -24255,7 +24283,6 @@ func (ec *executionContext) unmarshalInputWebhookFilter(ctx context.Context, obj
 	}
 
 	fieldsInOrder := [...]string{"idIn", "scope", "isActive"}
-	it = make(map[string]any, len(asMap))
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24268,21 +24295,21 @@ func (ec *executionContext) unmarshalInputWebhookFilter(ctx context.Context, obj
 			if err != nil {
 				return it, err
 			}
-			it["idIn"] = data
+			it.IDIn = data
 		case "scope":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["scope"] = data
+			it.Scope = data
 		case "isActive":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isActive"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it["isActive"] = data
+			it.IsActive = data
 		}
 	}
 	return it, nil
@@ -24693,6 +24720,11 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "lastName":
 			out.Values[i] = ec._Customer_lastName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fullName":
+			out.Values[i] = ec._Customer_fullName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -32240,12 +32272,12 @@ func (ec *executionContext) marshalOCustomerAddress2ᚖgithubᚗcomᚋstorefront
 	return ec._CustomerAddress(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOCustomerAddressFilter2map(ctx context.Context, v any) (map[string]any, error) {
+func (ec *executionContext) unmarshalOCustomerAddressFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressFilter(ctx context.Context, v any) (*model.CustomerAddressFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputCustomerAddressFilter(ctx, v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOCustomerAddressInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAddressInputᚄ(ctx context.Context, v any) ([]*model.CustomerAddressInput, error) {
@@ -32281,12 +32313,12 @@ func (ec *executionContext) marshalOCustomerAddressType2ᚖgithubᚗcomᚋstoref
 	return v
 }
 
-func (ec *executionContext) unmarshalOCustomerAttributeFilter2map(ctx context.Context, v any) (map[string]any, error) {
+func (ec *executionContext) unmarshalOCustomerAttributeFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeFilter(ctx context.Context, v any) (*model.CustomerAttributeFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputCustomerAttributeFilter(ctx, v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOCustomerAttributeType2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerAttributeType(ctx context.Context, v any) (*storage.CustomerAttributeType, error) {
@@ -32305,12 +32337,12 @@ func (ec *executionContext) marshalOCustomerAttributeType2ᚖgithubᚗcomᚋstor
 	return v
 }
 
-func (ec *executionContext) unmarshalOCustomerAttributeValueFilter2map(ctx context.Context, v any) (map[string]any, error) {
+func (ec *executionContext) unmarshalOCustomerAttributeValueFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeValueFilter(ctx context.Context, v any) (*model.CustomerAttributeValueFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputCustomerAttributeValueFilter(ctx, v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOCustomerAttributeValueInput2ᚕᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerAttributeValueInputᚄ(ctx context.Context, v any) ([]*model.CustomerAttributeValueInput, error) {
@@ -32352,20 +32384,20 @@ func (ec *executionContext) marshalOCustomerEventAddress2ᚖgithubᚗcomᚋstore
 	return ec._CustomerEventAddress(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOCustomerFilter2map(ctx context.Context, v any) (map[string]any, error) {
+func (ec *executionContext) unmarshalOCustomerFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFilter(ctx context.Context, v any) (*model.CustomerFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputCustomerFilter(ctx, v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOCustomerFormFieldFilter2map(ctx context.Context, v any) (map[string]any, error) {
+func (ec *executionContext) unmarshalOCustomerFormFieldFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldFilter(ctx context.Context, v any) (*model.CustomerFormFieldFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputCustomerFormFieldFilter(ctx, v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOCustomerFormFieldScope2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerFormFieldScope(ctx context.Context, v any) (*storage.CustomerFormFieldScope, error) {
@@ -32400,12 +32432,12 @@ func (ec *executionContext) marshalOCustomerFormFieldType2ᚖgithubᚗcomᚋstor
 	return v
 }
 
-func (ec *executionContext) unmarshalOCustomerFormFieldValueFilter2map(ctx context.Context, v any) (map[string]any, error) {
+func (ec *executionContext) unmarshalOCustomerFormFieldValueFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerFormFieldValueFilter(ctx context.Context, v any) (*model.CustomerFormFieldValueFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputCustomerFormFieldValueFilter(ctx, v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOCustomerGroup2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐCustomerGroup(ctx context.Context, sel ast.SelectionSet, v *storage.CustomerGroup) graphql.Marshaler {
@@ -32415,12 +32447,12 @@ func (ec *executionContext) marshalOCustomerGroup2ᚖgithubᚗcomᚋstorefront�
 	return ec._CustomerGroup(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOCustomerGroupFilter2map(ctx context.Context, v any) (map[string]any, error) {
+func (ec *executionContext) unmarshalOCustomerGroupFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerGroupFilter(ctx context.Context, v any) (*model.CustomerGroupFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputCustomerGroupFilter(ctx, v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOCustomerGroupSettingsInput2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐCustomerGroupSettingsInput(ctx context.Context, v any) (*model.CustomerGroupSettingsInput, error) {
@@ -32769,12 +32801,12 @@ func (ec *executionContext) marshalOSubscriberConsent2ᚕgithubᚗcomᚋstorefro
 	return ret
 }
 
-func (ec *executionContext) unmarshalOSubscriberFilter2map(ctx context.Context, v any) (map[string]any, error) {
+func (ec *executionContext) unmarshalOSubscriberFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐSubscriberFilter(ctx context.Context, v any) (*model.SubscriberFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputSubscriberFilter(ctx, v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOWebhook2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐWebhook(ctx context.Context, sel ast.SelectionSet, v *storage.Webhook) graphql.Marshaler {
@@ -32791,12 +32823,12 @@ func (ec *executionContext) marshalOWebhookDelivery2ᚖgithubᚗcomᚋstorefront
 	return ec._WebhookDelivery(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOWebhookDeliveryFilter2map(ctx context.Context, v any) (map[string]any, error) {
+func (ec *executionContext) unmarshalOWebhookDeliveryFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐWebhookDeliveryFilter(ctx context.Context, v any) (*model.WebhookDeliveryFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputWebhookDeliveryFilter(ctx, v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOWebhookDeliveryStatus2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐWebhookDeliveryStatus(ctx context.Context, v any) (*storage.WebhookDeliveryStatus, error) {
@@ -32815,12 +32847,12 @@ func (ec *executionContext) marshalOWebhookDeliveryStatus2ᚖgithubᚗcomᚋstor
 	return v
 }
 
-func (ec *executionContext) unmarshalOWebhookFilter2map(ctx context.Context, v any) (map[string]any, error) {
+func (ec *executionContext) unmarshalOWebhookFilter2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋgraphᚋmodelᚐWebhookFilter(ctx context.Context, v any) (*model.WebhookFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputWebhookFilter(ctx, v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOWebhookFormat2ᚖgithubᚗcomᚋstorefrontᚋcustomersᚋstorageᚐWebhookFormat(ctx context.Context, v any) (*storage.WebhookFormat, error) {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/storefront/customers/graph/model"
 	"github.com/storefront/customers/storage"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -173,26 +174,27 @@ func pageCost(child int, limit *int) int {
 	return listCost(min(pageArgs{limit: limit}.page0().Limit, storage.MaxLimit), child)
 }
 
+// page is the cost of a list field with a filter of type F.
+func page[F any](child int, _ F, _ *int, limit *int, _ *string, _ *string) int {
+	return pageCost(child, limit)
+}
+
 // setComplexity gives every list field its cost: connections by their
 // limit, embedded lists by embeddedListSize.
 func setComplexity(c *ComplexityRoot) {
-	page := func(child int, _ map[string]any, _ *int, limit *int, _ *string, _ *string) int {
-		return pageCost(child, limit)
-	}
 	embedded := func(child int) int { return listCost(embeddedListSize, child) }
-	c.Query.Customers = func(child int, _ map[string]any, _ *storage.CustomerSort, _ *int, limit *int, _ *string, _ *string) int {
+	customers := func(child int, _ *model.CustomerFilter, _ *storage.CustomerSort, _ *int, limit *int, _ *string, _ *string) int {
 		return pageCost(child, limit)
 	}
-	c.CustomerGroup.Customers = func(child int, _ map[string]any, _ *storage.CustomerSort, _ *int, limit *int, _ *string, _ *string) int {
-		return pageCost(child, limit)
-	}
-	c.Query.CustomerAddresses = page
-	c.Query.CustomerAttributes = page
-	c.Query.CustomerAttributeValues = page
-	c.Query.CustomerFormFields = page
-	c.Query.CustomerFormFieldValues = page
-	c.Query.CustomerGroups = page
-	c.Query.Subscribers = page
+	c.Query.Customers = customers
+	c.CustomerGroup.Customers = customers
+	c.Query.CustomerAddresses = page[*model.CustomerAddressFilter]
+	c.Query.CustomerAttributes = page[*model.CustomerAttributeFilter]
+	c.Query.CustomerAttributeValues = page[*model.CustomerAttributeValueFilter]
+	c.Query.CustomerFormFields = page[*model.CustomerFormFieldFilter]
+	c.Query.CustomerFormFieldValues = page[*model.CustomerFormFieldValueFilter]
+	c.Query.CustomerGroups = page[*model.CustomerGroupFilter]
+	c.Query.Subscribers = page[*model.SubscriberFilter]
 	c.Customer.Addresses = embedded
 	c.Customer.Attributes = embedded
 	c.Customer.FormFields = embedded

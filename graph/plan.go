@@ -26,6 +26,9 @@ type planField struct {
 	allow []model.Access
 	// child is the subselection, for fields of object types.
 	child *planNode
+	// impl is the field's entry in its type's compiled table (fields.go),
+	// attached when a compiled plan is checked.
+	impl any
 }
 
 // buildNode collects sel for objects of type typ, recursively.

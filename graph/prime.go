@@ -65,85 +65,27 @@ func flatten[T any](lists [][]T) []T {
 	return out
 }
 
-// customers primes the relations n asks of customers.
+// customers, addresses, attributeValues, formFieldValues and groups prime
+// the relations n asks of values of their type, as the type's table
+// (fields.go) says.
 func (p *primer) customers(n *planNode, cs []*storage.Customer) error {
-	if len(cs) == 0 {
-		return nil
-	}
-	ids := make([]int, len(cs))
-	var groups []int
-	for i, c := range cs {
-		ids[i] = c.ID
-		if c.CustomerGroupID != nil {
-			groups = append(groups, *c.CustomerGroupID)
-		}
-	}
-	for _, f := range n.fields {
-		var err error
-		switch f.name {
-		case "addresses":
-			var as [][]*storage.CustomerAddress
-			if as, err = p.l.AddressesByCustomerID.prime(p.ctx, ids); err == nil && f.child != nil {
-				err = p.addresses(f.child, flatten(as))
-			}
-		case "attributes":
-			var vs [][]*storage.CustomerAttributeValue
-			if vs, err = p.l.AttributeValuesByCustomerID.prime(p.ctx, ids); err == nil && f.child != nil {
-				err = p.attributeValues(f.child, flatten(vs))
-			}
-		case "formFields":
-			var vs [][]*storage.CustomerFormFieldValue
-			if vs, err = p.l.FormFieldValuesByCustomerID.prime(p.ctx, ids); err == nil && f.child != nil {
-				err = p.formFieldValues(f.child, flatten(vs))
-			}
-		case "storeCredit":
-			_, err = p.l.StoreCreditByCustomerID.prime(p.ctx, ids)
-		case "consent":
-			_, err = p.l.ConsentByCustomerID.prime(p.ctx, ids)
-		case "addressCount":
-			_, err = p.l.AddressCountByCustomerID.prime(p.ctx, ids)
-		case "attributeCount":
-			_, err = p.l.AttributeCountByCustomerID.prime(p.ctx, ids)
-		case "group":
-			if len(groups) > 0 {
-				var gs []*storage.CustomerGroup
-				if gs, err = p.l.GroupByID.prime(p.ctx, groups); err == nil && f.child != nil {
-					err = p.groups(f.child, nonNil(gs))
-				}
-			}
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return customerTable.prime(p, n, cs)
 }
 
-// addresses primes the relations n asks of addresses.
 func (p *primer) addresses(n *planNode, as []*storage.CustomerAddress) error {
-	if len(as) == 0 {
-		return nil
-	}
-	ids, customers := make([]int, len(as)), make([]int, len(as))
-	for i, a := range as {
-		ids[i], customers[i] = a.ID, a.CustomerID
-	}
-	for _, f := range n.fields {
-		var err error
-		switch f.name {
-		case "formFields":
-			var vs [][]*storage.CustomerFormFieldValue
-			if vs, err = p.l.FormFieldValuesByAddressID.prime(p.ctx, ids); err == nil && f.child != nil {
-				err = p.formFieldValues(f.child, flatten(vs))
-			}
-		case "customer":
-			err = p.customersByID(f, customers)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return addressTable.prime(p, n, as)
+}
+
+func (p *primer) attributeValues(n *planNode, vs []*storage.CustomerAttributeValue) error {
+	return attributeValueTable.prime(p, n, vs)
+}
+
+func (p *primer) formFieldValues(n *planNode, vs []*storage.CustomerFormFieldValue) error {
+	return formFieldValueTable.prime(p, n, vs)
+}
+
+func (p *primer) groups(n *planNode, gs []*storage.CustomerGroup) error {
+	return groupTable.prime(p, n, gs)
 }
 
 // customersByID primes the customers with the ids (the `customer` field f
@@ -156,83 +98,33 @@ func (p *primer) customersByID(f *planField, ids []int) error {
 	return p.customers(f.child, nonNil(cs))
 }
 
-// attributeValues primes the relations n asks of attribute values.
-func (p *primer) attributeValues(n *planNode, vs []*storage.CustomerAttributeValue) error {
-	if len(vs) == 0 {
+// groupCustomers primes the customer pages that the `customers` field f of
+// the groups gs asks for, and what those pages' customers select.
+func (p *primer) groupCustomers(f *planField, gs []*storage.CustomerGroup) error {
+	if f.child == nil {
 		return nil
 	}
-	attrs, customers := make([]int, len(vs)), make([]int, len(vs))
-	for i, v := range vs {
-		attrs[i], customers[i] = v.AttributeID, v.CustomerID
+	q, err := groupCustomersQuery(p.ctx, graphql.GetOperationContext(p.ctx), f)
+	if err != nil {
+		return err
 	}
-	for _, f := range n.fields {
-		var err error
-		switch f.name {
-		case "attribute":
-			_, err = p.l.AttributeByID.prime(p.ctx, attrs)
-		case "customer":
-			err = p.customersByID(f, customers)
+	keys := make([]groupCustomersKey, len(gs))
+	for i, g := range gs {
+		keys[i] = p.l.groupCustomers(g.ID, q)
+	}
+	pages, err := p.l.CustomersByGroup.prime(p.ctx, keys)
+	if err != nil {
+		return err
+	}
+	var cs []*storage.Customer
+	for _, pg := range pages {
+		if pg != nil {
+			cs = append(cs, pg.Items...)
 		}
-		if err != nil {
+	}
+	for _, nodes := range f.child.nodeSelections() {
+		if err := p.customers(nodes, cs); err != nil {
 			return err
-		}
-	}
-	return nil
-}
-
-// formFieldValues primes the relations n asks of form field values.
-func (p *primer) formFieldValues(n *planNode, vs []*storage.CustomerFormFieldValue) error {
-	if len(vs) == 0 {
-		return nil
-	}
-	fields := make([]int, len(vs))
-	for i, v := range vs {
-		fields[i] = v.FormFieldID
-	}
-	for _, f := range n.fields {
-		if f.name == "field" {
-			if _, err := p.l.FormFieldByID.prime(p.ctx, fields); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// groups primes the relations n asks of groups: their customer pages, and
-// what those pages' customers select.
-func (p *primer) groups(n *planNode, gs []*storage.CustomerGroup) error {
-	if len(gs) == 0 {
-		return nil
-	}
-	op := graphql.GetOperationContext(p.ctx)
-	for _, f := range n.fields {
-		if f.name != "customers" || f.child == nil {
-			continue
-		}
-		q, err := parseCustomersQueryArgs(f.ast.ArgumentMap(op.Variables))
-		if err != nil {
-			return err
-		}
-		wantsOf(f.child, &q.Req)
-		keys := make([]groupCustomersKey, len(gs))
-		for i, g := range gs {
-			keys[i] = p.l.groupCustomers(g.ID, q)
-		}
-		pages, err := p.l.CustomersByGroup.prime(p.ctx, keys)
-		if err != nil {
-			return err
-		}
-		var cs []*storage.Customer
-		for _, pg := range pages {
-			if pg != nil {
-				cs = append(cs, pg.Items...)
-			}
-		}
-		for _, nodes := range f.child.nodeSelections() {
-			if err := p.customers(nodes, cs); err != nil {
-				return err
-			}
 		}
 	}
 	return nil

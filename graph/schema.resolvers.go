@@ -87,7 +87,7 @@ func (r *customerFormFieldValueResolver) Field(ctx context.Context, obj *storage
 }
 
 // Customers is the resolver for the customers field.
-func (r *customerGroupResolver) Customers(ctx context.Context, obj *storage.CustomerGroup, filter map[string]any, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) (*model.CustomerConnection, error) {
+func (r *customerGroupResolver) Customers(ctx context.Context, obj *storage.CustomerGroup, filter *model.CustomerFilter, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) (*model.CustomerConnection, error) {
 	q, err := parseCustomersQuery(ctx, filter, sort, pageArgs{page, limit, after, before})
 	if err != nil {
 		return nil, err
@@ -330,7 +330,7 @@ func (r *mutationResolver) UpdateSubscriber(ctx context.Context, input model.Sub
 	return &model.SubscriberPayload{Subscriber: out, UserErrors: ue}, nil
 }
 
-func (r *mutationResolver) DeleteSubscribers(ctx context.Context, filter map[string]any, all *bool) (*model.DeletePayload, error) {
+func (r *mutationResolver) DeleteSubscribers(ctx context.Context, filter *model.SubscriberFilter, all *bool) (*model.DeletePayload, error) {
 	f, err := subscriberFilter(filter)
 	if err != nil {
 		return nil, err
@@ -449,7 +449,7 @@ func (r *mutationResolver) RetryWebhookDelivery(ctx context.Context, id int) (*m
 }
 
 // Customers is the resolver for the customers field.
-func (r *queryResolver) Customers(ctx context.Context, filter map[string]any, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) (*model.CustomerConnection, error) {
+func (r *queryResolver) Customers(ctx context.Context, filter *model.CustomerFilter, sort *storage.CustomerSort, page *int, limit *int, after *string, before *string) (*model.CustomerConnection, error) {
 	q, err := parseCustomersQuery(ctx, filter, sort, pageArgs{page, limit, after, before})
 	if err != nil {
 		return nil, err
@@ -472,27 +472,27 @@ func (r *queryResolver) Customer(ctx context.Context, id int) (*storage.Customer
 }
 
 // CustomerAddresses is the resolver for the customerAddresses field.
-func (r *queryResolver) CustomerAddresses(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.CustomerAddressConnection, error) {
+func (r *queryResolver) CustomerAddresses(ctx context.Context, filter *model.CustomerAddressFilter, page *int, limit *int, after *string, before *string) (*model.CustomerAddressConnection, error) {
 	return list(ctx, filter, addressFilter, pageArgs{page, limit, after, before}, r.DB.FindAddresses, addressConnection, "CustomerAddress", (*primer).addresses)
 }
 
 // CustomerAttributes is the resolver for the customerAttributes field.
-func (r *queryResolver) CustomerAttributes(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.CustomerAttributeConnection, error) {
+func (r *queryResolver) CustomerAttributes(ctx context.Context, filter *model.CustomerAttributeFilter, page *int, limit *int, after *string, before *string) (*model.CustomerAttributeConnection, error) {
 	return list(ctx, filter, attributeFilter, pageArgs{page, limit, after, before}, r.DB.FindAttributes, attributeConnection, "CustomerAttribute", nil)
 }
 
 // CustomerAttributeValues is the resolver for the customerAttributeValues field.
-func (r *queryResolver) CustomerAttributeValues(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.CustomerAttributeValueConnection, error) {
+func (r *queryResolver) CustomerAttributeValues(ctx context.Context, filter *model.CustomerAttributeValueFilter, page *int, limit *int, after *string, before *string) (*model.CustomerAttributeValueConnection, error) {
 	return list(ctx, filter, attributeValueFilter, pageArgs{page, limit, after, before}, r.DB.FindAttributeValues, attributeValueConnection, "CustomerAttributeValue", (*primer).attributeValues)
 }
 
 // CustomerFormFields is the resolver for the customerFormFields field.
-func (r *queryResolver) CustomerFormFields(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.CustomerFormFieldConnection, error) {
+func (r *queryResolver) CustomerFormFields(ctx context.Context, filter *model.CustomerFormFieldFilter, page *int, limit *int, after *string, before *string) (*model.CustomerFormFieldConnection, error) {
 	return list(ctx, filter, formFieldFilter, pageArgs{page, limit, after, before}, r.DB.FindFormFields, formFieldConnection, "CustomerFormField", nil)
 }
 
 // CustomerFormFieldValues is the resolver for the customerFormFieldValues field.
-func (r *queryResolver) CustomerFormFieldValues(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.CustomerFormFieldValueConnection, error) {
+func (r *queryResolver) CustomerFormFieldValues(ctx context.Context, filter *model.CustomerFormFieldValueFilter, page *int, limit *int, after *string, before *string) (*model.CustomerFormFieldValueConnection, error) {
 	return list(ctx, filter, formFieldValueFilter, pageArgs{page, limit, after, before}, r.DB.FindFormFieldValues, formFieldValueConnection, "CustomerFormFieldValue", (*primer).formFieldValues)
 }
 
@@ -502,7 +502,7 @@ func (r *queryResolver) CustomerConsent(ctx context.Context, customerID int) (*s
 }
 
 // CustomerGroups is the resolver for the customerGroups field.
-func (r *queryResolver) CustomerGroups(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.CustomerGroupConnection, error) {
+func (r *queryResolver) CustomerGroups(ctx context.Context, filter *model.CustomerGroupFilter, page *int, limit *int, after *string, before *string) (*model.CustomerGroupConnection, error) {
 	return list(ctx, filter, groupFilter, pageArgs{page, limit, after, before}, r.DB.FindGroups, groupConnection, "CustomerGroup", (*primer).groups)
 }
 
@@ -516,7 +516,7 @@ func (r *queryResolver) CustomerGroup(ctx context.Context, id int) (*storage.Cus
 }
 
 // Subscribers is the resolver for the subscribers field.
-func (r *queryResolver) Subscribers(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.SubscriberConnection, error) {
+func (r *queryResolver) Subscribers(ctx context.Context, filter *model.SubscriberFilter, page *int, limit *int, after *string, before *string) (*model.SubscriberConnection, error) {
 	return list(ctx, filter, subscriberFilter, pageArgs{page, limit, after, before}, r.DB.FindSubscribers, subscriberConnection, "Subscriber", nil)
 }
 
@@ -552,11 +552,11 @@ func (r *queryResolver) Me(ctx context.Context) (*storage.Customer, error) {
 	return c, err
 }
 
-func (r *queryResolver) Webhooks(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.WebhookConnection, error) {
+func (r *queryResolver) Webhooks(ctx context.Context, filter *model.WebhookFilter, page *int, limit *int, after *string, before *string) (*model.WebhookConnection, error) {
 	return list(ctx, filter, webhookFilter, pageArgs{page, limit, after, before}, r.DB.FindWebhooks, webhookConnection, "Webhook", nil)
 }
 
-func (r *queryResolver) WebhookDeliveries(ctx context.Context, filter map[string]any, page *int, limit *int, after *string, before *string) (*model.WebhookDeliveryConnection, error) {
+func (r *queryResolver) WebhookDeliveries(ctx context.Context, filter *model.WebhookDeliveryFilter, page *int, limit *int, after *string, before *string) (*model.WebhookDeliveryConnection, error) {
 	return list(ctx, filter, deliveryFilter, pageArgs{page, limit, after, before}, r.DB.FindDeliveries, deliveryConnection,
 		"WebhookDelivery", (*primer).deliveries)
 }

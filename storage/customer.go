@@ -39,6 +39,10 @@ type CustomerAuthentication struct {
 	ForcePasswordReset bool
 }
 
+// FullName is first_name + " " + last_name, the name V3's name:in and
+// name:like filters match.
+func (c *Customer) FullName() string { return c.FirstName + " " + c.LastName }
+
 // Authentication returns the customer's password state.
 func (c *Customer) Authentication() CustomerAuthentication {
 	return CustomerAuthentication{ForcePasswordReset: c.ForcePasswordReset}

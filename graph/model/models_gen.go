@@ -117,6 +117,18 @@ type CustomerAddressEdge struct {
 	Node *storage.CustomerAddress `json:"node"`
 }
 
+// Filters of `customerAddresses` (V3 query parameters); fields combine with AND.
+type CustomerAddressFilter struct {
+	// V3 `id:in`: the address id is one of these.
+	IDIn []int `json:"idIn,omitempty"`
+	// V3 `customer_id:in`: the address belongs to one of these customers.
+	CustomerIDIn []int `json:"customerIdIn,omitempty"`
+	// V3 `company:in`: the address company equals one of these exactly.
+	CompanyIn []string `json:"companyIn,omitempty"`
+	// V3 `name:in`: the address's `firstName + " " + lastName` equals one of these, ignoring case.
+	NameIn []string `json:"nameIn,omitempty"`
+}
+
 // An address given with a new customer.
 type CustomerAddressInput struct {
 	// First name of the addressee, 1 to 255 characters.
@@ -211,6 +223,30 @@ type CustomerAttributeEdge struct {
 	Node *storage.CustomerAttribute `json:"node"`
 }
 
+// Filters of `customerAttributes` (V3 query parameters); fields combine with AND.
+type CustomerAttributeFilter struct {
+	// The attribute id is one of these (not in V3; handy for dashboards).
+	IDIn []int `json:"idIn,omitempty"`
+	// V3 `name`: the attribute name equals this exactly.
+	Name *string `json:"name,omitempty"`
+	// V3 `name:like`: the attribute name contains this, ignoring case.
+	NameLike *string `json:"nameLike,omitempty"`
+	// V3 `type`: the attribute's data type.
+	Type *storage.CustomerAttributeType `json:"type,omitempty"`
+	// V3 `date_created`: created at this moment, or on this day.
+	DateCreated *storage.FilterDate `json:"dateCreated,omitempty"`
+	// V3 `date_created:min`: created at or after this moment (or day).
+	DateCreatedMin *storage.FilterDate `json:"dateCreatedMin,omitempty"`
+	// V3 `date_created:max`: created at or before this moment (or through this day).
+	DateCreatedMax *storage.FilterDate `json:"dateCreatedMax,omitempty"`
+	// V3 `date_modified`: modified at this moment, or on this day.
+	DateModified *storage.FilterDate `json:"dateModified,omitempty"`
+	// V3 `date_modified:min`: modified at or after this moment (or day).
+	DateModifiedMin *storage.FilterDate `json:"dateModifiedMin,omitempty"`
+	// V3 `date_modified:max`: modified at or before this moment (or through this day).
+	DateModifiedMax *storage.FilterDate `json:"dateModifiedMax,omitempty"`
+}
+
 // A rename of an attribute definition.
 type CustomerAttributeUpdateInput struct {
 	// The attribute to rename.
@@ -239,6 +275,30 @@ type CustomerAttributeValueEdge struct {
 	Cursor string `json:"cursor"`
 	// The value.
 	Node *storage.CustomerAttributeValue `json:"node"`
+}
+
+// Filters of `customerAttributeValues` (V3 query parameters); fields combine with AND.
+type CustomerAttributeValueFilter struct {
+	// The value id is one of these (not in V3; handy for dashboards).
+	IDIn []int `json:"idIn,omitempty"`
+	// V3 `customer_id:in`: the value belongs to one of these customers.
+	CustomerIDIn []int `json:"customerIdIn,omitempty"`
+	// V3 `attribute_id:in`: the value is of one of these attributes.
+	AttributeIDIn []int `json:"attributeIdIn,omitempty"`
+	// V3 `name`: the value's attribute is named exactly this.
+	Name *string `json:"name,omitempty"`
+	// V3 `date_created`: created at this moment, or on this day.
+	DateCreated *storage.FilterDate `json:"dateCreated,omitempty"`
+	// V3 `date_created:min`: created at or after this moment (or day).
+	DateCreatedMin *storage.FilterDate `json:"dateCreatedMin,omitempty"`
+	// V3 `date_created:max`: created at or before this moment (or through this day).
+	DateCreatedMax *storage.FilterDate `json:"dateCreatedMax,omitempty"`
+	// V3 `date_modified`: modified at this moment, or on this day.
+	DateModified *storage.FilterDate `json:"dateModified,omitempty"`
+	// V3 `date_modified:min`: modified at or after this moment (or day).
+	DateModifiedMin *storage.FilterDate `json:"dateModifiedMin,omitempty"`
+	// V3 `date_modified:max`: modified at or before this moment (or through this day).
+	DateModifiedMax *storage.FilterDate `json:"dateModifiedMax,omitempty"`
 }
 
 // An attribute value given with a new customer.
@@ -389,6 +449,41 @@ type CustomerEventData struct {
 	Address *CustomerEventAddress `json:"address,omitempty"`
 }
 
+// Filters of `customers`, one field per V3 query parameter (`x_y:op` becomes
+// `xYOp`). Fields combine with AND; the values inside one list are ORed. An
+// empty list matches nothing; a null or absent field does not filter.
+type CustomerFilter struct {
+	// V3 `id:in`: the customer's id is one of these.
+	IDIn []int `json:"idIn,omitempty"`
+	// V3 `company:in`: the company equals one of these exactly.
+	CompanyIn []string `json:"companyIn,omitempty"`
+	// V3 `customer_group_id:in`: the customer belongs to one of these groups.
+	CustomerGroupIDIn []int `json:"customerGroupIdIn,omitempty"`
+	// V3 `date_created`: created at this moment, or on this day for a date-only value.
+	DateCreated *storage.FilterDate `json:"dateCreated,omitempty"`
+	// V3 `date_created:min`: created at or after this moment (or day).
+	DateCreatedMin *storage.FilterDate `json:"dateCreatedMin,omitempty"`
+	// V3 `date_created:max`: created at or before this moment (or through the end of this day).
+	DateCreatedMax *storage.FilterDate `json:"dateCreatedMax,omitempty"`
+	// V3 `date_modified`: last modified at this moment, or on this day for a date-only value.
+	DateModified *storage.FilterDate `json:"dateModified,omitempty"`
+	// V3 `date_modified:min`: last modified at or after this moment (or day).
+	DateModifiedMin *storage.FilterDate `json:"dateModifiedMin,omitempty"`
+	// V3 `date_modified:max`: last modified at or before this moment (or through the end of this day).
+	DateModifiedMax *storage.FilterDate `json:"dateModifiedMax,omitempty"`
+	// V3 `email:in`: the email equals one of these, ignoring case.
+	EmailIn []string `json:"emailIn,omitempty"`
+	// V3 `name:in`: `firstName + " " + lastName` equals one of these, ignoring case.
+	NameIn []string `json:"nameIn,omitempty"`
+	// V3 `name:like`: `firstName + " " + lastName` contains one of these, ignoring
+	// case (Unicode-aware). `%` and `_` are plain characters.
+	NameLike []string `json:"nameLike,omitempty"`
+	// V3 `phone:in`: the phone equals one of these exactly.
+	PhoneIn []string `json:"phoneIn,omitempty"`
+	// V3 `registration_ip_address:in`: registered from one of these IP addresses.
+	RegistrationIPAddressIn []string `json:"registrationIpAddressIn,omitempty"`
+}
+
 // A page of form field definitions.
 type CustomerFormFieldConnection struct {
 	// The form fields of the page.
@@ -425,6 +520,18 @@ type CustomerFormFieldEdge struct {
 	Node *storage.CustomerFormField `json:"node"`
 }
 
+// Filters of `customerFormFields`; fields combine with AND.
+type CustomerFormFieldFilter struct {
+	// The form field id is one of these.
+	IDIn []int `json:"idIn,omitempty"`
+	// The form field name equals this exactly.
+	Name *string `json:"name,omitempty"`
+	// The form field's type.
+	Type *storage.CustomerFormFieldType `json:"type,omitempty"`
+	// Whether the field belongs on customer accounts or on addresses.
+	AppliesTo *storage.CustomerFormFieldScope `json:"appliesTo,omitempty"`
+}
+
 // Changes to a form field definition; absent fields are left alone.
 type CustomerFormFieldUpdateInput struct {
 	// The form field to change.
@@ -459,6 +566,18 @@ type CustomerFormFieldValueEdge struct {
 	Cursor string `json:"cursor"`
 	// The value.
 	Node *storage.CustomerFormFieldValue `json:"node"`
+}
+
+// Filters of `customerFormFieldValues` (V3 query parameters); fields combine with AND.
+type CustomerFormFieldValueFilter struct {
+	// V3 `customer_id`: values that belong to this customer.
+	CustomerID *int `json:"customerId,omitempty"`
+	// V3 `address_id`: values that belong to this address.
+	AddressID *int `json:"addressId,omitempty"`
+	// V3 `field_name`: values of the form field with this name.
+	FieldName *string `json:"fieldName,omitempty"`
+	// V3 `field_type`: values of form fields of this type.
+	FieldType *storage.CustomerFormFieldType `json:"fieldType,omitempty"`
 }
 
 // A form field value of a customer or an address: give exactly one of `customerId` and `addressId`.
@@ -521,6 +640,20 @@ type CustomerGroupEdge struct {
 	Cursor string `json:"cursor"`
 	// The group.
 	Node *storage.CustomerGroup `json:"node"`
+}
+
+// Filters of `customerGroups` (V2 query parameters); fields combine with AND.
+type CustomerGroupFilter struct {
+	// The group id is one of these.
+	IDIn []int `json:"idIn,omitempty"`
+	// V2 `name`: the group name equals this exactly.
+	Name *string `json:"name,omitempty"`
+	// V2 `name:like`: the group name contains this, ignoring case.
+	NameLike *string `json:"nameLike,omitempty"`
+	// V2 `is_default`: whether the group is the default group of new customers.
+	IsDefault *bool `json:"isDefault,omitempty"`
+	// V2 `is_group_for_guests`: whether the group is the guest group.
+	IsGroupForGuests *bool `json:"isGroupForGuests,omitempty"`
 }
 
 // The result of a group change.
@@ -885,6 +1018,36 @@ type SubscriberEdge struct {
 	Node *storage.Subscriber `json:"node"`
 }
 
+// Filters of `subscribers` (V3 query parameters, all exact matches); fields combine with AND.
+type SubscriberFilter struct {
+	// V3 `id`.
+	ID *int `json:"id,omitempty"`
+	// V3 `id:in`: the subscriber id is one of these.
+	IDIn []int `json:"idIn,omitempty"`
+	// V3 `email`, ignoring case.
+	Email *string `json:"email,omitempty"`
+	// V3 `first_name`.
+	FirstName *string `json:"firstName,omitempty"`
+	// V3 `last_name`.
+	LastName *string `json:"lastName,omitempty"`
+	// V3 `source`, e.g. `storefront`, `order` or `custom`.
+	Source *string `json:"source,omitempty"`
+	// V3 `order_id`.
+	OrderID *int `json:"orderId,omitempty"`
+	// V3 `date_created`: created at this moment, or on this day.
+	DateCreated *storage.FilterDate `json:"dateCreated,omitempty"`
+	// V3 `date_created:min`: created at or after this moment (or day).
+	DateCreatedMin *storage.FilterDate `json:"dateCreatedMin,omitempty"`
+	// V3 `date_created:max`: created at or before this moment (or through this day).
+	DateCreatedMax *storage.FilterDate `json:"dateCreatedMax,omitempty"`
+	// V3 `date_modified`: modified at this moment, or on this day.
+	DateModified *storage.FilterDate `json:"dateModified,omitempty"`
+	// V3 `date_modified:min`: modified at or after this moment (or day).
+	DateModifiedMin *storage.FilterDate `json:"dateModifiedMin,omitempty"`
+	// V3 `date_modified:max`: modified at or before this moment (or through this day).
+	DateModifiedMax *storage.FilterDate `json:"dateModifiedMax,omitempty"`
+}
+
 // The result of a subscriber change.
 type SubscriberPayload struct {
 	// The subscriber as stored; null when there are user errors.
@@ -1011,6 +1174,18 @@ type WebhookDeliveryEdge struct {
 	Node *storage.WebhookDelivery `json:"node"`
 }
 
+// Filters of `webhookDeliveries`; fields combine with AND.
+type WebhookDeliveryFilter struct {
+	// The delivery id is one of these.
+	IDIn []int `json:"idIn,omitempty"`
+	// The delivery is to one of these webhooks.
+	WebhookIDIn []int `json:"webhookIdIn,omitempty"`
+	// The delivery is of one of these events.
+	EventIDIn []int `json:"eventIdIn,omitempty"`
+	// The delivery's status.
+	Status *storage.WebhookDeliveryStatus `json:"status,omitempty"`
+}
+
 // The result of a delivery retry.
 type WebhookDeliveryPayload struct {
 	// The delivery, due now; null when there are user errors.
@@ -1025,6 +1200,16 @@ type WebhookEdge struct {
 	Cursor string `json:"cursor"`
 	// The webhook.
 	Node *storage.Webhook `json:"node"`
+}
+
+// Filters of `webhooks`; fields combine with AND.
+type WebhookFilter struct {
+	// The webhook id is one of these.
+	IDIn []int `json:"idIn,omitempty"`
+	// The scope pattern equals this.
+	Scope *string `json:"scope,omitempty"`
+	// Whether the webhook is on.
+	IsActive *bool `json:"isActive,omitempty"`
 }
 
 // A custom request header.
