@@ -1,6 +1,6 @@
 -- Token buckets shared by the replicas on one database (password checks).
 -- SQLite serves one process per file, whose buckets are in memory: the
--- table stays empty here, the twin of migration_pg/0011_throttles.sql.
+-- table stays empty here, the twin of migration_pg/0012_throttles.sql.
 CREATE TABLE throttle_buckets (
     key    TEXT PRIMARY KEY,
     tokens REAL NOT NULL,
