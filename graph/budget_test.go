@@ -122,7 +122,12 @@ func TestLoginThrottle_RetryAfter(t *testing.T) {
 	reg := `mutation { registerCustomer(input: {email: "new@x.example", firstName: "N", lastName: "W", password: "Passw0rd!long"}) { userErrors { code } } }`
 	s.postFull(reg, nil, nil)
 	r, h = s.postFull(reg, nil, nil)
-	if len(r.Errors) != 1 || r.Errors[0].Extensions["retryAfterSeconds"] != float64(60) || h.Get("Retry-After") != "60" {
+	// 60, or 59 when a second passed between the two (a busy machine).
+	if len(r.Errors) != 1 {
+		t.Fatalf("sign-up: errors=%+v, want THROTTLED", r.Errors)
+	}
+	secs, _ = r.Errors[0].Extensions["retryAfterSeconds"].(float64)
+	if secs < 59 || secs > 60 || h.Get("Retry-After") != strconv.Itoa(int(secs)) {
 		t.Fatalf("sign-up throttled: %+v, Retry-After %q", r.Errors, h.Get("Retry-After"))
 	}
 }
