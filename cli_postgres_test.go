@@ -18,6 +18,7 @@ import (
 // no output (the test server trusts local connections, so any password
 // connects).
 func TestCLI_Postgres(t *testing.T) {
+	t.Parallel()
 	u, err := url.Parse(pgtest.NewDatabase(t))
 	if err != nil {
 		t.Fatal(err)

@@ -212,6 +212,7 @@ func (r *receiver) has(s string) bool {
 // webhook; a forged callback is refused; mutations not passed through and
 // REST writes are refused with nothing written.
 func TestFacade_SyncAndFollow(t *testing.T) {
+	t.Parallel()
 	e := newFacadeEnv(t, 520)
 	// Definitions and a subscriber, made through the upstream's API.
 	if st, b := restCall(t, e.up.URL, e.upToken, "POST", "/v2/customer_groups", map[string]any{"name": "VIP"}); st != 201 && st != 200 {
@@ -366,6 +367,7 @@ func newCustomer(email string) map[string]any {
 // answer and writes are refused fast. Both stores export the same at the
 // end.
 func TestFacade_Writes(t *testing.T) {
+	t.Parallel()
 	e := newFacadeEnv(t, 30)
 	e.startFacade(t)
 	e.waitSynced(t)
@@ -586,6 +588,7 @@ func TestFacade_Writes(t *testing.T) {
 // again); reads during the sync say the mirror is incomplete; the result
 // is the upstream's copy.
 func TestFacade_ResumeAfterKill(t *testing.T) {
+	t.Parallel()
 	e := newFacadeEnv(t, 1600)
 	var mu sync.Mutex
 	var pages []int
@@ -642,6 +645,7 @@ func TestFacade_ResumeAfterKill(t *testing.T) {
 // the faults stop, reconciliation and the sweep bring the mirror to an
 // export identical to the upstream's.
 func TestFacade_Convergence(t *testing.T) {
+	t.Parallel()
 	e := newFacadeEnv(t, 200)
 	e.startFacade(t, "-upstream-reconcile-every", "1s", "-upstream-sweep-every", "3s")
 	e.waitSynced(t)
@@ -719,6 +723,7 @@ func TestFacade_Convergence(t *testing.T) {
 // settings pass through too; after each the facade's REST reads answer
 // what the upstream's do.
 func TestFacade_MoreWrites(t *testing.T) {
+	t.Parallel()
 	e := newFacadeEnv(t, 5)
 	e.startFacade(t)
 	e.waitSynced(t)
@@ -820,6 +825,7 @@ func TestFacade_MoreWrites(t *testing.T) {
 // the sync reads its pages shift the later pages, so the sync skips some:
 // after the sync the counts differ and a sweep fetches what was skipped.
 func TestFacade_DeletesDuringSync(t *testing.T) {
+	t.Parallel()
 	e := newFacadeEnv(t, 1000)
 	e.upProxy.SetRule(func(r *http.Request) faultproxy.Fault {
 		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/v3/customers") && r.URL.Query().Get("page") != "" {

@@ -90,25 +90,47 @@ type loaderStore interface {
 }
 
 func newLoaders(db loaderStore, src source, schema *ast.Schema, onBatch func(relation string, keys int)) *Loaders {
-	l := &Loaders{schema: schema,
-		CustomerByID:                newRelation("customer", onBatch, src.FindCustomersByIDs, zero[int, *storage.Customer]),
-		AddressesByCustomerID:       newRelation("addresses", onBatch, src.FindAddressesByCustomerIDs, empty[*storage.CustomerAddress]),
-		AddressCountByCustomerID:    newRelation("address_count", onBatch, db.CountAddressesByCustomerIDs, zero[int, int]),
-		AttributeValuesByCustomerID: newRelation("attribute_values", onBatch, src.FindAttributeValuesByCustomerIDs, empty[*storage.CustomerAttributeValue]),
-		AttributeCountByCustomerID:  newRelation("attribute_count", onBatch, db.CountAttributeValuesByCustomerIDs, zero[int, int]),
-		AttributeByID:               newRelation("attribute", onBatch, src.FindAttributesByIDs, zero[int, *storage.CustomerAttribute]),
-		FormFieldValuesByCustomerID: newRelation("customer_form_field_values", onBatch, src.FindFormFieldValuesByCustomerIDs, empty[*storage.CustomerFormFieldValue]),
-		FormFieldValuesByAddressID:  newRelation("address_form_field_values", onBatch, src.FindFormFieldValuesByAddressIDs, empty[*storage.CustomerFormFieldValue]),
-		FormFieldByID:               newRelation("form_field", onBatch, src.FindFormFieldsByIDs, zero[int, *storage.CustomerFormField]),
-		StoreCreditByCustomerID:     newRelation("store_credit", onBatch, db.FindStoreCreditByCustomerIDs, empty[*storage.StoreCreditAmount]),
-		ConsentByCustomerID:         newRelation("consent", onBatch, db.FindConsentByCustomerIDs, noConsent),
-		GroupByID:                   newRelation("group", onBatch, src.FindGroupsByIDs, zero[int, *storage.CustomerGroup]),
-		WebhookByID:                 newRelation("webhook", onBatch, db.FindWebhooksByIDs, zero[int, *storage.Webhook]),
-		EventByID:                   newRelation("event", onBatch, db.FindEventsByIDs, zero[int, *storage.Event]),
-		AttemptsByDeliveryID:        newRelation("attempts", onBatch, db.FindAttemptsByDeliveryIDs, empty[*storage.WebhookAttempt]),
-		MetafieldsByCustomerID:      newRelation("metafields", onBatch, metafieldsByCustomerID(db), empty[*storage.CustomerMetafield]),
-	}
-	l.CustomersByGroup = newRelation("group_customers", onBatch, l.customersByGroup(src), zero[groupCustomersKey, *storage.Page[*storage.Customer]])
+	// The relations are made in one allocation: every operation makes them
+	// all, and most use one or two.
+	r := &struct {
+		customerByID                relation[int, *storage.Customer]
+		addressesByCustomerID       relation[int, []*storage.CustomerAddress]
+		addressCountByCustomerID    relation[int, int]
+		attributeValuesByCustomerID relation[int, []*storage.CustomerAttributeValue]
+		attributeCountByCustomerID  relation[int, int]
+		attributeByID               relation[int, *storage.CustomerAttribute]
+		formFieldValuesByCustomerID relation[int, []*storage.CustomerFormFieldValue]
+		formFieldValuesByAddressID  relation[int, []*storage.CustomerFormFieldValue]
+		formFieldByID               relation[int, *storage.CustomerFormField]
+		storeCreditByCustomerID     relation[int, []*storage.StoreCreditAmount]
+		consentByCustomerID         relation[int, *storage.CustomerConsent]
+		groupByID                   relation[int, *storage.CustomerGroup]
+		webhookByID                 relation[int, *storage.Webhook]
+		eventByID                   relation[int, *storage.Event]
+		attemptsByDeliveryID        relation[int, []*storage.WebhookAttempt]
+		metafieldsByCustomerID      relation[int, []*storage.CustomerMetafield]
+		customersByGroup            relation[groupCustomersKey, *storage.Page[*storage.Customer]]
+		loaders                     Loaders
+	}{}
+	l := &r.loaders
+	l.schema = schema
+	l.CustomerByID = initRelation(&r.customerByID, "customer", onBatch, src.FindCustomersByIDs, zero[int, *storage.Customer])
+	l.AddressesByCustomerID = initRelation(&r.addressesByCustomerID, "addresses", onBatch, src.FindAddressesByCustomerIDs, empty[*storage.CustomerAddress])
+	l.AddressCountByCustomerID = initRelation(&r.addressCountByCustomerID, "address_count", onBatch, db.CountAddressesByCustomerIDs, zero[int, int])
+	l.AttributeValuesByCustomerID = initRelation(&r.attributeValuesByCustomerID, "attribute_values", onBatch, src.FindAttributeValuesByCustomerIDs, empty[*storage.CustomerAttributeValue])
+	l.AttributeCountByCustomerID = initRelation(&r.attributeCountByCustomerID, "attribute_count", onBatch, db.CountAttributeValuesByCustomerIDs, zero[int, int])
+	l.AttributeByID = initRelation(&r.attributeByID, "attribute", onBatch, src.FindAttributesByIDs, zero[int, *storage.CustomerAttribute])
+	l.FormFieldValuesByCustomerID = initRelation(&r.formFieldValuesByCustomerID, "customer_form_field_values", onBatch, src.FindFormFieldValuesByCustomerIDs, empty[*storage.CustomerFormFieldValue])
+	l.FormFieldValuesByAddressID = initRelation(&r.formFieldValuesByAddressID, "address_form_field_values", onBatch, src.FindFormFieldValuesByAddressIDs, empty[*storage.CustomerFormFieldValue])
+	l.FormFieldByID = initRelation(&r.formFieldByID, "form_field", onBatch, src.FindFormFieldsByIDs, zero[int, *storage.CustomerFormField])
+	l.StoreCreditByCustomerID = initRelation(&r.storeCreditByCustomerID, "store_credit", onBatch, db.FindStoreCreditByCustomerIDs, empty[*storage.StoreCreditAmount])
+	l.ConsentByCustomerID = initRelation(&r.consentByCustomerID, "consent", onBatch, db.FindConsentByCustomerIDs, noConsent)
+	l.GroupByID = initRelation(&r.groupByID, "group", onBatch, src.FindGroupsByIDs, zero[int, *storage.CustomerGroup])
+	l.WebhookByID = initRelation(&r.webhookByID, "webhook", onBatch, db.FindWebhooksByIDs, zero[int, *storage.Webhook])
+	l.EventByID = initRelation(&r.eventByID, "event", onBatch, db.FindEventsByIDs, zero[int, *storage.Event])
+	l.AttemptsByDeliveryID = initRelation(&r.attemptsByDeliveryID, "attempts", onBatch, db.FindAttemptsByDeliveryIDs, empty[*storage.WebhookAttempt])
+	l.MetafieldsByCustomerID = initRelation(&r.metafieldsByCustomerID, "metafields", onBatch, metafieldsByCustomerID(db), empty[*storage.CustomerMetafield])
+	l.CustomersByGroup = initRelation(&r.customersByGroup, "group_customers", onBatch, l.customersByGroup(src), zero[groupCustomersKey, *storage.Page[*storage.Customer]])
 	return l
 }
 
@@ -140,9 +162,12 @@ type relation[K comparable, V any] struct {
 	primed map[K]V
 }
 
-func newRelation[K comparable, V any](name string, onBatch func(string, int), fetch func(context.Context, []K) (map[K]V, error),
+// initRelation sets up r (its primed map is made on first prime) and
+// returns it.
+func initRelation[K comparable, V any](r *relation[K, V], name string, onBatch func(string, int), fetch func(context.Context, []K) (map[K]V, error),
 	missing func(K) V) *relation[K, V] {
-	return &relation[K, V]{name: name, onBatch: onBatch, fetch: fetch, missing: missing, primed: map[K]V{}}
+	r.name, r.onBatch, r.fetch, r.missing = name, onBatch, fetch, missing
+	return r
 }
 
 // dataloader returns the relation's dataloader, made on first use: most
@@ -206,10 +231,16 @@ func (r *relation[K, V]) prime(ctx context.Context, keys []K) ([]V, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var todo []K
-	seen := map[K]bool{}
-	for _, k := range keys {
-		if _, ok := r.primed[k]; !ok && !seen[k] {
-			todo = append(todo, k)
+	var seen map[K]bool // made for a second key: most primes are of one
+	for i, k := range keys {
+		if _, ok := r.primed[k]; ok || seen[k] {
+			continue
+		}
+		todo = append(todo, k)
+		if i < len(keys)-1 {
+			if seen == nil {
+				seen = make(map[K]bool, len(keys))
+			}
 			seen[k] = true
 		}
 	}
@@ -217,6 +248,9 @@ func (r *relation[K, V]) prime(ctx context.Context, keys []K) ([]V, error) {
 		found, err := r.lookup(ctx, todo)
 		if err != nil {
 			return nil, err
+		}
+		if r.primed == nil {
+			r.primed = make(map[K]V, len(todo))
 		}
 		for _, k := range todo {
 			v := r.value(found, k)

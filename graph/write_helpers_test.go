@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storefront/customers/graph"
 	"github.com/storefront/customers/storage"
 	"github.com/storefront/customers/storage/storagetest"
 )
@@ -698,14 +699,15 @@ func nameSeq(prefix string, n int) []string {
 // address that setClient names last (127.0.0.1 at first), so that a test
 // can act as several clients. Every request opens its own connection. It
 // skips the test where the loopback range 127/8 is not all local.
-func newClientsEnv(t *testing.T) (e *writeEnv, setClient func(ip string)) {
+func newClientsEnv(t *testing.T, configure ...func(*graph.Options)) (e *writeEnv, setClient func(ip string)) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.2:0")
 	if err != nil {
 		t.Skipf("cannot use 127.0.0.2 as a client address: %v", err)
 	}
 	l.Close()
-	e = newWriteEnv(t)
+	srv := newTestServer(t, configure...)
+	e = &writeEnv{t: t, s: srv, db: srv.db}
 	tr, ok := e.s.srv.Client().Transport.(*http.Transport)
 	if !ok {
 		t.Fatalf("test server client transport is %T, want *http.Transport", e.s.srv.Client().Transport)

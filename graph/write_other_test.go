@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/storefront/customers/graph"
+	"github.com/storefront/customers/internal/testsize"
 	"github.com/storefront/customers/storage/storagetest"
 )
 
@@ -1085,12 +1086,25 @@ func TestValidateCustomerPassword(t *testing.T) {
 // TestCredentialThrottle: password checks are paced per (account, client
 // address), per address and per account (graph.DefaultThrottles), so that
 // guessing is slow and a stranger's guesses cannot lock an owner out.
+//
+// Every attempt within a burst hashes a password (argon2id, 19 MiB), which
+// under -race costs seconds on a busy machine: at the default bursts (10,
+// 30, 100) this test alone took 400 s. So the quick size runs the same
+// checks with smaller bursts at the default rates, and -tags slow (CI)
+// runs them at the defaults.
 func TestCredentialThrottle(t *testing.T) {
 	t.Parallel()
 	credentials := func(email, password string) map[string]any {
 		return map[string]any{"email": email, "password": password, "channel": 1}
 	}
 	d := graph.DefaultThrottles
+	if !testsize.Slow {
+		d.CredentialsBurst, d.ClientBurst, d.AccountBurst = 3, 5, 7
+	}
+	newClientsEnv := func(t *testing.T) (*writeEnv, func(string)) {
+		t.Parallel()
+		return newClientsEnv(t, func(o *graph.Options) { o.Throttles = d })
+	}
 
 	t.Run("LockoutIsNoWeapon", func(t *testing.T) {
 		e, setClient := newClientsEnv(t)

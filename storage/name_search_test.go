@@ -13,6 +13,7 @@ import (
 // terms, and again after renames and deletions (the triggers keep the
 // index in step).
 func TestNameLikeTrigramIndex(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := openDemo(t, 300)
 	names := [][2]string{
@@ -130,6 +131,7 @@ func TestTrigramQuery(t *testing.T) {
 // list's order), for customers, subscribers and attribute values; and that
 // the statements run are marked accordingly.
 func TestDateRangeNarrowOrBroad(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := openDemo(t, 300)
 	log := &statementLog{}

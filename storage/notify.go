@@ -75,6 +75,7 @@ func (db *DB) startListener(url string) {
 			// consumers to read the outbox, and trust no cached token.
 			db.signalEvents()
 			db.tokens.forgetAll()
+			db.apps.clear()
 			if err == errListenedLong {
 				wait = 100 * time.Millisecond
 			}
@@ -114,6 +115,7 @@ func (db *DB) listen(ctx context.Context, url string) error {
 	// Listening now: what committed before may not have been heard.
 	db.signalEvents()
 	db.tokens.forgetAll()
+	db.apps.clear()
 	l := db.listener
 	l.mu.Lock()
 	l.connected++
@@ -136,7 +138,9 @@ func (db *DB) listen(ctx context.Context, url string) error {
 			if id, err := strconv.Atoi(n.Payload); err == nil {
 				db.tokens.forget(id)
 			} else {
+				// An app's revocation: its tokens and the app itself.
 				db.tokens.forgetAll()
+				db.apps.clear()
 			}
 		}
 	}

@@ -70,6 +70,8 @@ type DB struct {
 	all *View
 	// tokens caches API tokens found lately.
 	tokens tokenCache
+	// apps caches the apps X-Auth-Client named lately.
+	apps appCache
 
 	// Now returns the current time. Every write transaction reads it once, so
 	// all dates written by one call are equal. Tests replace it.

@@ -89,6 +89,7 @@ func countByEmail(t *testing.T, c *upstream.Client, email string) int {
 // wrong token is Rejected with the store's 401 and the error names neither
 // token; V3 errors carry the store's body.
 func TestClient_Calls(t *testing.T) {
+	t.Parallel()
 	s := startStore(t)
 	c, reg := s.client(t, upstream.Config{})
 	made := createCustomers(t, c, 3, "calls")
@@ -150,6 +151,7 @@ func mustVec(t *testing.T, reg *prometheus.Registry, name string, labels ...stri
 // 16 reads in a row all succeed and none is answered 429: the client waits
 // for the window's reset when the store says it is nearly spent.
 func TestClient_RateLimit(t *testing.T) {
+	t.Parallel()
 	s := startStore(t, "-rest-rate-limit", "5/1s")
 	c, reg := s.client(t, upstream.Config{Retries: -1})
 	for i := range 16 {
@@ -171,6 +173,7 @@ func TestClient_RateLimit(t *testing.T) {
 // a POST whose answer was lost after the store carried it out is
 // Uncertain, and the store has it.
 func TestClient_Retries(t *testing.T) {
+	t.Parallel()
 	s := startStore(t, "-rest-rate-limit", "0")
 	c, _ := s.client(t, upstream.Config{Timeout: 700 * time.Millisecond, BreakerFailures: 100})
 	gets := func(r *http.Request) bool { return r.Method == http.MethodGet }
@@ -227,6 +230,7 @@ func TestClient_Retries(t *testing.T) {
 // TestClient_Breaker: consecutive failures open the breaker: calls fail
 // fast without reaching the store; after the cooldown a probe closes it.
 func TestClient_Breaker(t *testing.T) {
+	t.Parallel()
 	s := startStore(t, "-rest-rate-limit", "0")
 	c, reg := s.client(t, upstream.Config{Retries: -1, BreakerFailures: 3, BreakerCooldown: 300 * time.Millisecond})
 	s.proxy.SetRule(func(*http.Request) faultproxy.Fault { return faultproxy.Fault{Status: 503} })
@@ -271,6 +275,7 @@ func gaugeValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 // TestClient_ConcurrentWrites: 12 writes started at once reach the store
 // at most 3 at a time.
 func TestClient_ConcurrentWrites(t *testing.T) {
+	t.Parallel()
 	s := startStore(t, "-rest-rate-limit", "0")
 	c, _ := s.client(t, upstream.Config{})
 	s.proxy.SetRule(func(r *http.Request) faultproxy.Fault {
@@ -302,6 +307,7 @@ func TestClient_ConcurrentWrites(t *testing.T) {
 // TestClient_Guard: without AllowPrivate a loopback store is refused, at
 // construction and (for a public-looking name) at connection.
 func TestClient_Guard(t *testing.T) {
+	t.Parallel()
 	if _, err := upstream.New(upstream.Config{BaseURL: "http://127.0.0.1:1/stores/x", Token: "t"}); err == nil {
 		t.Fatal("a loopback upstream was accepted without AllowPrivate")
 	}
