@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -154,92 +153,13 @@ func (db *DB) RevokeToken(ctx context.Context, id int) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	db.tokens.forget(id)
+	db.forgetToken(id)
 	return nil
 }
 
-// tokenCacheTTL is how long a found token is trusted without asking the
-// store again. Every request presents its token, and the lookup (a hash and
-// a statement) cost a small read a tenth of its time. A token revoked in
-// this process stops working at once; revoked by another process on the
-// same PostgreSQL database (a replica), as soon as its notification
-// arrives (notify.go), and within this time at the latest; revoked by
-// another process on a SQLite file (the token command), within this time.
-const tokenCacheTTL = 2 * time.Second
-
-// maxCachedTokens bounds the cache; past it, it starts over.
-const maxCachedTokens = 10_000
-
-// tokenCache keeps the tokens found lately, by hash.
-type tokenCache struct {
-	mu sync.Mutex
-	m  map[string]cachedToken
-	// revocations counts forget calls: a lookup that read the store before
-	// a revocation must not cache what it read after it (put checks).
-	revocations uint64
-	// ttl replaces tokenCacheTTL when set (tests).
-	ttl time.Duration
-}
-
-type cachedToken struct {
-	t     APIToken
-	until time.Time
-}
-
-func (c *tokenCache) get(hash string) (*APIToken, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[hash]
-	if !ok || time.Now().After(e.until) {
-		return nil, false
-	}
-	t := e.t
-	return &t, true
-}
-
-// generation returns the count of revocations so far, to hand to put.
-func (c *tokenCache) generation() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.revocations
-}
-
-// put caches t, found by a lookup that began at generation gen, unless a
-// token was revoked since: t may be that token, read before it went.
-func (c *tokenCache) put(hash string, t *APIToken, gen uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if gen != c.revocations {
-		return
-	}
-	if c.m == nil || len(c.m) >= maxCachedTokens {
-		c.m = map[string]cachedToken{}
-	}
-	ttl := tokenCacheTTL
-	if c.ttl > 0 {
-		ttl = c.ttl
-	}
-	c.m[hash] = cachedToken{t: *t, until: time.Now().Add(ttl)}
-}
-
-// forgetAll empties the cache: another process revoked tokens this one
-// may hold, or may have (its notifications were missed).
-func (c *tokenCache) forgetAll() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.revocations++
-	c.m = nil
-}
-
-func (c *tokenCache) forget(id int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.revocations++
-	for h, e := range c.m {
-		if e.t.ID == id {
-			delete(c.m, h)
-		}
-	}
+// forgetToken drops the cached token id, revoked.
+func (db *DB) forgetToken(id int) {
+	db.tokens.forget(func(t APIToken) bool { return t.ID == id })
 }
 
 // tokenUseResolution is how stale a token's last-used time may get: it is
@@ -250,7 +170,7 @@ const tokenUseResolution = time.Hour
 func (db *DB) FindToken(ctx context.Context, token string) (*APIToken, error) {
 	hash := hashToken(token)
 	if t, ok := db.tokens.get(hash); ok {
-		return t, nil
+		return &t, nil
 	}
 	gen := db.tokens.generation()
 	lookup, err := keyLookup(ctx)
@@ -263,7 +183,7 @@ func (db *DB) FindToken(ctx context.Context, token string) (*APIToken, error) {
 		return nil, err
 	}
 	db.noteTokenUse(t)
-	db.tokens.put(hash, t, gen)
+	db.tokens.put(hash, *t, gen)
 	return t, nil
 }
 

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -212,8 +211,11 @@ func (db *DB) TokenThrough(ctx context.Context, t *APIToken, clientID string) (*
 	app, ok := db.apps.get(clientID)
 	if !ok {
 		gen := db.apps.generation()
-		var err error
-		app, err = queryOne(ctx, db, db.reader, "Unknown app.", func(s rowScanner) (*App, error) { return scanApp(s) },
+		lookup, err := keyLookup(ctx)
+		if err != nil {
+			return nil, err
+		}
+		app, err = queryOne(onPrimary(lookup), db, db.reader, "Unknown app.", func(s rowScanner) (*App, error) { return scanApp(s) },
 			`SELECT `+appColumns+` FROM apps WHERE client_id = ?`, clientID)
 		switch {
 		case ErrorCode(err) == ENOTFOUND:
@@ -230,64 +232,6 @@ func (db *DB) TokenThrough(ctx context.Context, t *APIToken, clientID string) (*
 		return nil, ErrAppRevoked
 	}
 	return t.Through(app), nil
-}
-
-// appCache keeps the apps that X-Auth-Client named lately, by client id,
-// and the client ids that named none (nil), for tokenCacheTTL: every
-// request of a BigCommerce client names its app, and the lookup is a
-// statement. Registering or revoking an app in this process empties it at
-// once; in another process (the app command) it takes effect within the
-// TTL, as a revoked token does.
-type appCache struct {
-	mu sync.Mutex
-	m  map[string]cachedApp
-	// changes counts clear calls: a lookup that read the store before an
-	// app changed must not cache what it read (put checks).
-	changes uint64
-}
-
-type cachedApp struct {
-	app   *App // nil: no app has the client id
-	until time.Time
-}
-
-// get returns the cached app of clientID (nil if none has it) and whether
-// the cache knew.
-func (c *appCache) get(clientID string) (*App, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[clientID]
-	if !ok || time.Now().After(e.until) {
-		return nil, false
-	}
-	return e.app, true
-}
-
-func (c *appCache) generation() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.changes
-}
-
-// put caches app (nil: unknown) for clientID, read by a lookup that began
-// at generation gen, unless an app was registered or revoked since.
-func (c *appCache) put(clientID string, app *App, gen uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if gen != c.changes {
-		return
-	}
-	if c.m == nil || len(c.m) >= maxCachedTokens {
-		c.m = map[string]cachedApp{}
-	}
-	c.m[clientID] = cachedApp{app: app, until: time.Now().Add(tokenCacheTTL)}
-}
-
-func (c *appCache) clear() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.changes++
-	c.m = nil
 }
 
 // Through returns the token as used through app (a request that names the

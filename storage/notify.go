@@ -58,6 +58,28 @@ type listener struct {
 	up        chan struct{} // closed on each connection, then replaced
 }
 
+// listenerStartWait bounds how long Open waits for the first LISTEN: a
+// store that returns listening has its caches emptied by that connection
+// already (nothing a request caches afterwards is dropped by it), and hears
+// other replicas from its first request. A listener slower than this goes on
+// connecting in the background; the outbox poll covers the gap.
+const listenerStartWait = 5 * time.Second
+
+// awaitListener waits until the listener has connected once, for at most d.
+func (db *DB) awaitListener(ctx context.Context, d time.Duration) {
+	n, up := db.listening()
+	if n > 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-up:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
 // startListener listens on the store's channels at url until Close.
 func (db *DB) startListener(url string) {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -74,7 +96,7 @@ func (db *DB) startListener(url string) {
 			// Whatever was sent while no one listened is lost: wake the
 			// consumers to read the outbox, and trust no cached token.
 			db.signalEvents()
-			db.tokens.forgetAll()
+			db.tokens.clear()
 			db.apps.clear()
 			if err == errListenedLong {
 				wait = 100 * time.Millisecond
@@ -114,7 +136,7 @@ func (db *DB) listen(ctx context.Context, url string) error {
 	}
 	// Listening now: what committed before may not have been heard.
 	db.signalEvents()
-	db.tokens.forgetAll()
+	db.tokens.clear()
 	db.apps.clear()
 	l := db.listener
 	l.mu.Lock()
@@ -136,10 +158,10 @@ func (db *DB) listen(ctx context.Context, url string) error {
 			db.signalEvents()
 		case notifyCredentials:
 			if id, err := strconv.Atoi(n.Payload); err == nil {
-				db.tokens.forget(id)
+				db.forgetToken(id)
 			} else {
 				// An app's revocation: its tokens and the app itself.
-				db.tokens.forgetAll()
+				db.tokens.clear()
 				db.apps.clear()
 			}
 		}

@@ -84,6 +84,7 @@ func openPostgres(ctx context.Context, u string, opts Options) (*DB, error) {
 		db.standby = sb
 	}
 	db.startListener(u)
+	db.awaitListener(ctx, listenerStartWait)
 	return db, nil
 }
 

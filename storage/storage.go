@@ -69,9 +69,10 @@ type DB struct {
 	// all is the view of every column, behind the DB's lookups.
 	all *View
 	// tokens caches API tokens found lately.
-	tokens tokenCache
-	// apps caches the apps X-Auth-Client named lately.
-	apps appCache
+	tokens credCache[APIToken]
+	// apps caches the apps X-Auth-Client named lately, by client id, and
+	// the client ids that named none (nil).
+	apps credCache[*App]
 
 	// Now returns the current time. Every write transaction reads it once, so
 	// all dates written by one call are equal. Tests replace it.
