@@ -73,6 +73,9 @@ type config struct {
 	// reconcileEvery and sweepEvery are the facade's reconciliation and
 	// id sweep periods.
 	reconcileEvery, sweepEvery time.Duration
+	// trustedProxies lists the proxies whose X-Forwarded-For names the
+	// client (parseTrustedProxies); empty: nobody's.
+	trustedProxies string
 }
 
 // dbFlag is the store's file, or its PostgreSQL database, shared by every
@@ -143,7 +146,7 @@ func serveFlags(cfg *config) []cli.Flag {
 			Sources: cli.EnvVars("WEBHOOK_ALLOW_PRIVATE"), Destination: &cfg.webhookAllowPrivate},
 		&cli.IntFlag{Name: "max-connections", Usage: "open connections in all, past which new ones are closed (idle keep-alives first); 0: 10,000 or what the descriptor limit allows",
 			Sources: cli.EnvVars("MAX_CONNECTIONS"), Destination: &cfg.maxConns, Validator: atLeast(0)},
-		&cli.IntFlag{Name: "max-connections-per-client", Value: 256, Usage: "open connections per client address; 0: no bound, for a server behind a proxy",
+		&cli.IntFlag{Name: "max-connections-per-client", Value: 256, Usage: "open connections per client address (the TCP peer, a proxy's address behind one); 0: no bound",
 			Sources: cli.EnvVars("MAX_CONNECTIONS_PER_CLIENT"), Destination: &cfg.maxConnsPerClient, Validator: atLeast(0)},
 		&cli.DurationFlag{Name: "ws-init-timeout", Value: ds.InitTimeout, Usage: "how long a websocket may take to send connection_init",
 			Sources: cli.EnvVars("WS_INIT_TIMEOUT"), Destination: &cfg.streams.InitTimeout, Validator: positive},
@@ -177,6 +180,11 @@ func serveFlags(cfg *config) []cli.Flag {
 			Sources: cli.EnvVars("UPSTREAM_RECONCILE_EVERY"), Destination: &cfg.reconcileEvery, Validator: positive},
 		&cli.DurationFlag{Name: "upstream-sweep-every", Value: time.Hour, Usage: "facade mode: how often to compare every id with the upstream's, for deletions whose webhook never came",
 			Sources: cli.EnvVars("UPSTREAM_SWEEP_EVERY"), Destination: &cfg.sweepEvery, Validator: positive},
+		&cli.StringFlag{Name: "trusted-proxies", Usage: "comma-separated IP addresses and CIDR prefixes of load balancers whose X-Forwarded-For names the client, for the per-address limits; empty: the header is never believed",
+			Sources: cli.EnvVars("TRUSTED_PROXIES"), Destination: &cfg.trustedProxies, Validator: func(s string) error {
+				_, err := parseTrustedProxies(s)
+				return err
+			}},
 		&cli.BoolFlag{Name: "version", Usage: "print the version and exit", Destination: &cfg.version},
 	}
 }

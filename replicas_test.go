@@ -277,7 +277,7 @@ func TestReplicasBehindLoadBalancer(t *testing.T) {
 	for i := range replicas {
 		wg.Go(func() {
 			replicas[i] = startCLIServer(t, dir, env, "serve", "-addr", "127.0.0.1:0", "-webhook-allow-private",
-				"-webhook-timeout", "1s", "-webhook-first-retry", "100ms")
+				"-webhook-timeout", "1s", "-webhook-first-retry", "100ms", "-trusted-proxies", "127.0.0.1")
 		})
 	}
 	wg.Wait()
@@ -300,6 +300,8 @@ func TestReplicasBehindLoadBalancer(t *testing.T) {
 	if err != nil || out["errors"] != nil || !strings.Contains(mustJSON(t, out["data"]), `"userErrors":[]`) {
 		t.Fatalf("create webhook: %v %v", out, err)
 	}
+
+	checkForwardedClients(t, ctx, lb, c.token)
 
 	// Three subscribers, opened one after another: round robin gives each
 	// replica one.
@@ -482,4 +484,53 @@ func TestReplicasBehindLoadBalancer(t *testing.T) {
 		t.Errorf("%d attempts recorded twice, %v", dup, err)
 	}
 	t.Logf("%d events; subscribers resumed %d times; %d messages sent again after the kill", len(events), resumed, again)
+}
+
+// checkForwardedClients: behind the balancer (option forwardfor) the
+// replicas, trusting it, count clients by their own addresses. Clients on
+// 127.0.0.2 and 127.0.0.3 (loopback addresses that are not the trusted
+// 127.0.0.1) check one account's password: the first spends its budget,
+// shared by the replicas, and the second still has its own; the first
+// prepending another address to X-Forwarded-For is still itself.
+func checkForwardedClients(t *testing.T, ctx context.Context, lb, token string) {
+	t.Helper()
+	from := func(local string) *lbClient {
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}, Timeout: 10 * time.Second}
+		c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DialContext: d.DialContext}}
+		t.Cleanup(c.CloseIdleConnections)
+		return &lbClient{url: lb, token: token, http: c}
+	}
+	login := `mutation { login(email: "forwarded@replicas.example", password: "wrong-guess") { userErrors { code } } }`
+	throttled := func(c *lbClient, xff string) bool {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"query": login})
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, c.url+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Auth-Token", c.token)
+		if xff != "" {
+			req.Header.Set("X-Forwarded-For", xff)
+		}
+		res, err := c.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("login through the balancer: HTTP %d: %s", res.StatusCode, b)
+		}
+		return strings.Contains(string(b), "THROTTLED")
+	}
+	first, second := from("127.0.0.2"), from("127.0.0.3")
+	for n := 0; !throttled(first, ""); n++ {
+		if n > 50 {
+			t.Fatal("the first client was never throttled through the balancer")
+		}
+	}
+	if !throttled(first, "203.0.113.9") {
+		t.Error("a client chose its address with X-Forwarded-For through the balancer")
+	}
+	if throttled(second, "") {
+		t.Error("a second client behind the balancer shares the first one's password budget: the forwarded address is not used")
+	}
 }

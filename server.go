@@ -254,7 +254,13 @@ func newMux(db *storage.DB, log *slog.Logger, cfg config, demoToken string, obs 
 		mux.Handle("GET /playground/", pg)
 	}
 	addOps(mux, db, log, obs)
-	return obs.instrument(db, mux, log)
+	// Outermost, so that everything inside sees the client behind a
+	// trusted proxy as the request's address.
+	proxies, _ := parseTrustedProxies(cfg.trustedProxies) // checked by parseServeFlags
+	if len(proxies) > 0 {
+		log.Info("X-Forwarded-For is believed from the trusted proxies", "trusted_proxies", proxies.String())
+	}
+	return withForwardedFor(obs.instrument(db, mux, log), proxies)
 }
 
 // addOps routes the operations endpoints: liveness, readiness, metrics.
