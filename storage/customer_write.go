@@ -687,6 +687,12 @@ func (db *DB) deleteByID(ctx context.Context, table string, ids []int, event fun
 	if !c.batch("idIn", len(ids), true) {
 		return nil, c.err()
 	}
+	return db.deleteRows(ctx, table, ids, event)
+}
+
+// deleteRows is deleteByID without the API's batch limit (the mirror
+// deletes what the upstream no longer has, however many).
+func (db *DB) deleteRows(ctx context.Context, table string, ids []int, event func(tx *Tx, id int) error) ([]int, error) {
 	tx, err := db.beginWrite(ctx)
 	if err != nil {
 		return nil, err

@@ -367,43 +367,16 @@ func (tx *Tx) idSet(ctx context.Context, stmt string, args ...any) (map[int]bool
 // MirrorDeleteCustomers deletes the mirrored customers with the ids (and
 // everything of theirs), announcing each, and returns the ids it deleted.
 func (db *DB) MirrorDeleteCustomers(ctx context.Context, ids []int) ([]int, error) {
-	return db.mirrorDelete(ctx, "customers", ids, func(tx *Tx, id int) error {
+	return db.deleteRows(ctx, "customers", ids, func(tx *Tx, id int) error {
 		return tx.addEvent(ctx, ScopeCustomerDeleted, customerEvent(id))
 	})
 }
 
 // MirrorDeleteSubscribers deletes mirrored subscribers, announcing each.
 func (db *DB) MirrorDeleteSubscribers(ctx context.Context, ids []int) ([]int, error) {
-	return db.mirrorDelete(ctx, "subscribers", ids, func(tx *Tx, id int) error {
+	return db.deleteRows(ctx, "subscribers", ids, func(tx *Tx, id int) error {
 		return tx.addEvent(ctx, ScopeSubscriberDeleted, subscriberEvent(id))
 	})
-}
-
-// mirrorDelete deletes rows of table (a constant) by id, without the API's
-// batch limit.
-func (db *DB) mirrorDelete(ctx context.Context, table string, ids []int, event func(*Tx, int) error) ([]int, error) {
-	tx, err := db.beginWrite(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	found, err := tx.existing(ctx, table, ids)
-	if err != nil {
-		return nil, err
-	}
-	deleted := []int{}
-	for _, id := range ids {
-		if found[id] && !slices.Contains(deleted, id) {
-			if err := event(tx, id); err != nil {
-				return nil, err
-			}
-			deleted = append(deleted, id)
-		}
-	}
-	if _, err := tx.exec(ctx, `DELETE FROM `+table+` WHERE `+inList("id"), listArg(deleted)); err != nil {
-		return nil, fmt.Errorf("mirror delete %s: %w", table, err)
-	}
-	return deleted, tx.Commit()
 }
 
 // MirrorIDs returns the ids of table ("customers" or "subscribers") above
