@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storefront/customers/internal/proctest"
 	"github.com/storefront/customers/storage"
 )
 
@@ -133,8 +134,8 @@ func startCLIServer(t *testing.T, dir string, env []string, args ...string) *cli
 		sc := bufio.NewScanner(pipe)
 		for sc.Scan() {
 			s.stdout.Write([]byte(sc.Text() + "\n"))
-			if u, ok := strings.CutPrefix(sc.Text(), "GraphQL playground: "); ok {
-				urls <- strings.TrimSuffix(u, "/")
+			if u, ok := proctest.ServerURL(sc.Text()); ok {
+				urls <- u
 			}
 		}
 	}()
@@ -433,6 +434,27 @@ func TestCLI_DemoTokenOnlyOnLoopback(t *testing.T) {
 		}
 		s.stop(t)
 	}
+}
+
+// TestCLI_PlaygroundOff: with -playground=false the server names its API,
+// not a playground it does not serve, and / is not the playground.
+func TestCLI_PlaygroundOff(t *testing.T) {
+	t.Parallel()
+	s := startCLIServer(t, t.TempDir(), nil, "-db", "off.db", "-addr", "127.0.0.1:0", "-playground=false")
+	out := s.stdout.String()
+	if !strings.Contains(out, "GraphQL API: "+s.url+"/graphql") || strings.Contains(strings.ToLower(out), "playground") {
+		t.Fatalf("printed:\n%s", out)
+	}
+	res, err := http.Get(s.url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode == http.StatusOK && strings.Contains(string(page), "graphiql") {
+		t.Fatalf("/ still serves the playground: %d", res.StatusCode)
+	}
+	s.stop(t)
 }
 
 // TestCLI_DumpRestore moves a demo store with webhooks through dump and

@@ -67,8 +67,8 @@ func startChild(t *testing.T, db string) *child {
 	urls := make(chan string, 1)
 	go func() {
 		for lines.Scan() {
-			if u, ok := strings.CutPrefix(lines.Text(), "GraphQL playground: "); ok {
-				urls <- strings.TrimSuffix(u, "/")
+			if u, ok := proctest.ServerURL(lines.Text()); ok {
+				urls <- u
 			}
 		}
 	}()

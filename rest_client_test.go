@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storefront/customers/internal/proctest"
 	"github.com/storefront/customers/storage"
 )
 
@@ -84,8 +85,8 @@ func startServerProcess(t *testing.T, args ...string) string {
 	go func() {
 		lines := bufio.NewScanner(out)
 		for lines.Scan() {
-			if u, ok := strings.CutPrefix(lines.Text(), "GraphQL playground: "); ok {
-				urls <- strings.TrimSuffix(u, "/")
+			if u, ok := proctest.ServerURL(lines.Text()); ok {
+				urls <- u
 			}
 		}
 	}()

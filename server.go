@@ -162,9 +162,13 @@ func serveConfig(ctx context.Context, cfg config, stdout io.Writer, log *slog.Lo
 		<-dispatched
 	}()
 
-	fmt.Fprintf(stdout, "GraphQL playground: http://%s/\n", ln.Addr())
-	if cfg.playground && demoToken != "" && playgroundToken(demoToken, ln.Addr()) == "" {
-		fmt.Fprintln(stdout, "The playground leaves the admin token out: the server listens beyond this machine.")
+	if cfg.playground {
+		fmt.Fprintf(stdout, "GraphQL playground: http://%s/\n", ln.Addr())
+		if demoToken != "" && playgroundToken(demoToken, ln.Addr()) == "" {
+			fmt.Fprintln(stdout, "The playground leaves the admin token out: the server listens beyond this machine.")
+		}
+	} else {
+		fmt.Fprintf(stdout, "GraphQL API: http://%s/graphql\n", ln.Addr())
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "db", db.Path(), "gc", gc.String()) // a URL's password redacted
 	if ready != nil {

@@ -14,7 +14,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -30,6 +29,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/storefront/customers/internal/proctest"
 )
 
 var (
@@ -230,8 +231,8 @@ func start1(bin string, env []string, args ...string) *proc {
 	must(cmd.Start())
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
-		if u, ok := strings.CutPrefix(sc.Text(), "GraphQL playground: "); ok {
-			p.url = strings.TrimSuffix(u, "/")
+		if u, ok := proctest.ServerURL(sc.Text()); ok {
+			p.url = u
 			go io.Copy(io.Discard, out)
 			return p
 		}

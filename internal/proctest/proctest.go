@@ -131,8 +131,8 @@ func Start(t testing.TB, env []string, args ...string) *Server {
 	go func() {
 		sc := bufio.NewScanner(pipe)
 		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "GraphQL playground: "); ok {
-				urls <- strings.TrimSuffix(u, "/")
+			if u, ok := ServerURL(sc.Text()); ok {
+				urls <- u
 			}
 		}
 	}()
@@ -181,4 +181,17 @@ func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// ServerURL reads the server's base URL (no trailing slash) from the line
+// serve prints once it listens: "GraphQL playground: http://ADDR/", or
+// "GraphQL API: http://ADDR/graphql" when the playground is off.
+func ServerURL(line string) (string, bool) {
+	if u, ok := strings.CutPrefix(line, "GraphQL playground: "); ok {
+		return strings.TrimSuffix(u, "/"), true
+	}
+	if u, ok := strings.CutPrefix(line, "GraphQL API: "); ok {
+		return strings.TrimSuffix(u, "/graphql"), true
+	}
+	return "", false
 }
