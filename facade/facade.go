@@ -457,8 +457,30 @@ func (m *Mirror) syncSubscribers(ctx context.Context, page int) error {
 // mirrored customers, those are fetched too (or deleted, when the upstream
 // has them no more) and written in the same batch.
 func (m *Mirror) mirrorCustomers(ctx context.Context, cs []wire.Customer, state map[string]string, source string) error {
+	return mirrorRetrying(ctx, m, "customers", cs, func(c wire.Customer) int { return c.ID },
+		func(ctx context.Context, cs []wire.Customer) (storage.MirrorStats, error) {
+			return m.db.MirrorCustomers(ctx, cs, state)
+		}, m.fetchCustomers, m.db.MirrorDeleteCustomers, source)
+}
+
+// mirrorSubscribers is mirrorCustomers for subscribers.
+func (m *Mirror) mirrorSubscribers(ctx context.Context, ss []wire.Subscriber, state map[string]string, source string) error {
+	return mirrorRetrying(ctx, m, "subscribers", ss, func(s wire.Subscriber) int { return s.ID },
+		func(ctx context.Context, ss []wire.Subscriber) (storage.MirrorStats, error) {
+			return m.db.MirrorSubscribers(ctx, ss, state)
+		}, m.fetchSubscribers, m.db.MirrorDeleteSubscribers, source)
+}
+
+// mirrorRetrying writes recs with write. A conflict names the mirrored
+// records whose emails recs take: they are fetched from the upstream and
+// written in the same batch, or removed when the upstream has them no more.
+// Emails that keep moving give up after five tries; the next round retries.
+func mirrorRetrying[T any](ctx context.Context, m *Mirror, kind string, recs []T, id func(T) int,
+	write func(context.Context, []T) (storage.MirrorStats, error),
+	fetch func(context.Context, []int) ([]T, error),
+	remove func(context.Context, []int) ([]int, error), source string) error {
 	for range 5 {
-		st, err := m.db.MirrorCustomers(ctx, cs, state)
+		st, err := write(ctx, recs)
 		if err == nil {
 			m.applied.WithLabelValues(source).Add(float64(st.Created + st.Updated))
 			return nil
@@ -467,53 +489,24 @@ func (m *Mirror) mirrorCustomers(ctx context.Context, cs []wire.Customer, state 
 		if !ok {
 			return err
 		}
-		more, err := m.fetchCustomers(ctx, c.IDs)
+		more, err := fetch(ctx, c.IDs)
 		if err != nil {
 			return err
 		}
 		var gone []int
-		for _, id := range c.IDs {
-			if !slices.ContainsFunc(more, func(x wire.Customer) bool { return x.ID == id }) {
-				gone = append(gone, id)
+		for _, want := range c.IDs {
+			if !slices.ContainsFunc(more, func(x T) bool { return id(x) == want }) {
+				gone = append(gone, want)
 			}
 		}
 		if len(gone) > 0 {
-			if _, err := m.db.MirrorDeleteCustomers(ctx, gone); err != nil {
+			if _, err := remove(ctx, gone); err != nil {
 				return err
 			}
 		}
-		cs = append(cs, more...)
+		recs = append(recs, more...)
 	}
-	return errors.New("mirror customers: emails keep moving; will retry")
-}
-
-func (m *Mirror) mirrorSubscribers(ctx context.Context, ss []wire.Subscriber, state map[string]string, source string) error {
-	for range 5 {
-		st, err := m.db.MirrorSubscribers(ctx, ss, state)
-		if err == nil {
-			m.applied.WithLabelValues(source).Add(float64(st.Created + st.Updated))
-			return nil
-		}
-		c, ok := storage.IsMirrorConflict(err)
-		if !ok {
-			return err
-		}
-		more, err := m.fetchSubscribers(ctx, c.IDs)
-		if err != nil {
-			return err
-		}
-		var gone []int
-		for _, id := range c.IDs {
-			if !slices.ContainsFunc(more, func(x wire.Subscriber) bool { return x.ID == id }) {
-				gone = append(gone, id)
-			}
-		}
-		if _, err := m.db.MirrorDeleteSubscribers(ctx, gone); err != nil {
-			return err
-		}
-		ss = append(ss, more...)
-	}
-	return errors.New("mirror subscribers: emails keep moving; will retry")
+	return fmt.Errorf("mirror %s: emails keep moving; will retry", kind)
 }
 
 func joinIDs(ids []int) string {
@@ -526,27 +519,28 @@ func joinIDs(ids []int) string {
 
 // fetchCustomers reads customers by id from the upstream, in batches.
 func (m *Mirror) fetchCustomers(ctx context.Context, ids []int) ([]wire.Customer, error) {
-	var out []wire.Customer
-	for chunk := range slices.Chunk(ids, idBatch) {
-		var cs wire.Collection[wire.Customer]
-		q := url.Values{"id:in": {joinIDs(chunk)}, "include": {Includes}, "limit": {strconv.Itoa(PageSize)}}
-		if err := m.up.Get(ctx, "/v3/customers", q, &cs); err != nil {
-			return nil, err
-		}
-		out = append(out, cs.Data...)
-	}
-	return out, nil
+	return fetchByID[wire.Customer](ctx, m.up, "/v3/customers", url.Values{"include": {Includes}}, ids)
 }
 
+// fetchSubscribers reads subscribers by id from the upstream, in batches.
 func (m *Mirror) fetchSubscribers(ctx context.Context, ids []int) ([]wire.Subscriber, error) {
-	var out []wire.Subscriber
+	return fetchByID[wire.Subscriber](ctx, m.up, "/v3/customers/subscribers", nil, ids)
+}
+
+// fetchByID reads a V3 collection's records by id, idBatch at a time, with
+// the query's other parameters.
+func fetchByID[T any](ctx context.Context, up *upstream.Client, path string, query url.Values, ids []int) ([]T, error) {
+	var out []T
 	for chunk := range slices.Chunk(ids, idBatch) {
-		var ss wire.Collection[wire.Subscriber]
+		var page wire.Collection[T]
 		q := url.Values{"id:in": {joinIDs(chunk)}, "limit": {strconv.Itoa(PageSize)}}
-		if err := m.up.Get(ctx, "/v3/customers/subscribers", q, &ss); err != nil {
+		for k, v := range query {
+			q[k] = v
+		}
+		if err := up.Get(ctx, path, q, &page); err != nil {
 			return nil, err
 		}
-		out = append(out, ss.Data...)
+		out = append(out, page.Data...)
 	}
 	return out, nil
 }

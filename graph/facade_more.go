@@ -88,10 +88,7 @@ func (r *Resolver) facadeDeleteAttributes(ctx context.Context, ids []int) (*mode
 		return nil, err
 	}
 	ue, err := passThrough(second(r.DB.DeleteAttributes(dry(ctx), ids)), func() error {
-		if len(ids) == 0 {
-			return nil
-		}
-		return r.mirror.Upstream().Do(ctx, http.MethodDelete, "/v3/customers/attributes", url.Values{"id:in": {joinInts(ids)}}, nil, nil)
+		return r.deleteUpstream(ctx, "/v3/customers/attributes", ids)
 	})
 	if err != nil || len(ue) > 0 {
 		return &model.DeletePayload{DeletedIds: []int{}, UserErrors: ue}, err
@@ -99,12 +96,7 @@ func (r *Resolver) facadeDeleteAttributes(ctx context.Context, ids []int) (*mode
 	if err := r.mirror.RefreshAttributes(ctx); err != nil {
 		return nil, upstreamError(err)
 	}
-	out := []int{}
-	for _, id := range ids {
-		if slices.ContainsFunc(have, func(a *storage.CustomerAttribute) bool { return a.ID == id }) && !slices.Contains(out, id) {
-			out = append(out, id)
-		}
-	}
+	out := present(ids, have, func(a *storage.CustomerAttribute) int { return a.ID })
 	return &model.DeletePayload{DeletedIds: out, UserErrors: []*model.UserError{}}, nil
 }
 
@@ -149,24 +141,16 @@ func (r *Resolver) facadeDeleteAttributeValues(ctx context.Context, ids []int) (
 		return nil, err
 	}
 	ue, err := passThrough(second(r.DB.DeleteAttributeValues(dry(ctx), ids)), func() error {
-		if len(ids) == 0 {
-			return nil
-		}
-		return r.mirror.Upstream().Do(ctx, http.MethodDelete, "/v3/customers/attribute-values", url.Values{"id:in": {joinInts(ids)}}, nil, nil)
+		return r.deleteUpstream(ctx, "/v3/customers/attribute-values", ids)
 	})
 	if err != nil || len(ue) > 0 {
 		return &model.DeletePayload{DeletedIds: []int{}, UserErrors: ue}, err
 	}
-	var owners, out []int
-	out = []int{}
+	var owners []int
 	for _, v := range pg.Items {
 		owners = append(owners, v.CustomerID)
 	}
-	for _, id := range ids {
-		if slices.ContainsFunc(pg.Items, func(v *storage.CustomerAttributeValue) bool { return v.ID == id }) && !slices.Contains(out, id) {
-			out = append(out, id)
-		}
-	}
+	out := present(ids, pg.Items, func(v *storage.CustomerAttributeValue) int { return v.ID })
 	r.mirror.Written(ctx, owners, nil)
 	return &model.DeletePayload{DeletedIds: out, UserErrors: []*model.UserError{}}, nil
 }
@@ -379,6 +363,30 @@ func (r *Resolver) facadeDeleteGroups(ctx context.Context, ids []int) (*model.De
 	return &model.DeletePayload{DeletedIds: nonNilInts(gone), UserErrors: []*model.UserError{}}, nil
 }
 
+// deleteUpstream deletes the records of a V3 collection by id on the
+// upstream, 50 ids per request (the collections' batch size); no ids, no
+// request.
+func (r *Resolver) deleteUpstream(ctx context.Context, path string, ids []int) error {
+	for chunk := range slices.Chunk(ids, 50) {
+		if err := r.mirror.Upstream().Do(ctx, http.MethodDelete, path, url.Values{"id:in": {joinInts(chunk)}}, nil, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// present returns the ids, in their order and once each, that name one of
+// the records found before a delete: what the delete removed.
+func present[T any](ids []int, found []T, id func(T) int) []int {
+	out := []int{}
+	for _, want := range ids {
+		if slices.ContainsFunc(found, func(x T) bool { return id(x) == want }) && !slices.Contains(out, want) {
+			out = append(out, want)
+		}
+	}
+	return out
+}
+
 func nonNilInts(ids []int) []int {
 	if ids == nil {
 		return []int{}
@@ -389,12 +397,7 @@ func nonNilInts(ids []int) []int {
 func (r *Resolver) facadeDeleteSubscribers(ctx context.Context, f storage.SubscriberFilter, all bool) (*model.DeletePayload, error) {
 	gone, err := r.DB.DeleteSubscribers(dry(ctx), f, all)
 	ue, err := passThrough(err, func() error {
-		for chunk := range slices.Chunk(gone, 50) {
-			if err := r.mirror.Upstream().Do(ctx, http.MethodDelete, "/v3/customers/subscribers", url.Values{"id:in": {joinInts(chunk)}}, nil, nil); err != nil {
-				return err
-			}
-		}
-		return nil
+		return r.deleteUpstream(ctx, "/v3/customers/subscribers", gone)
 	})
 	if err != nil || len(ue) > 0 {
 		return &model.DeletePayload{DeletedIds: []int{}, UserErrors: ue}, err
