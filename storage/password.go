@@ -6,19 +6,19 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/storefront/customers/internal/kdf"
 )
 
-// Passwords are hashed with argon2id at OWASP's recommended parameters
-// (19 MiB, two passes, one lane) and stored in the PHC string format, so the
+// Passwords are hashed with argon2id at the parameters of internal/kdf
+// (OWASP's recommendation) and stored in the PHC string format, so the
 // parameters can be raised later without breaking existing hashes.
 const (
-	argonTime    = 2
-	argonMemory  = 19 * 1024
-	argonThreads = 1
 	argonKeyLen  = 32
 	argonSaltLen = 16
 )
@@ -49,21 +49,25 @@ func HashPassword(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	key := argon2.IDKey([]byte(pw), salt, kdf.Time, kdf.Memory, kdf.Threads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, kdf.Memory, kdf.Time, kdf.Threads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
 // dummyHash is compared against when there is no stored hash, so a check
-// of an unknown email costs the same as a check of a known one.
-var dummyHash, _ = HashPassword("not a real password 0")
+// of an unknown email costs the same as a check of a known one. It is made
+// on first use, at the parameters new hashes get.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("not a real password 0")
+	return h
+})
 
 // CheckPassword reports whether pw matches the PHC-format hash; an empty or
 // malformed hash never matches, but still costs one hashing.
 func CheckPassword(hash, pw string) bool {
 	ok := true
 	if hash == "" {
-		hash, ok = dummyHash, false
+		hash, ok = dummyHash(), false
 	}
 	var (
 		version, memory, passes int
@@ -71,7 +75,7 @@ func CheckPassword(hash, pw string) bool {
 	)
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
-		hash, ok = dummyHash, false
+		hash, ok = dummyHash(), false
 		parts = strings.Split(hash, "$")
 	}
 	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil {
