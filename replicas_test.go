@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -304,6 +305,41 @@ func peerOwner(peer, local int, pids []int) int {
 		}
 	}
 	return -1
+}
+
+// TestPeerOwner: peerOwner finds the process holding a connection's other
+// end (bash's /dev/tcp here), and not the one holding this end.
+func TestPeerOwner(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("peerOwner reads /proc (Linux)")
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash for a client process:", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	client := exec.Command(bash, "-c", fmt.Sprintf("exec 3<>/dev/tcp/127.0.0.1/%d; read -r _ <&3", port))
+	if err := client.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { client.Process.Kill(); client.Wait() }()
+	s, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	peer := s.RemoteAddr().(*net.TCPAddr).Port
+	if got := peerOwner(peer, port, []int{os.Getpid(), client.Process.Pid}); got != 1 {
+		t.Errorf("the client end's owner: %d, want 1 (the bash process)", got)
+	}
+	if got := peerOwner(peer, port, []int{os.Getpid()}); got != -1 {
+		t.Errorf("the client end's owner, among this process only: %d, want -1", got)
+	}
 }
 
 // attemptsByEvent counts the recorded attempts of each event's delivery
@@ -772,7 +808,11 @@ func TestReplicasBehindLoadBalancer(t *testing.T) {
 		// In flight on the victim: it still held the lease as it died, and
 		// a survivor sent the message again, answered, once it ended.
 		lease, ok := leases[id]
-		if !ok || !lease.After(killStart) {
+		if !ok {
+			t.Errorf("%s was in flight on the victim, but its delivery was no longer pending when it died", m)
+			continue
+		}
+		if !lease.After(killStart) {
 			t.Errorf("%s was in flight on the victim, but its lease had ended before the kill (%v, kill at %v)", m, lease, killStart)
 			continue
 		}
