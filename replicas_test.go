@@ -398,12 +398,13 @@ func TestReplicasBehindLoadBalancer(t *testing.T) {
 	// The victim is replica 2. Each webhook attempt may take
 	// webhookTimeout, and a replica's lease on what it claimed is 12 times
 	// that: the victim's attempts in flight are sent again by another
-	// replica about 24 s after it claimed them. Its held requests must
-	// still be waiting when it dies, not timed out: the kill comes as soon
-	// as one is held and the victim's answered ones are recorded, normally
-	// well under a second (the log says how long it took).
+	// replica about 36 s after it claimed them. The kill comes once one of
+	// its requests is held and its answered ones are recorded, normally
+	// within a second (the log says how long it took); a held request
+	// that times out first is no longer in flight, and the kill waits for
+	// another.
 	const victim = 1
-	const webhookTimeout = 2 * time.Second
+	const webhookTimeout = 3 * time.Second
 	var (
 		recMu    sync.Mutex
 		receipts []*receipt
@@ -429,6 +430,13 @@ func TestReplicasBehindLoadBalancer(t *testing.T) {
 		rc.afterKill = killing
 		victims := rc.sender == victim || rc.sender < 0
 		rc.held = victims && armed
+		// Armed, the survivors are answered slowly too: they fill their
+		// share of claims (16 deliveries each), the rest piles up, and the
+		// victim must claim some.
+		pause := 100 * time.Millisecond
+		if armed && !killing {
+			pause = 700 * time.Millisecond
+		}
 		if rc.held {
 			rc.live = killing // read after the kill began: its answer can never arrive
 		} else if victims {
@@ -451,7 +459,7 @@ func TestReplicasBehindLoadBalancer(t *testing.T) {
 		}
 		// A slow receiver: deliveries pile up, and every replica claims
 		// some.
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(pause)
 		if victims {
 			recMu.Lock()
 			victimBusy--
@@ -602,17 +610,30 @@ func TestReplicasBehindLoadBalancer(t *testing.T) {
 			defer close(killDone)
 			defer killOver.Store(true)
 			defer close(killed)
-			if killErr = awaitInFlight(); killErr != nil {
-				return
-			}
-			recMu.Lock()
-			killing, killStart = true, time.Now()
-			for _, rc := range receipts {
-				if rc.held && !rc.afterKill {
-					rc.live = rc.ctx.Err() == nil
+			for {
+				if killErr = awaitInFlight(); killErr != nil {
+					return
+				}
+				// Still in flight now? (A held request may have timed out
+				// while the answers were counted.)
+				recMu.Lock()
+				live := 0
+				for _, rc := range receipts {
+					if rc.held && rc.ctx.Err() == nil {
+						live++
+					}
+				}
+				if live > 0 {
+					killing, killStart = true, time.Now()
+					for _, rc := range receipts {
+						rc.live = rc.held && rc.ctx.Err() == nil
+					}
+				}
+				recMu.Unlock()
+				if live > 0 {
+					break
 				}
 			}
-			recMu.Unlock()
 			replicas[victim].cmd.Process.Kill() // SIGKILL
 			replicas[victim].cmd.Wait()
 			rows, err := db.QueryContext(ctx, `SELECT event_id, next_attempt_at FROM webhook_deliveries WHERE status = 'pending'`)
