@@ -349,6 +349,8 @@ type Tx struct {
 	cache     *stmtCache
 	caller    string
 	hasCaller bool
+	// record collects a write transaction's position (RecordWrites).
+	record *WriteRecord
 }
 
 type inferredFieldsKey struct{}
@@ -381,7 +383,7 @@ func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
 	}
 	caller, hasCaller := callerOf(ctx)
 	return &Tx{tx: tx, db: db, now: db.Now().UTC().Truncate(time.Second), dry: isDryRun(ctx),
-		inferFields: ctx.Value(inferredFieldsKey{}) != nil, caller: caller, hasCaller: hasCaller}, nil
+		inferFields: ctx.Value(inferredFieldsKey{}) != nil, caller: caller, hasCaller: hasCaller, record: recordOf(ctx)}, nil
 }
 
 // beginRead starts a read transaction on the read pool, so that several
@@ -417,7 +419,7 @@ func (tx *Tx) Commit() error {
 		return fmt.Errorf("commit: %w", formatError(err))
 	}
 	if !tx.read {
-		tx.db.noteWrite(tx.caller, tx.hasCaller) // before the count: see readSide
+		tx.db.noteWrite(tx.caller, tx.hasCaller, tx.record) // before the count: see readSide
 		tx.db.writes.Add(1)
 	}
 	if tx.events {
