@@ -179,3 +179,37 @@ func TestStandby_Refused(t *testing.T) {
 		t.Fatalf("a primary as the standby: %v, want a refusal", err)
 	}
 }
+
+// TestParseWritePosition: a token parses back to its position; anything
+// else (garbage, another version, upper case, too short or long, the
+// PostgreSQL LSN text) is refused.
+func TestParseWritePosition(t *testing.T) {
+	for _, p := range []WritePosition{0, 1, 0x16B3748, 1<<63 - 1, ^WritePosition(0)} {
+		got, err := ParseWritePosition(p.String())
+		if err != nil || got != p {
+			t.Errorf("ParseWritePosition(%q) = %d, %v; want %d", p.String(), got, err, p)
+		}
+	}
+	if s := WritePosition(0x16B3748).String(); s != "1-00000000016b3748" {
+		t.Errorf("the token of 0x16B3748 is %q: its format is a promise to clients", s)
+	}
+	for _, bad := range []string{"", "garbage", "1-", "1-16b3748", "1-00000000016B3748", "2-00000000016b3748",
+		"1-00000000016b3748 ", " 1-00000000016b3748", "1-00000000016b374g", "1-00000000016b37480", "0/16B3748",
+		"1-+0000000016b3748", "1--000000016b3748", "1-" + strings.Repeat("0", 1<<16), "1_00000000016b3748"} {
+		if p, err := ParseWritePosition(bad); err == nil {
+			t.Errorf("ParseWritePosition(%q) = %d, want an error", bad, p)
+		}
+	}
+}
+
+// FuzzParseWritePosition: whatever parses prints back as itself.
+func FuzzParseWritePosition(f *testing.F) {
+	f.Add("1-00000000016b3748")
+	f.Add("garbage")
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParseWritePosition(s)
+		if err == nil && p.String() != s {
+			t.Fatalf("%q parses to %d, which prints as %q", s, p, p.String())
+		}
+	})
+}
