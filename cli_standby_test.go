@@ -85,6 +85,17 @@ func TestCLI_Standby(t *testing.T) {
 	}
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
+	// The standby's pool is in the pool metrics beside the primary's.
+	for _, pool := range []string{"writer", "reader", "standby"} {
+		m := regexp.MustCompile(`customers_store_pool_max_open_connections\{pool="` + pool + `"\} (\d+)`).FindSubmatch(body)
+		if m == nil || string(m[1]) != strconv.Itoa(storage.DefaultReadConns) && pool != "writer" {
+			t.Errorf("/metrics: the %s pool's bound: %q, want %d:\n%s", pool, m, storage.DefaultReadConns,
+				regexp.MustCompile(`(?m)^customers_store_pool.*$`).FindAll(body, -1))
+		}
+	}
+	if m := regexp.MustCompile(`customers_store_pool_open_connections\{pool="standby"\} (\d+)`).FindSubmatch(body); m == nil || string(m[1]) == "0" {
+		t.Errorf("/metrics: no open connection counted on the standby's pool: %q", m)
+	}
 	for _, side := range []string{"standby", "primary"} {
 		m := regexp.MustCompile(`customers_store_reads_total\{side="` + side + `"\} (\d+)`).FindSubmatch(body)
 		if m == nil || string(m[1]) == "0" {

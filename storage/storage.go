@@ -604,8 +604,12 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	return fk.Err()
 }
 
-// PoolStats returns the connection pool statistics of the writer and of the
-// read pool.
-func (db *DB) PoolStats() (writer, reader sql.DBStats) {
-	return db.writer.Stats(), db.reader.Stats()
+// PoolStats returns the connection pool statistics by pool: the writer,
+// the read pool, and the hot standby's read pool when there is one.
+func (db *DB) PoolStats() map[string]sql.DBStats {
+	m := map[string]sql.DBStats{"writer": db.writer.Stats(), "reader": db.reader.Stats()}
+	if db.standby != nil {
+		m["standby"] = db.standby.pool.Stats()
+	}
+	return m
 }
