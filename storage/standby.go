@@ -119,6 +119,29 @@ func onPrimary(ctx context.Context) context.Context {
 	return context.WithValue(ctx, primaryKey{}, true)
 }
 
+// OnPrimary returns a context whose reads go to the primary even with a
+// standby: for running a read again after StandbyLost.
+func OnPrimary(ctx context.Context) context.Context { return onPrimary(ctx) }
+
+// standbyLost is the error of a read in a snapshot on the standby that
+// failed (the standby died, say, or cancelled the read for a conflict
+// with its replay).
+type standbyLost struct{ err error }
+
+func (e *standbyLost) Error() string {
+	return "the read standby failed during a snapshot: " + e.err.Error()
+}
+
+func (e *standbyLost) Unwrap() error { return e.err }
+
+// StandbyLost reports whether err is that of a read in a snapshot on the
+// standby that failed: a read that wrote nothing to its client yet may
+// run again, whole, under OnPrimary.
+func StandbyLost(err error) bool {
+	_, ok := errors.AsType[*standbyLost](err)
+	return ok
+}
+
 func callerOf(ctx context.Context) (string, bool) {
 	c, ok := ctx.Value(callerKey{}).(string)
 	return c, ok && c != ""

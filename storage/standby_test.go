@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -212,4 +213,52 @@ func FuzzParseWritePosition(f *testing.F) {
 			t.Fatalf("%q parses to %d, which prints as %q", s, p, p.String())
 		}
 	})
+}
+
+// TestStandby_SnapshotLost: a snapshot begun on the standby whose standby
+// dies mid-way fails its next read with an error StandbyLost recognises
+// (not a bare driver error), and the same read under OnPrimary answers.
+func TestStandby_SnapshotLost(t *testing.T) {
+	cl := pgtest.NewReplicated(t)
+	ctx := context.Background()
+	db, err := Open(ctx, cl.PrimaryURL, Options{ReadURL: cl.StandbyURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.CreateCustomers(ctx, []CustomerInput{{Email: "lost@example.com", FirstName: "L", LastName: "Ost"}}); err != nil {
+		t.Fatal(err)
+	}
+	cl.WaitReplayed(ctx)
+	reader := WithCaller(ctx, "reader")
+	find := func(ctx context.Context) (int, error) {
+		p, err := db.FindCustomers(ctx, CustomerFilter{EmailIn: []string{"lost@example.com"}}, CustomerSort(""), PageRequest{Page: 1, Limit: 10})
+		if err != nil {
+			return 0, err
+		}
+		return len(p.Items), nil
+	}
+	before := db.ReadRoutes()
+	sctx, end, err := db.Snapshot(reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer end()
+	if got := db.ReadRoutes(); got.Standby <= before.Standby {
+		t.Fatalf("the snapshot did not begin on the standby: routes %+v then %+v", before, got)
+	}
+	if n, err := find(sctx); n != 1 || err != nil {
+		t.Fatalf("the snapshot's first read: %d, %v", n, err)
+	}
+	cl.StopStandby()
+	n, err := find(sctx)
+	if err == nil || !StandbyLost(err) {
+		t.Fatalf("the snapshot's read after the standby died: %d, %v; want an error StandbyLost recognises", n, err)
+	}
+	if n, err := find(OnPrimary(reader)); n != 1 || err != nil {
+		t.Fatalf("the read again on the primary: %d, %v", n, err)
+	}
+	if StandbyLost(errors.New("x")) || StandbyLost(nil) {
+		t.Fatal("StandbyLost of another error")
+	}
 }
