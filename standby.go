@@ -3,12 +3,15 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/storefront/customers/graph"
 	"github.com/storefront/customers/storage"
+	"github.com/storefront/customers/wire"
 )
 
 // withCaller names each request's caller to the store, so that with a read
@@ -16,11 +19,82 @@ import (
 // the caller is its credential (X-Auth-Token, an Authorization header, the
 // shopper session cookie), or else its address. The store keeps a digest
 // of it, never the credential.
+//
+// Across replicas of the server, the write position: a response to a
+// request that wrote carries the position of its writes in the
+// Customers-Write-Position header, and a request that carries it back
+// reads from the standby only once the standby has replayed it, whichever
+// replica took the write. A token this server did not make is refused
+// with a 400 (code BAD_WRITE_POSITION), nothing done.
 func withCaller(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(storage.WithCaller(r.Context(), callerOf(r)))
-		h.ServeHTTP(w, r)
+		ctx := storage.WithCaller(r.Context(), callerOf(r))
+		if vs := r.Header.Values(writePositionHeader); len(vs) > 0 {
+			p, err := storage.ParseWritePosition(vs[0])
+			if err != nil || len(vs) > 1 {
+				badWritePosition(w, r)
+				return
+			}
+			ctx = storage.WithWritePosition(ctx, p)
+		}
+		if r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			// Streams (websockets, server-sent events) write nothing.
+			h.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
+		ctx, rec := storage.RecordWrites(ctx)
+		h.ServeHTTP(&positionWriter{ResponseWriter: w, rec: rec}, r.WithContext(ctx))
 	})
+}
+
+// writePositionHeader carries a write position: on the response to a
+// request that wrote, and on a request, what its reads must see.
+const writePositionHeader = "Customers-Write-Position"
+
+// badWritePosition answers a request whose write position header is not
+// one this server made: in the REST API's error shape under /stores/, in
+// GraphQL's elsewhere.
+func badWritePosition(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadRequest)
+	msg := writePositionHeader + ": " + storage.ErrBadWritePosition.Error() + "."
+	var body any = map[string]any{"errors": []any{map[string]any{"message": msg, "extensions": map[string]any{"code": "BAD_WRITE_POSITION"}}}}
+	if strings.HasPrefix(r.URL.Path, "/stores/") {
+		body = wire.Error{Status: http.StatusBadRequest, Title: msg, Type: wire.ErrorType}
+	}
+	json.NewEncoder(w).Encode(body)
+}
+
+// positionWriter adds the write position header to a response when its
+// headers are written, if the request wrote (its writes commit before
+// their response is written).
+type positionWriter struct {
+	http.ResponseWriter
+	rec     *storage.WriteRecord
+	written bool
+}
+
+func (w *positionWriter) WriteHeader(code int) {
+	w.header()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *positionWriter) Write(b []byte) (int, error) {
+	w.header()
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *positionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *positionWriter) header() {
+	if w.written {
+		return
+	}
+	w.written = true
+	if p, ok := w.rec.Position(); ok {
+		w.Header().Set(writePositionHeader, p.String())
+	}
 }
 
 // callerOf returns the digest that names r's caller.

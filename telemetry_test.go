@@ -376,6 +376,9 @@ func TestServe_LogsAndMetrics(t *testing.T) {
 				t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
 			}
 		}
+		if s := series(m, "customers_store_pool_max_open_connections", "pool=standby"); s != nil {
+			t.Errorf("a standby pool without a standby: %v", s)
+		}
 		if got := series(m, "customers_dataloader_batch_size", "relation=addresses").GetHistogram().GetSampleSum(); got != 10 {
 			t.Errorf("address batch keys: %v, want 2 batches of 5", got)
 		}

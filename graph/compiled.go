@@ -93,7 +93,13 @@ func (s *compiledSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			return nil
 		}
 		done = true
-		if data, err := s.run(rctx, op, p); err == nil {
+		data, err := s.run(rctx, op, p)
+		if storage.StandbyLost(err) {
+			// The standby failed under the read's snapshot; nothing is
+			// written yet: the primary serves the whole read again.
+			data, err = s.run(storage.OnPrimary(rctx), op, p)
+		}
+		if err == nil {
 			s.onExec("compiled")
 			recordRaw(rctx, data)
 			return &graphql.Response{Data: data}

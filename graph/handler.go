@@ -321,10 +321,13 @@ func cors(origins []string, next http.Handler) http.Handler {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Add("Vary", "Origin")
+			// A browser's page may read the write position a write answers
+			// with, to send it back (see the server's standby.go).
+			h.Set("Access-Control-Expose-Headers", "Customers-Write-Position")
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 				h.Set("Access-Control-Allow-Headers", strings.Join([]string{"Content-Type", "Authorization", "X-Auth-Token", "X-Auth-Client",
-					"X-Request-ID", "Accept"}, ", "))
+					"X-Request-ID", "Accept", "Customers-Write-Position"}, ", "))
 				h.Set("Access-Control-Max-Age", "600")
 				w.WriteHeader(http.StatusNoContent)
 				return

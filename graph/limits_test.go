@@ -212,8 +212,21 @@ func TestCORS(t *testing.T) {
 	}
 	res := preflight("https://shop.example.com")
 	if res.Header.Get("Access-Control-Allow-Origin") != "https://shop.example.com" ||
-		!strings.Contains(res.Header.Get("Access-Control-Allow-Headers"), "Authorization") {
+		!strings.Contains(res.Header.Get("Access-Control-Allow-Headers"), "Authorization") ||
+		!strings.Contains(res.Header.Get("Access-Control-Allow-Headers"), "Customers-Write-Position") {
 		t.Fatalf("allowed origin: %d %v", res.StatusCode, res.Header)
+	}
+	// A page may read the write position a response carries.
+	req, _ := http.NewRequest(http.MethodPost, s.srv.URL, strings.NewReader(`{"query":"{ __typename }"}`))
+	req.Header.Set("Origin", "https://shop.example.com")
+	req.Header.Set("Content-Type", "application/json")
+	res, err := s.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if got := res.Header.Get("Access-Control-Expose-Headers"); !strings.Contains(got, "Customers-Write-Position") {
+		t.Fatalf("Access-Control-Expose-Headers %q, want Customers-Write-Position", got)
 	}
 	if res := preflight("https://evil.example"); res.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatalf("another origin got %q", res.Header.Get("Access-Control-Allow-Origin"))

@@ -298,11 +298,38 @@ func (h *handler) wrap(rt route) http.Handler {
 				title: "Missing scope: this operation needs a token with the " + need + " scope."})
 			return
 		}
-		if err := rt.serve(h, w, &request{Request: r, token: token}); err != nil {
+		tw := &trackWriter{ResponseWriter: w}
+		err := rt.serve(h, tw, &request{Request: r, token: token})
+		if storage.StandbyLost(err) && rt.method == http.MethodGet && !tw.written {
+			// The standby failed under the read's snapshot, and nothing is
+			// written yet: the primary serves the whole read again.
+			r = r.WithContext(storage.OnPrimary(ctx))
+			err = rt.serve(h, tw, &request{Request: r, token: token})
+		}
+		if err != nil {
 			writeError(w, h.problem(ctx, err))
 		}
 	})
 }
+
+// trackWriter notes whether a response has begun.
+type trackWriter struct {
+	http.ResponseWriter
+	written bool
+}
+
+func (w *trackWriter) WriteHeader(code int) {
+	w.written = true
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *trackWriter) Write(b []byte) (int, error) {
+	w.written = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (deadlines).
+func (w *trackWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // checkMedia refuses a request whose Accept excludes JSON (406) or whose
 // body is not JSON (415).

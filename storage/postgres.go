@@ -81,6 +81,7 @@ func openPostgres(ctx context.Context, u string, opts Options) (*DB, error) {
 			db.Close()
 			return nil, err
 		}
+		sb.primary = r
 		db.standby = sb
 	}
 	db.startListener(u)

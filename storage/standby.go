@@ -23,9 +23,17 @@ import (
 // the standby only when the standby has replayed at least the caller's
 // last write position (pg_last_wal_replay_lsn); a read without a caller
 // needs the process's last write. Otherwise, or while the standby does not
-// answer, it goes to the primary. The positions are kept per process: a
-// caller whose next request lands on another replica of the server is
-// only sure to see its write once the standby has replayed it.
+// answer, it goes to the primary.
+//
+// Across replicas of the server: a request's writes are reported to the
+// HTTP layer (RecordWrites), which answers with the position as a token
+// (WritePosition.String, the Customers-Write-Position header); a request
+// that carries the token back (ParseWritePosition, WithWritePosition)
+// reads from the standby only once it has replayed that position too,
+// whichever replica took the write. A token beyond the primary's current
+// position (forged, or from a cluster since replaced) is cut down to the
+// primary's current position once the primary has been asked for it: it
+// never holds a caller to the primary longer than a token issued now.
 
 // standbyRetry is how long an unreachable standby is left alone before a
 // read tries it again (a variable for tests).
@@ -61,6 +69,11 @@ type standby struct {
 	callers map[string]uint64
 	floor   uint64
 	last    uint64
+	// primary is the pool that asks the primary its current position for
+	// tokens beyond every position known (tip, last asked at tipAsked).
+	primary  *sql.DB
+	tip      uint64
+	tipAsked time.Time
 
 	// Reads routed to each side, and reads the standby failed that the
 	// primary then served.
@@ -104,6 +117,29 @@ type primaryKey struct{}
 // once, whatever the standby's delay.
 func onPrimary(ctx context.Context) context.Context {
 	return context.WithValue(ctx, primaryKey{}, true)
+}
+
+// OnPrimary returns a context whose reads go to the primary even with a
+// standby: for running a read again after StandbyLost.
+func OnPrimary(ctx context.Context) context.Context { return onPrimary(ctx) }
+
+// standbyLost is the error of a read in a snapshot on the standby that
+// failed (the standby died, say, or cancelled the read for a conflict
+// with its replay).
+type standbyLost struct{ err error }
+
+func (e *standbyLost) Error() string {
+	return "the read standby failed during a snapshot: " + e.err.Error()
+}
+
+func (e *standbyLost) Unwrap() error { return e.err }
+
+// StandbyLost reports whether err is that of a read in a snapshot on the
+// standby that failed: a read that wrote nothing to its client yet may
+// run again, whole, under OnPrimary.
+func StandbyLost(err error) bool {
+	_, ok := errors.AsType[*standbyLost](err)
+	return ok
 }
 
 func callerOf(ctx context.Context) (string, bool) {
@@ -184,10 +220,33 @@ func (sb *standby) wrote(caller string, hasCaller bool, lsn uint64) {
 // snapshot there sees them all).
 func (sb *standby) route(ctx context.Context) (useStandby, all bool) {
 	caller, hasCaller := callerOf(ctx)
+	token, hasToken := ctx.Value(positionKey{}).(WritePosition)
 	sb.mu.Lock()
 	need := sb.last
 	if hasCaller {
 		need = max(sb.floor, sb.callers[caller])
+	}
+	if hasToken && uint64(token) > need {
+		if uint64(token) > max(sb.tip, sb.last) {
+			// Beyond every position this process knows: ask the primary
+			// how far it is, at most every standbyRefresh (the primary
+			// serves the read meanwhile), and cut the token down to that.
+			if time.Since(sb.tipAsked) < standbyRefresh {
+				sb.mu.Unlock()
+				return false, false
+			}
+			sb.tipAsked = time.Now()
+			sb.mu.Unlock()
+			tip, err := sb.primaryPosition(ctx)
+			sb.mu.Lock()
+			if err != nil {
+				sb.mu.Unlock()
+				return false, false
+			}
+			sb.tip = max(sb.tip, tip)
+			token = min(token, WritePosition(max(sb.tip, sb.last)))
+		}
+		need = max(need, uint64(token))
 	}
 	if sb.down {
 		if time.Since(sb.downAt) < standbyRetry {
@@ -221,6 +280,17 @@ func (sb *standby) route(ctx context.Context) (useStandby, all bool) {
 	}
 	sb.replayed = max(sb.replayed, replayed)
 	return need <= sb.replayed, sb.replayed >= sb.last
+}
+
+// primaryPosition asks the primary for its current WAL insert position.
+func (sb *standby) primaryPosition(ctx context.Context) (uint64, error) {
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	var lsn int64
+	if err := sb.primary.QueryRowContext(cctx, `SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint`).Scan(&lsn); err != nil {
+		return 0, err
+	}
+	return uint64(lsn), nil
 }
 
 // replayPosition asks the standby how far it has replayed the primary's WAL.
@@ -273,8 +343,8 @@ func (db *DB) standbyFailed(ctx context.Context, err error) {
 }
 
 // noteWrite records the WAL position of a write transaction just
-// committed, when the store reads from a standby.
-func (db *DB) noteWrite(caller string, hasCaller bool) {
+// committed, when the store reads from a standby, and in rec when not nil.
+func (db *DB) noteWrite(caller string, hasCaller bool, rec *WriteRecord) {
 	sb := db.standby
 	if sb == nil {
 		return
@@ -288,8 +358,10 @@ func (db *DB) noteWrite(caller string, hasCaller bool) {
 		sb.mu.Lock()
 		sb.floor, sb.last = ^uint64(0)>>1, ^uint64(0)>>1
 		sb.mu.Unlock()
+		rec.unknown()
 		return
 	}
+	rec.wrote(uint64(lsn))
 	sb.mu.Lock()
 	if sb.floor == ^uint64(0)>>1 {
 		sb.floor = uint64(lsn)
@@ -321,4 +393,100 @@ func (db *DB) beginReadTx(ctx, txCtx context.Context, writes uint64) (*sql.Tx, *
 		writes = ^uint64(0) // never the store's count: no cached total
 	}
 	return tx, stmts, writes, nil
+}
+
+// WritePosition is a position in the primary's write-ahead log: how far a
+// reader must have replayed to see a write. Its String is the token of the
+// Customers-Write-Position header.
+type WritePosition uint64
+
+// writePositionVersion starts every token; a token of another version is
+// refused, so that the format can change.
+const writePositionVersion = "1-"
+
+// String returns the position's token: "1-" and 16 lower-case hex digits.
+func (p WritePosition) String() string {
+	return fmt.Sprintf("%s%016x", writePositionVersion, uint64(p))
+}
+
+// ErrBadWritePosition is the error of a token ParseWritePosition refuses.
+var ErrBadWritePosition = errors.New(`the write position is not one this server issued: "1-" and 16 lower-case hex digits, as the Customers-Write-Position header of a response`)
+
+// ParseWritePosition parses a token made by WritePosition.String,
+// strictly: exactly that length, that version, lower-case hex digits.
+func ParseWritePosition(s string) (WritePosition, error) {
+	if len(s) != len(writePositionVersion)+16 || s[:len(writePositionVersion)] != writePositionVersion {
+		return 0, ErrBadWritePosition
+	}
+	var p uint64
+	for _, c := range []byte(s[len(writePositionVersion):]) {
+		switch {
+		case c >= '0' && c <= '9':
+			p = p<<4 | uint64(c-'0')
+		case c >= 'a' && c <= 'f':
+			p = p<<4 | uint64(c-'a'+10)
+		default:
+			return 0, ErrBadWritePosition
+		}
+	}
+	return WritePosition(p), nil
+}
+
+type positionKey struct{}
+
+// WithWritePosition returns a context whose reads see every write up to
+// p: they use the standby only once it has replayed p (or, when p is
+// beyond the primary's current position, that position).
+func WithWritePosition(ctx context.Context, p WritePosition) context.Context {
+	return context.WithValue(ctx, positionKey{}, p)
+}
+
+// WriteRecord collects the position of the writes committed under a
+// context (RecordWrites).
+type WriteRecord struct {
+	mu   sync.Mutex
+	pos  uint64
+	any  bool // a write was recorded
+	lost bool // a write's position could not be read
+}
+
+type recordKey struct{}
+
+// RecordWrites returns a context whose committed writes, when the store
+// reads from a standby, are recorded in the returned record.
+func RecordWrites(ctx context.Context) (context.Context, *WriteRecord) {
+	r := &WriteRecord{}
+	return context.WithValue(ctx, recordKey{}, r), r
+}
+
+func recordOf(ctx context.Context) *WriteRecord {
+	r, _ := ctx.Value(recordKey{}).(*WriteRecord)
+	return r
+}
+
+// Position returns the position a reader must reach to see every write
+// recorded, and whether there is one: false when nothing was written, or
+// when a write's position could not be read.
+func (r *WriteRecord) Position() (WritePosition, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return WritePosition(r.pos), r.any && !r.lost
+}
+
+func (r *WriteRecord) wrote(lsn uint64) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.pos, r.any = max(r.pos, lsn), true
+	r.mu.Unlock()
+}
+
+func (r *WriteRecord) unknown() {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.lost = true
+	r.mu.Unlock()
 }

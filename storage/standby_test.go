@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -177,5 +178,87 @@ func TestStandby_Refused(t *testing.T) {
 	_, err = Open(ctx, u, Options{ReadURL: u})
 	if err == nil || !strings.Contains(err.Error(), "not a hot standby") {
 		t.Fatalf("a primary as the standby: %v, want a refusal", err)
+	}
+}
+
+// TestParseWritePosition: a token parses back to its position; anything
+// else (garbage, another version, upper case, too short or long, the
+// PostgreSQL LSN text) is refused.
+func TestParseWritePosition(t *testing.T) {
+	for _, p := range []WritePosition{0, 1, 0x16B3748, 1<<63 - 1, ^WritePosition(0)} {
+		got, err := ParseWritePosition(p.String())
+		if err != nil || got != p {
+			t.Errorf("ParseWritePosition(%q) = %d, %v; want %d", p.String(), got, err, p)
+		}
+	}
+	if s := WritePosition(0x16B3748).String(); s != "1-00000000016b3748" {
+		t.Errorf("the token of 0x16B3748 is %q: its format is a promise to clients", s)
+	}
+	for _, bad := range []string{"", "garbage", "1-", "1-16b3748", "1-00000000016B3748", "2-00000000016b3748",
+		"1-00000000016b3748 ", " 1-00000000016b3748", "1-00000000016b374g", "1-00000000016b37480", "0/16B3748",
+		"1-+0000000016b3748", "1--000000016b3748", "1-" + strings.Repeat("0", 1<<16), "1_00000000016b3748"} {
+		if p, err := ParseWritePosition(bad); err == nil {
+			t.Errorf("ParseWritePosition(%q) = %d, want an error", bad, p)
+		}
+	}
+}
+
+// FuzzParseWritePosition: whatever parses prints back as itself.
+func FuzzParseWritePosition(f *testing.F) {
+	f.Add("1-00000000016b3748")
+	f.Add("garbage")
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParseWritePosition(s)
+		if err == nil && p.String() != s {
+			t.Fatalf("%q parses to %d, which prints as %q", s, p, p.String())
+		}
+	})
+}
+
+// TestStandby_SnapshotLost: a snapshot begun on the standby whose standby
+// dies mid-way fails its next read with an error StandbyLost recognises
+// (not a bare driver error), and the same read under OnPrimary answers.
+func TestStandby_SnapshotLost(t *testing.T) {
+	cl := pgtest.NewReplicated(t)
+	ctx := context.Background()
+	db, err := Open(ctx, cl.PrimaryURL, Options{ReadURL: cl.StandbyURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.CreateCustomers(ctx, []CustomerInput{{Email: "lost@example.com", FirstName: "L", LastName: "Ost"}}); err != nil {
+		t.Fatal(err)
+	}
+	cl.WaitReplayed(ctx)
+	reader := WithCaller(ctx, "reader")
+	find := func(ctx context.Context) (int, error) {
+		p, err := db.FindCustomers(ctx, CustomerFilter{EmailIn: []string{"lost@example.com"}}, CustomerSort(""), PageRequest{Page: 1, Limit: 10})
+		if err != nil {
+			return 0, err
+		}
+		return len(p.Items), nil
+	}
+	before := db.ReadRoutes()
+	sctx, end, err := db.Snapshot(reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer end()
+	if got := db.ReadRoutes(); got.Standby <= before.Standby {
+		t.Fatalf("the snapshot did not begin on the standby: routes %+v then %+v", before, got)
+	}
+	if n, err := find(sctx); n != 1 || err != nil {
+		t.Fatalf("the snapshot's first read: %d, %v", n, err)
+	}
+	cl.StopStandby()
+	n, err := find(sctx)
+	if err == nil || !StandbyLost(err) {
+		t.Fatalf("the snapshot's read after the standby died: %d, %v; want an error StandbyLost recognises", n, err)
+	}
+	if n, err := find(OnPrimary(reader)); n != 1 || err != nil {
+		t.Fatalf("the read again on the primary: %d, %v", n, err)
+	}
+	if StandbyLost(errors.New("x")) || StandbyLost(nil) {
+		t.Fatal("StandbyLost of another error")
 	}
 }

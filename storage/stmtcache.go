@@ -108,6 +108,8 @@ type readTx struct {
 	tx    *sql.Tx
 	cache *stmtCache
 	bound *boundStmts
+	// snap is the snapshot the transaction is, when it runs on the standby.
+	snap *snapshot
 }
 
 // boundStmts are the statements bound to one transaction.
@@ -117,6 +119,18 @@ type boundStmts struct {
 }
 
 func (r readTx) QueryContext(ctx context.Context, statement string, args ...any) (*sql.Rows, error) {
+	rows, err := r.queryContext(ctx, statement, args...)
+	if err != nil && r.snap != nil && ctx.Err() == nil {
+		// A snapshot on the standby cannot move to the primary half-way
+		// (its reads so far would not be of one state): its owner may run
+		// the whole read again on the primary (StandbyLost, OnPrimary).
+		r.snap.db.standbyFailed(ctx, err)
+		return nil, &standbyLost{err}
+	}
+	return rows, err
+}
+
+func (r readTx) queryContext(ctx context.Context, statement string, args ...any) (*sql.Rows, error) {
 	st := r.cache.cached(statement)
 	if st == nil {
 		return r.tx.QueryContext(ctx, statement, args...)
@@ -160,10 +174,18 @@ type snapshot struct {
 	bound boundStmts
 	// writes is the store's write count when the snapshot began.
 	writes uint64
+	// onStandby marks a snapshot on the standby.
+	onStandby bool
 }
 
 // querier returns the querier of the snapshot's transaction.
-func (s *snapshot) querier() querier { return readTx{tx: s.tx, cache: s.cache, bound: &s.bound} }
+func (s *snapshot) querier() querier {
+	r := readTx{tx: s.tx, cache: s.cache, bound: &s.bound}
+	if s.onStandby {
+		r.snap = s
+	}
+	return r
+}
 
 type snapshotKey struct{}
 
@@ -196,6 +218,7 @@ func (db *DB) Snapshot(ctx context.Context) (_ context.Context, end func(), _ er
 	if err != nil {
 		return ctx, nil, fmt.Errorf("begin read: %w", formatError(err))
 	}
-	s := &snapshot{db: db, tx: tx, cache: stmts, bound: boundStmts{m: map[*sql.Stmt]*sql.Stmt{}}, writes: writes}
+	s := &snapshot{db: db, tx: tx, cache: stmts, bound: boundStmts{m: map[*sql.Stmt]*sql.Stmt{}}, writes: writes,
+		onStandby: db.standby != nil && stmts == db.standby.stmts}
 	return context.WithValue(ctx, snapshotKey{}, s), func() { tx.Rollback() }, nil
 }

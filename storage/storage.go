@@ -349,6 +349,8 @@ type Tx struct {
 	cache     *stmtCache
 	caller    string
 	hasCaller bool
+	// record collects a write transaction's position (RecordWrites).
+	record *WriteRecord
 }
 
 type inferredFieldsKey struct{}
@@ -381,7 +383,7 @@ func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
 	}
 	caller, hasCaller := callerOf(ctx)
 	return &Tx{tx: tx, db: db, now: db.Now().UTC().Truncate(time.Second), dry: isDryRun(ctx),
-		inferFields: ctx.Value(inferredFieldsKey{}) != nil, caller: caller, hasCaller: hasCaller}, nil
+		inferFields: ctx.Value(inferredFieldsKey{}) != nil, caller: caller, hasCaller: hasCaller, record: recordOf(ctx)}, nil
 }
 
 // beginRead starts a read transaction on the read pool, so that several
@@ -417,7 +419,7 @@ func (tx *Tx) Commit() error {
 		return fmt.Errorf("commit: %w", formatError(err))
 	}
 	if !tx.read {
-		tx.db.noteWrite(tx.caller, tx.hasCaller) // before the count: see readSide
+		tx.db.noteWrite(tx.caller, tx.hasCaller, tx.record) // before the count: see readSide
 		tx.db.writes.Add(1)
 	}
 	if tx.events {
@@ -602,8 +604,12 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	return fk.Err()
 }
 
-// PoolStats returns the connection pool statistics of the writer and of the
-// read pool.
-func (db *DB) PoolStats() (writer, reader sql.DBStats) {
-	return db.writer.Stats(), db.reader.Stats()
+// PoolStats returns the connection pool statistics by pool: the writer,
+// the read pool, and the hot standby's read pool when there is one.
+func (db *DB) PoolStats() map[string]sql.DBStats {
+	m := map[string]sql.DBStats{"writer": db.writer.Stats(), "reader": db.reader.Stats()}
+	if db.standby != nil {
+		m["standby"] = db.standby.pool.Stats()
+	}
+	return m
 }

@@ -214,14 +214,15 @@ func (c *capped) label(v string) string {
 
 // NewPoolCollector returns a collector of the store's connection pool
 // statistics, read at each scrape from stats (storage.DB.PoolStats fits),
-// labelled pool="writer" or pool="reader": customers_store_pool_* gauges for
-// open, in-use, idle and maximum connections and counters for waits.
-func NewPoolCollector(stats func() (writer, reader sql.DBStats)) prometheus.Collector {
+// labelled by pool name ("writer", "reader", and "standby" when the store
+// reads from a hot standby): customers_store_pool_* gauges for open,
+// in-use, idle and maximum connections and counters for waits.
+func NewPoolCollector(stats func() map[string]sql.DBStats) prometheus.Collector {
 	return &poolCollector{stats: stats}
 }
 
 type poolCollector struct {
-	stats func() (writer, reader sql.DBStats)
+	stats func() map[string]sql.DBStats
 }
 
 var (
@@ -248,16 +249,12 @@ func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect reads the pool statistics and sends them.
 func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
-	writer, reader := c.stats()
-	for _, p := range []struct {
-		name string
-		s    sql.DBStats
-	}{{"writer", writer}, {"reader", reader}} {
-		ch <- prometheus.MustNewConstMetric(poolOpen, prometheus.GaugeValue, float64(p.s.OpenConnections), p.name)
-		ch <- prometheus.MustNewConstMetric(poolInUse, prometheus.GaugeValue, float64(p.s.InUse), p.name)
-		ch <- prometheus.MustNewConstMetric(poolIdle, prometheus.GaugeValue, float64(p.s.Idle), p.name)
-		ch <- prometheus.MustNewConstMetric(poolMax, prometheus.GaugeValue, float64(p.s.MaxOpenConnections), p.name)
-		ch <- prometheus.MustNewConstMetric(poolWaits, prometheus.CounterValue, float64(p.s.WaitCount), p.name)
-		ch <- prometheus.MustNewConstMetric(poolWaited, prometheus.CounterValue, p.s.WaitDuration.Seconds(), p.name)
+	for name, s := range c.stats() {
+		ch <- prometheus.MustNewConstMetric(poolOpen, prometheus.GaugeValue, float64(s.OpenConnections), name)
+		ch <- prometheus.MustNewConstMetric(poolInUse, prometheus.GaugeValue, float64(s.InUse), name)
+		ch <- prometheus.MustNewConstMetric(poolIdle, prometheus.GaugeValue, float64(s.Idle), name)
+		ch <- prometheus.MustNewConstMetric(poolMax, prometheus.GaugeValue, float64(s.MaxOpenConnections), name)
+		ch <- prometheus.MustNewConstMetric(poolWaits, prometheus.CounterValue, float64(s.WaitCount), name)
+		ch <- prometheus.MustNewConstMetric(poolWaited, prometheus.CounterValue, s.WaitDuration.Seconds(), name)
 	}
 }
