@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -36,17 +35,43 @@ var tupleCache sync.Map // [2]int -> string
 
 // bulkTable gathers the rows of one table.
 type bulkTable struct {
-	what  string // for errors: "insert addresses"
-	head  string // INSERT INTO t (columns) VALUES
-	tail  string // an ON CONFLICT clause, or ""
-	width int
-	args  []any
+	what    string // for errors: "insert addresses"
+	table   string
+	columns []string
+	head    string // INSERT INTO t (columns) VALUES
+	tail    string // an ON CONFLICT clause, or ""
+	width   int
+	args    []any
+}
+
+// newBulkTable returns the bulkTable writing columns (a list: "a, b") of
+// table, with the clause tail after the values.
+func newBulkTable(what, table, columns, tail string) bulkTable {
+	var cols []string
+	for _, c := range strings.Split(columns, ",") {
+		cols = append(cols, strings.TrimSpace(c))
+	}
+	return bulkTable{what: what, table: table, columns: cols, width: len(cols), tail: tail,
+		head: `INSERT INTO ` + table + ` (` + columns + `) VALUES `}
 }
 
 func (b *bulkTable) rows() int { return len(b.args) / b.width }
 
-// write writes the gathered rows and forgets them.
+// write writes the gathered rows and forgets them: by COPY in an import
+// batch's transaction on PostgreSQL (rows of an ON CONFLICT clause aside),
+// by INSERT statements of bulkRows rows otherwise.
 func (b *bulkTable) write(ctx context.Context, tx *Tx) error {
+	if tx.conn != nil && b.tail == "" {
+		if n := b.rows(); n > 0 {
+			if err := tx.copyRows(ctx, b.table, b.columns, n, func(i int) []any {
+				return b.args[i*b.width : (i+1)*b.width]
+			}); err != nil {
+				return fmt.Errorf("%s: %w", b.what, err)
+			}
+		}
+		b.args = b.args[:0]
+		return nil
+	}
 	for n := b.rows(); n > 0; n = b.rows() {
 		n = min(n, bulkRows)
 		if _, err := tx.exec(ctx, b.head+valueTuples(n, b.width)+b.tail, b.args[:n*b.width]...); err != nil {
@@ -65,22 +90,17 @@ type importWriter struct {
 
 func newImportWriter() *importWriter {
 	return &importWriter{
-		customers: bulkTable{what: "insert customers", width: customerInsertWidth,
-			head: `INSERT INTO customers (` + customerInsertColumns + `) VALUES `},
-		addresses: bulkTable{what: "insert addresses", width: addressInsertWidth,
-			head: `INSERT INTO customer_addresses (` + addressInsertColumns + `) VALUES `},
-		attributeValues: bulkTable{what: "insert attribute values", width: attributeValueInsertWidth,
-			head: `INSERT INTO customer_attribute_values (` + attributeValueInsertColumns + `) VALUES `},
+		customers:       newBulkTable("insert customers", "customers", customerInsertColumns, ""),
+		addresses:       newBulkTable("insert addresses", "customer_addresses", addressInsertColumns, ""),
+		attributeValues: newBulkTable("insert attribute values", "customer_attribute_values", attributeValueInsertColumns, ""),
 		// A line may name a field twice: the last value wins, as in
-		// upsertFormFieldValue.
-		formFieldValues: bulkTable{what: "insert form field values", width: 4,
-			head: `INSERT INTO customer_form_field_values (form_field_id, customer_id, address_id, value) VALUES `,
-			tail: ` ON CONFLICT (customer_id, form_field_id) WHERE customer_id IS NOT NULL DO UPDATE SET value = excluded.value
-				ON CONFLICT (address_id, form_field_id) WHERE address_id IS NOT NULL DO UPDATE SET value = excluded.value`},
-		storeCredit: bulkTable{what: "insert store credit", width: 2,
-			head: `INSERT INTO customer_store_credit (customer_id, amount) VALUES `},
-		consent: bulkTable{what: "insert consent", width: 4,
-			head: `INSERT INTO customer_consent (customer_id, allow, deny, updated_at) VALUES `},
+		// upsertFormFieldValue (on PostgreSQL, see lastValueWins).
+		formFieldValues: newBulkTable("insert form field values", "customer_form_field_values",
+			"form_field_id, customer_id, address_id, value",
+			` ON CONFLICT (customer_id, form_field_id) WHERE customer_id IS NOT NULL DO UPDATE SET value = excluded.value
+				ON CONFLICT (address_id, form_field_id) WHERE address_id IS NOT NULL DO UPDATE SET value = excluded.value`),
+		storeCredit: newBulkTable("insert store credit", "customer_store_credit", "customer_id, amount", ""),
+		consent:     newBulkTable("insert consent", "customer_consent", "customer_id, allow, deny, updated_at", ""),
 	}
 }
 
@@ -135,13 +155,10 @@ func (w *importWriter) add(n *newCustomer, consent *CustomerConsent, now time.Ti
 
 // write writes the gathered rows, parents before children.
 func (w *importWriter) write(ctx context.Context, tx *Tx) error {
+	if tx.db.pg {
+		w.formFieldValues.lastValueWins()
+	}
 	for _, b := range []*bulkTable{&w.customers, &w.addresses, &w.attributeValues, &w.formFieldValues, &w.storeCredit, &w.consent} {
-		if b == &w.formFieldValues && tx.db.pg {
-			if err := w.upsertFormFieldValues(ctx, tx); err != nil {
-				return err
-			}
-			continue
-		}
 		if err := b.write(ctx, tx); err != nil {
 			return err
 		}
@@ -149,26 +166,32 @@ func (w *importWriter) write(ctx context.Context, tx *Tx) error {
 	return nil
 }
 
-// upsertFormFieldValues writes the gathered form field values one by one,
-// in order (the last value of a field wins): PostgreSQL takes one ON
-// CONFLICT clause per statement, and a statement may not change a row
-// twice.
-func (w *importWriter) upsertFormFieldValues(ctx context.Context, tx *Tx) error {
-	b := &w.formFieldValues
+// lastValueWins folds the gathered form field values that name the same
+// field of the same owner into the first of them, with the last one's
+// value, and drops the ON CONFLICT clauses: what SQLite's upserts would
+// leave, row for row and id for id (an upsert that updates gives no
+// rowid), in rows PostgreSQL's COPY takes (no ON CONFLICT there, nor two
+// ON CONFLICT clauses in a statement). The import's checks refuse a line
+// that gives a field twice, so this is a guard; and the owners are the
+// batch's new customers and addresses, which hold no values yet, so no
+// row conflicts with the store's.
+func (b *bulkTable) lastValueWins() {
+	type key struct {
+		customer, address any
+		field             any
+	}
+	first := map[key]int{} // row of the first value of each key
+	kept := b.args[:0]
 	for i := 0; i < b.rows(); i++ {
 		r := b.args[i*b.width : (i+1)*b.width]
-		field, _ := r[0].(int)
-		raw, _ := r[3].(string)
-		v := &CustomerFormFieldValue{FormFieldID: field, Value: FormValue{raw: json.RawMessage(raw)}}
-		if id, ok := r[1].(int); ok {
-			v.CustomerID = &id
-		} else if id, ok := r[2].(int); ok {
-			v.AddressID = &id
+		k := key{r[1], r[2], r[0]}
+		if j, ok := first[k]; ok {
+			kept[j*b.width+3] = r[3]
+			continue
 		}
-		if err := tx.upsertFormFieldValue(ctx, v); err != nil {
-			return fmt.Errorf("%s: %w", b.what, err)
-		}
+		first[k] = len(kept) / b.width
+		kept = append(kept, r...)
 	}
-	b.args = b.args[:0]
-	return nil
+	b.args = kept
+	b.tail = ""
 }

@@ -11,7 +11,8 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 )
 
 // PostgreSQL as the store's engine: Open with a postgres:// URL.
@@ -210,4 +211,44 @@ func (db *DB) sequenceTable() string {
 		return "id_sequences"
 	}
 	return "sqlite_sequence"
+}
+
+// beginImport starts the write transaction of an import batch: on
+// PostgreSQL on a writer connection held for it (tx.conn), so that the
+// batch's rows go in by COPY on the transaction's own connection; the
+// caller closes tx.conn after the transaction ends. On SQLite it is
+// beginWrite.
+func (db *DB) beginImport(ctx context.Context) (*Tx, error) {
+	if !db.pg {
+		return db.beginWrite(ctx)
+	}
+	conn, err := db.writer.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", formatError(err))
+	}
+	tx, err := db.beginWriteOn(ctx, conn.BeginTx)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	tx.conn = conn
+	return tx, nil
+}
+
+// copyRows writes rows (each a row of columns' values, in the store's
+// spelling, which the dialect binds as it binds a statement's) into table
+// with COPY in tx, which beginImport began. The values travel as COPY's
+// data, never as SQL text; the table's triggers and constraints apply as
+// to an INSERT.
+func (tx *Tx) copyRows(ctx context.Context, table string, columns []string, rows int, row func(i int) []any) error {
+	return tx.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("copy into %s: the connection is a %T, not pgx's", table, dc)
+		}
+		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromSlice(rows, func(i int) ([]any, error) {
+			return tx.db.d.args(row(i)), nil
+		}))
+		return formatError(err)
+	})
 }

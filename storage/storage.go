@@ -344,6 +344,9 @@ type Tx struct {
 	// inferFields takes every form field name as defined, for any owner
 	// and value (InferredFormFields).
 	inferFields bool
+	// conn is the connection of an import batch's transaction on
+	// PostgreSQL, whose rows it copies (bulkTable.copy); nil otherwise.
+	conn *sql.Conn
 	// cache holds a read transaction's prepared statements (the pool's
 	// it runs on); caller is a write transaction's (WithCaller).
 	cache     *stmtCache
@@ -373,7 +376,13 @@ func isDryRun(ctx context.Context) bool { v, _ := ctx.Value(dryRunKey{}).(bool);
 
 // beginWrite starts a write transaction on the writer (BEGIN IMMEDIATE).
 func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
-	tx, err := db.writer.BeginTx(ctx, nil)
+	return db.beginWriteOn(ctx, db.writer.BeginTx)
+}
+
+// beginWriteOn starts a write transaction with begin (the writer pool's, or
+// one connection's).
+func (db *DB) beginWriteOn(ctx context.Context, begin func(context.Context, *sql.TxOptions) (*sql.Tx, error)) (*Tx, error) {
+	tx, err := begin(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", formatError(err))
 	}

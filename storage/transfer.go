@@ -323,9 +323,12 @@ func (db *DB) importBatch(ctx context.Context, ch *importChunk) (int, []ImportPr
 	if len(ch.batch) == 0 {
 		return 0, nil, nil
 	}
-	tx, err := db.beginWrite(ctx)
+	tx, err := db.beginImport(ctx)
 	if err != nil {
 		return 0, nil, err
+	}
+	if tx.conn != nil {
+		defer tx.conn.Close() // after the rollback
 	}
 	defer tx.Rollback()
 	written, problems, err := tx.importChunk(ctx, ch)
