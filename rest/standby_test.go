@@ -14,7 +14,27 @@ import (
 // real hot standby that dies after the read's first statement answers
 // 200 with the data, the primary having served the whole read again
 // (nothing was written to the client yet), rather than a 500.
+//
+// The kill comes after the first statement observed once the read was
+// routed to the standby. Now and then that statement is not the snapshot's
+// (the read's routing and its snapshot are separate steps), the standby
+// dies between statements, and the read is simply routed to the primary:
+// right, but not the case under test. So the case runs on a fresh cluster
+// up to five times, every run must answer 200 with the data, and at least
+// one must have lost its snapshot mid-way.
 func TestStandby_SnapshotLostMidRead(t *testing.T) {
+	for range 5 {
+		if snapshotLostMidRead(t) {
+			return
+		}
+	}
+	t.Fatal("in five runs, no read fell back to the primary after its snapshot on the standby failed")
+}
+
+// snapshotLostMidRead runs the case once and reports whether the read
+// fell back to the primary.
+func snapshotLostMidRead(t *testing.T) bool {
+	t.Helper()
 	cl := pgtest.NewReplicated(t)
 	ctx := context.Background()
 	db, err := storage.Open(ctx, cl.PrimaryURL, storage.Options{ReadURL: cl.StandbyURL})
@@ -56,6 +76,8 @@ func TestStandby_SnapshotLostMidRead(t *testing.T) {
 		t.Fatalf("the read whose standby died: %s", r.body)
 	}
 	if after.Fallback <= before.Fallback {
-		t.Fatalf("routes %+v then %+v: no read fell back to the primary", before, after)
+		t.Logf("routes %+v then %+v: the standby died between statements, not under the snapshot", before, after)
+		return false
 	}
+	return true
 }
