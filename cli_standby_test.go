@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -44,19 +43,7 @@ func TestCLI_Standby(t *testing.T) {
 	ctx := context.Background()
 	cl.WaitReplayed(ctx)
 
-	standby, err := sql.Open("pgx", cl.StandbyURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer standby.Close()
-	if _, err := standby.ExecContext(ctx, `SELECT pg_wal_replay_pause()`); err != nil {
-		t.Fatal(err)
-	}
-	for state := ""; state != "paused"; time.Sleep(10 * time.Millisecond) {
-		if err := standby.QueryRowContext(ctx, `SELECT pg_get_wal_replay_pause_state()`).Scan(&state); err != nil {
-			t.Fatal(err)
-		}
-	}
+	cl.PauseReplay(ctx)
 	writer, other := tokens[0], tokens[1]
 	out := srv.query(t, `mutation { createCustomers(input: [{email: "ryw@example.com", firstName: "Read", lastName: "Back"}]) {
 		customers { id } userErrors { code } } }`, writer)
@@ -71,9 +58,7 @@ func TestCLI_Standby(t *testing.T) {
 	if got := mustJSON(t, srv.query(t, read, other)["data"]); got != `{"customers":{"nodes":[]}}` {
 		t.Fatalf("another caller's read during the replay pause: %s, want the standby's state (nothing yet)", got)
 	}
-	if _, err := standby.ExecContext(ctx, `SELECT pg_wal_replay_resume()`); err != nil {
-		t.Fatal(err)
-	}
+	cl.ResumeReplay(ctx)
 	cl.WaitReplayed(ctx)
 	if got := mustJSON(t, srv.query(t, read, other)["data"]); got != found {
 		t.Fatalf("another caller's read after the replay: %s, want the write", got)
@@ -182,19 +167,7 @@ func TestCLI_StandbyAcrossReplicas(t *testing.T) {
 		t.Fatalf("a read answers with a write position: %q", res.Header.Get("Customers-Write-Position"))
 	}
 
-	standby, err := sql.Open("pgx", cl.StandbyURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer standby.Close()
-	if _, err := standby.ExecContext(ctx, `SELECT pg_wal_replay_pause()`); err != nil {
-		t.Fatal(err)
-	}
-	for state := ""; state != "paused"; time.Sleep(10 * time.Millisecond) {
-		if err := standby.QueryRowContext(ctx, `SELECT pg_get_wal_replay_pause_state()`).Scan(&state); err != nil {
-			t.Fatal(err)
-		}
-	}
+	cl.PauseReplay(ctx)
 	res, body := gql(a, `mutation { createCustomers(input: [{email: "across@example.com", firstName: "A", lastName: "Cross"}]) {
 		customers { id } userErrors { code } } }`, "")
 	position := res.Header.Get("Customers-Write-Position")
@@ -250,9 +223,7 @@ func TestCLI_StandbyAcrossReplicas(t *testing.T) {
 	if _, got := gql(b, read, future); data(got) != found {
 		t.Fatalf("B's read with a future position during the pause: %s, want the write", got)
 	}
-	if _, err := standby.ExecContext(ctx, `SELECT pg_wal_replay_resume()`); err != nil {
-		t.Fatal(err)
-	}
+	cl.ResumeReplay(ctx)
 	cl.WaitReplayed(ctx)
 	standbyReads := func() int {
 		t.Helper()

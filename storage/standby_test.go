@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -35,11 +34,6 @@ func TestStandby_Reads(t *testing.T) {
 	}
 	cl.WaitReplayed(ctx) // the migrations
 
-	standby, err := sql.Open("pgx", cl.StandbyURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer standby.Close()
 	writer, reader := WithCaller(ctx, "writer"), WithCaller(ctx, "reader")
 	find := func(ctx context.Context, email string) int {
 		t.Helper()
@@ -62,14 +56,7 @@ func TestStandby_Reads(t *testing.T) {
 
 	// Replay paused: the writer's reads go to the primary and see its
 	// write; the other caller's go to the standby and do not, yet.
-	if _, err := standby.ExecContext(ctx, `SELECT pg_wal_replay_pause()`); err != nil {
-		t.Fatal(err)
-	}
-	for state := ""; state != "paused"; time.Sleep(10 * time.Millisecond) {
-		if err := standby.QueryRowContext(ctx, `SELECT pg_get_wal_replay_pause_state()`).Scan(&state); err != nil {
-			t.Fatal(err)
-		}
-	}
+	cl.PauseReplay(ctx)
 	if _, err := db.CreateCustomers(writer, []CustomerInput{{Email: "ryw@example.com", FirstName: "Read", LastName: "Yourwrites"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -99,9 +86,7 @@ func TestStandby_Reads(t *testing.T) {
 
 	// Replay resumed: once the standby has the write, the writer's reads
 	// go back to it.
-	if _, err := standby.ExecContext(ctx, `SELECT pg_wal_replay_resume()`); err != nil {
-		t.Fatal(err)
-	}
+	cl.ResumeReplay(ctx)
 	cl.WaitReplayed(ctx)
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -121,11 +121,7 @@ func (r *Replicated) WaitReplayed(ctx context.Context) {
 	if err := p.QueryRowContext(ctx, `SELECT pg_current_wal_insert_lsn()::text`).Scan(&lsn); err != nil {
 		r.tb.Fatal(err)
 	}
-	admin := strings.Replace(r.StandbyURL, "/test?", "/postgres?", 1)
-	s, err := sql.Open("pgx", admin)
-	if err != nil {
-		r.tb.Fatal(err)
-	}
+	s := r.standbyAdmin()
 	defer s.Close()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -139,6 +135,43 @@ func (r *Replicated) WaitReplayed(ctx context.Context) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// PauseReplay pauses the standby's replay of the primary's WAL and waits
+// until it has stopped: from then on the standby shows the state it had,
+// whatever the primary writes.
+func (r *Replicated) PauseReplay(ctx context.Context) {
+	r.tb.Helper()
+	s := r.standbyAdmin()
+	defer s.Close()
+	if _, err := s.ExecContext(ctx, `SELECT pg_wal_replay_pause()`); err != nil {
+		r.tb.Fatal(err)
+	}
+	for state := ""; state != "paused"; time.Sleep(10 * time.Millisecond) {
+		if err := s.QueryRowContext(ctx, `SELECT pg_get_wal_replay_pause_state()`).Scan(&state); err != nil {
+			r.tb.Fatal(err)
+		}
+	}
+}
+
+// ResumeReplay resumes the standby's replay after PauseReplay.
+func (r *Replicated) ResumeReplay(ctx context.Context) {
+	r.tb.Helper()
+	s := r.standbyAdmin()
+	defer s.Close()
+	if _, err := s.ExecContext(ctx, `SELECT pg_wal_replay_resume()`); err != nil {
+		r.tb.Fatal(err)
+	}
+}
+
+// standbyAdmin opens the standby's postgres database (not the tests').
+func (r *Replicated) standbyAdmin() *sql.DB {
+	r.tb.Helper()
+	s, err := sql.Open("pgx", strings.Replace(r.StandbyURL, "/test?", "/postgres?", 1))
+	if err != nil {
+		r.tb.Fatal(err)
+	}
+	return s
 }
 
 // StopStandby stops the standby at once (as a crash would).
