@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/storefront/customers/graph"
+	"github.com/storefront/customers/internal/headerhook"
 	"github.com/storefront/customers/storage"
 	"github.com/storefront/customers/wire"
 )
@@ -42,8 +43,15 @@ func withCaller(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
+		// The header goes out with the response's headers, if the request
+		// wrote (its writes commit before their response is written).
 		ctx, rec := storage.RecordWrites(ctx)
-		h.ServeHTTP(&positionWriter{ResponseWriter: w, rec: rec}, r.WithContext(ctx))
+		w = headerhook.New(w, func(h http.Header) {
+			if p, ok := rec.Position(); ok {
+				h.Set(writePositionHeader, p.String())
+			}
+		})
+		h.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -63,38 +71,6 @@ func badWritePosition(w http.ResponseWriter, r *http.Request) {
 		body = wire.Error{Status: http.StatusBadRequest, Title: msg, Type: wire.ErrorType}
 	}
 	json.NewEncoder(w).Encode(body)
-}
-
-// positionWriter adds the write position header to a response when its
-// headers are written, if the request wrote (its writes commit before
-// their response is written).
-type positionWriter struct {
-	http.ResponseWriter
-	rec     *storage.WriteRecord
-	written bool
-}
-
-func (w *positionWriter) WriteHeader(code int) {
-	w.header()
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *positionWriter) Write(b []byte) (int, error) {
-	w.header()
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *positionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (w *positionWriter) header() {
-	if w.written {
-		return
-	}
-	w.written = true
-	if p, ok := w.rec.Position(); ok {
-		w.Header().Set(writePositionHeader, p.String())
-	}
 }
 
 // callerOf returns the digest that names r's caller.

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/storefront/customers/internal/headerhook"
 )
 
 // Retry hints. A THROTTLED answer says how long to wait before the same
@@ -62,42 +64,17 @@ func withRetryAfter(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		h := &retryHint{}
-		next.ServeHTTP(&retryWriter{ResponseWriter: w, hint: h}, r.WithContext(context.WithValue(r.Context(), retryKey{}, h)))
+		hint := &retryHint{}
+		w = headerhook.New(w, func(h http.Header) {
+			hint.mu.Lock()
+			secs := hint.seconds
+			hint.mu.Unlock()
+			if secs > 0 {
+				h.Set("Retry-After", strconv.Itoa(secs))
+			}
+		})
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), retryKey{}, hint)))
 	})
-}
-
-// retryWriter adds Retry-After to the headers when they are written.
-type retryWriter struct {
-	http.ResponseWriter
-	hint    *retryHint
-	written bool
-}
-
-func (w *retryWriter) WriteHeader(code int) {
-	w.header()
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *retryWriter) Write(b []byte) (int, error) {
-	w.header()
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection (deadlines).
-func (w *retryWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (w *retryWriter) header() {
-	if w.written {
-		return
-	}
-	w.written = true
-	w.hint.mu.Lock()
-	secs := w.hint.seconds
-	w.hint.mu.Unlock()
-	if secs > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-	}
 }
 
 // secondsText spells a number of seconds: "1 second", "6 seconds".
